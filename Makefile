@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	if command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; \
+	then echo $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+INSTALLED_DEV := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help run test model migrate bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(INSTALLED_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(INSTALLED)
+
+model: $(INSTALLED)  ## build the shipped NLU model if it is missing or stale
+	$(BIN)/minsheng nlu build-default
+
+migrate: $(INSTALLED)  ## bring the database to the latest schema
+	$(BIN)/minsheng db upgrade
+
+run: $(INSTALLED) migrate model  ## set up, then run the product on the embedded default
+	$(BIN)/minsheng chat
+
+test: $(INSTALLED_DEV) model  ## set up, then run every test
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED_DEV) model  ## run the benchmarks (not part of make test)
+	$(BIN)/python bench/case_store.py --count 20000
+	$(BIN)/python bench/nlu.py
+
+clean:  ## remove the virtualenv, the database and the built model
+	rm -rf $(VENV) var nlu/_model

@@ -1,0 +1,179 @@
+"""The case store and service layer on real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from case_store import migrate
+from case_store.lifecycle import IllegalTransition
+from case_store.models import Base
+from services import cases
+from services.cases import Intake
+from services.errors import CaseNotFound, ConcurrencyConflict, InvalidRequest
+
+
+def _intake(**overrides: object) -> Intake:
+    values: dict[str, object] = {
+        "text": "幸福里小区3号楼电梯坏了一个星期了，老人上下楼很困难",
+        "domain": "housing", "urgency": "normal", "kind": "demand",
+        "channel": "telegram", "external_id": "1001", "display_name": "王女士",
+    }
+    values.update(overrides)
+    return Intake(**values)  # type: ignore[arg-type]
+
+
+def _event_types(app, ref: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e["type"] for e in cases.events(app, ref)]
+
+
+def test_migrations_create_every_table_and_downgrade_to_empty(database_url: str) -> None:
+    from case_store.db import make_engine
+
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    tables = set(sa.inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    migrate.downgrade(engine, "base")
+    assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(engine)
+    assert set(Base.metadata.tables) <= set(sa.inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_a_submitted_case_is_routed_with_a_reference_and_both_deadlines(app, clock) -> None:  # type: ignore[no-untyped-def]
+    view = cases.submit(app, _intake(urgency="high"))
+    assert view["reference"].startswith("MS-2611-")
+    assert view["status"] == "routed"
+    assert view["department"] == "housing_bureau"
+    assert view["first_response_due_at"].startswith("2026-11-03T10:00")
+    assert view["resolution_due_at"] == "2026-12-14T23:59:59+08:00"
+    assert _event_types(app, view["reference"]) == ["created", "routed"]
+
+
+def test_every_action_appends_its_event(app, clock) -> None:  # type: ignore[no-untyped-def]
+    ref = cases.submit(app, _intake())["reference"]
+    clock.advance(hours=1)
+    cases.accept(app, ref, actor="clerk:li")
+    cases.start(app, ref, actor="clerk:li")
+    cases.ask_resident(app, ref, question="请问是几单元的电梯？", actor="clerk:li")
+    cases.resident_message(app, ref, text="2单元")
+    cases.reply(app, ref, text="已联系维保单位", actor="clerk:li")
+    cases.resolve(app, ref, note="电梯已修复", actor="clerk:li")
+    cases.rate(app, ref, score=2, comment="修得太慢")
+    cases.reopen(app, ref, reason="居民不满意", actor="clerk:li")
+    assert _event_types(app, ref) == [
+        "created", "routed", "accepted", "started", "asked_resident", "resident_answered",
+        "replied", "resolved", "rated", "closed", "reopened",
+    ]
+    view = cases.show(app, ref)
+    assert view["status"] == "in_progress" and view["resolution_round"] == 2
+    assert view["rating"] == 2
+
+
+def test_resolving_a_routed_case_logs_the_implied_acceptance(app) -> None:  # type: ignore[no-untyped-def]
+    ref = cases.submit(app, _intake())["reference"]
+    view = cases.resolve(app, ref, note="不属于本部门职责", outcome="not_responsible")
+    assert view["status"] == "resolved" and view["outcome"] == "not_responsible"
+    evs = cases.events(app, ref)
+    assert [e["type"] for e in evs[-2:]] == ["accepted", "resolved"]
+    assert evs[-2]["after"]["implied"] is True
+    assert view["first_responded_at"] is not None
+
+
+def test_an_illegal_action_is_refused_and_changes_nothing(app) -> None:  # type: ignore[no-untyped-def]
+    ref = cases.submit(app, _intake())["reference"]
+    cases.withdraw(app, ref)
+    with pytest.raises(IllegalTransition):
+        cases.accept(app, ref)
+    assert cases.show(app, ref)["status"] == "withdrawn"
+    assert _event_types(app, ref) == ["created", "routed", "withdrawn"]
+
+
+def test_a_transfer_keeps_the_clocks_and_is_recorded(app, clock) -> None:  # type: ignore[no-untyped-def]
+    before = cases.submit(app, _intake(urgency="urgent"))
+    clock.advance(minutes=30)
+    after = cases.transfer(app, before["reference"], to_department="utilities_desk",
+                           to_domain="utilities", reason="这是供水问题")
+    assert after["department"] == "utilities_desk" and after["domain"] == "utilities"
+    assert after["status"] == "routed"
+    assert after["first_response_due_at"] == before["first_response_due_at"]
+    assert after["resolution_due_at"] == before["resolution_due_at"]
+    assert after["bounce_count"] == 1
+
+
+def test_a_case_bounced_too_often_goes_to_the_triage_supervisor(app) -> None:  # type: ignore[no-untyped-def]
+    ref = cases.submit(app, _intake())["reference"]
+    cases.transfer(app, ref, to_department="utilities_desk", reason="不是住建")
+    cases.transfer(app, ref, to_department="city_management", reason="不是供水")
+    view = cases.transfer(app, ref, to_department="housing_bureau", reason="不是城管")
+    assert view["department"] == "supervision"
+    assert view["bounce_count"] == 3
+
+
+def test_two_clerks_acting_on_one_case_the_second_gets_a_conflict(app) -> None:  # type: ignore[no-untyped-def]
+    view = cases.submit(app, _intake())
+    seen = view["version"]
+    cases.accept(app, view["reference"], expected_version=seen)
+    with pytest.raises(ConcurrencyConflict):
+        cases.transfer(app, view["reference"], to_department="transport_bureau",
+                       reason="路灯问题", expected_version=seen)
+    assert cases.show(app, view["reference"])["department"] == "housing_bureau"
+
+
+def test_two_sessions_writing_one_case_at_once_one_wins(app) -> None:  # type: ignore[no-untyped-def]
+    """Raw race: both sessions read the same version, both write; exactly one commits."""
+    from case_store import repository
+
+    ref = cases.submit(app, _intake())["reference"]
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes: list[str] = []
+
+    def worker(note: str) -> None:
+        with app.uow() as uow:
+            if uow.session.get_bind().dialect.name == "sqlite":
+                # SQLite serialises writers at BEGIN, so read outside the write lock: a
+                # deferred read of the same version, then the write.
+                uow.session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+            case = repository.get_case(uow.session, ref)
+            barrier.wait()
+            case.resolution_note = note
+            try:
+                uow.commit()
+                outcomes.append("won")
+            except ConcurrencyConflict:
+                outcomes.append("conflict")
+            except sa.exc.OperationalError:
+                # SQLite reports the loser as "database is locked" on upgrade of the read lock.
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "won"]
+
+
+def test_a_reference_collision_is_retried_with_a_new_reference(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    first = cases.submit(app, _intake())["reference"]
+    draws = iter([first, "MS-2611-ZZZZZZ"])
+    monkeypatch.setattr(cases, "new_reference", lambda _when: next(draws))
+    second = cases.submit(app, _intake(external_id="1002"))["reference"]
+    assert second == "MS-2611-ZZZZZZ" != first
+
+
+def test_a_rating_outside_one_to_five_is_refused(app) -> None:  # type: ignore[no-untyped-def]
+    ref = cases.submit(app, _intake())["reference"]
+    cases.resolve(app, ref, note="已处理")
+    with pytest.raises(InvalidRequest):
+        cases.rate(app, ref, score=6)
+    assert cases.rate(app, ref, score=5)["status"] == "closed"
+
+
+def test_an_unknown_reference_is_reported_as_not_found(app) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CaseNotFound):
+        cases.show(app, "MS-2611-AAAAAA")
