@@ -375,7 +375,10 @@ def resolve(app: App, reference: str, *, note: str, outcome: str = Outcome.RESOL
         case = repository.get_case(s, reference)
         _check_version(case, expected_version)
         _apply(s, case, Action.RESOLVE, actor, now, note=note,
-               extra={"outcome": outcome_value})
+               extra={"outcome": outcome_value, "round": case.resolution_round,
+                      "department": case.department,
+                      "resolution_started_at": _iso(case.resolution_started_at),
+                      "resolution_due_at": _iso(case.resolution_due_at)})
         case.outcome = outcome_value
         case.resolution_note = note
         case.resolved_at = now

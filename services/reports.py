@@ -1,0 +1,126 @@
+"""Rates per department (响应率 / 解决率 / 满意率): stored cases mapped onto routing.rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+
+from case_store.models import Case, CaseEvent, Rating
+from routing import rates
+from services.bootstrap import App
+
+
+def _parse_day(text: str | None, default: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    day = dt.date.fromisoformat(text) if text else default
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz)
+
+
+def period_of(app: App, date_from: str | None, date_to: str | None) -> rates.Period:
+    """[from, to] as whole local days; the default is the current month up to today."""
+    today = app.now().astimezone(app.tz).date()
+    start = _parse_day(date_from, today.replace(day=1), app.tz)
+    end = _parse_day(date_to, today, app.tz) + dt.timedelta(days=1)
+    return rates.Period(start=start, end=end)
+
+
+def case_records(app: App) -> list[rates.CaseRecord]:
+    """One record per resolution round: past rounds from their resolved events."""
+    records: list[rates.CaseRecord] = []
+    with app.uow() as uow:
+        s = uow.session
+        ratings: dict[tuple[int, int], Rating] = {
+            (r.case_id, r.round): r for r in s.scalars(select(Rating))}
+        resolved_events: dict[int, list[CaseEvent]] = defaultdict(list)
+        for event in s.scalars(select(CaseEvent).where(CaseEvent.type == "resolved")
+                               .order_by(CaseEvent.id)):
+            resolved_events[event.case_id].append(event)
+        for case in s.scalars(select(Case).where(Case.status != "withdrawn")).unique():
+            if case.resolution_due_at is None:
+                continue
+            rounds_done = {}
+            for event in resolved_events.get(case.id, []):
+                after = event.after or {}
+                rounds_done[int(after.get("round", 1))] = (event, after)
+            for round_no in range(1, case.resolution_round + 1):
+                first = round_no == 1
+                rating = ratings.get((case.id, round_no))
+                if round_no == case.resolution_round:
+                    department = case.department or ""
+                    due, resolved_at = case.resolution_due_at, case.resolved_at
+                elif round_no in rounds_done:
+                    event, after = rounds_done[round_no]
+                    department = str(after.get("department") or case.department or "")
+                    due = dt.datetime.fromisoformat(after["resolution_due_at"])
+                    resolved_at = event.at
+                else:
+                    continue
+                records.append(rates.CaseRecord(
+                    department=department, kind=case.kind,
+                    opened_at=case.created_at if first else (case.resolution_started_at
+                                                             or case.created_at),
+                    resolution_due=due, resolved_at=resolved_at,
+                    first_response_due=case.first_response_due_at if first else None,
+                    first_responded_at=case.first_responded_at if first else None,
+                    rating=rating.score if rating else None,
+                    rated_at=rating.at if rating else None,
+                ))
+    return records
+
+
+def department_rates(app: App, date_from: str | None = None,
+                     date_to: str | None = None) -> list[dict[str, Any]]:
+    period = period_of(app, date_from, date_to)
+    result = rates.department_rates(case_records(app), period, app.now(), app.calendar,
+                                    app.tz, min_sample=app.settings.sla.min_sample)
+    names = {d.id: d for d in app.settings.departments}
+    rows = []
+    for dept_id, r in result.items():
+        dept = names.get(dept_id)
+        rows.append({
+            "department": dept_id,
+            "name_zh": dept.name_zh if dept else dept_id,
+            "name_en": dept.name_en if dept else dept_id,
+            "from": period.start.date().isoformat(),
+            "to": (period.end - dt.timedelta(days=1)).date().isoformat(),
+            "response_rate": _rate(r.response),
+            "resolution_rate": _rate(r.resolution),
+            "satisfaction_rate": _rate(r.satisfaction),
+            "complaint_closure_rate": _rate(r.complaint_closure),
+            "mean_working_days_to_resolve": {
+                "value": None if r.working_days_to_resolve.value is None
+                else round(r.working_days_to_resolve.value, 2),
+                "sample_size": r.working_days_to_resolve.sample_size,
+                "status": r.working_days_to_resolve.status,
+            },
+        })
+    return rows
+
+
+def _rate(rate: rates.Rate) -> dict[str, Any]:
+    return {"value": None if rate.value is None else round(rate.value, 4),
+            "numerator": rate.numerator, "sample_size": rate.denominator,
+            "status": rate.status}
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    def cell(r: dict[str, Any]) -> str:
+        if r["value"] is None:
+            return f"not enough data (n={r['sample_size']})"
+        return f"{r['value'] * 100:5.1f}% (n={r['sample_size']})"
+
+    head = (f"{'department':<24}{'response':<24}{'resolution':<24}{'satisfaction':<24}"
+            f"{'complaints closed':<24}mean working days")
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        mean = row["mean_working_days_to_resolve"]
+        mean_txt = "not enough data" if mean["value"] is None else \
+            f"{mean['value']:.1f} (n={mean['sample_size']})"
+        lines.append(f"{row['department']:<24}{cell(row['response_rate']):<24}"
+                     f"{cell(row['resolution_rate']):<24}{cell(row['satisfaction_rate']):<24}"
+                     f"{cell(row['complaint_closure_rate']):<24}{mean_txt}")
+    if not rows:
+        lines.append("(no cases in this period)")
+    return "\n".join(lines)
