@@ -142,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the intake bot in this terminal, as a resident")
     chat.set_defaults(func=_chat)
+
+    bot = sub.add_parser("bot", help="run the Telegram bot (polling; needs MINSHENG_TELEGRAM_TOKEN)")
+    bot.set_defaults(func=_bot)
     return p
 
 
@@ -250,7 +253,8 @@ def _case_submit(args: argparse.Namespace) -> int:
     from services import cases, intake
 
     app = _app(args)
-    classified = intake.classify(app, args.text)
+    explicit = args.domain and args.urgency and args.kind
+    classified = {} if explicit else intake.classify(app, args.text)
     view = cases.submit(app, intake.to_intake(
         classified, channel="cli", text=args.text, address=args.address,
         domain=args.domain, urgency=args.urgency, kind=args.kind))
@@ -316,9 +320,20 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from services import console
+    from bot import console
 
     return console.run(_app(args))
+
+
+def _bot(args: argparse.Namespace) -> int:
+    app = _app(args)
+    if app.settings.telegram_token is None:
+        print("error: set MINSHENG_TELEGRAM_TOKEN to the bot's token from @BotFather",
+              file=sys.stderr)
+        return 2
+    from bot import telegram
+
+    return int(telegram.run_polling(app))
 
 
 if __name__ == "__main__":
