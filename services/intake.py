@@ -39,7 +39,8 @@ def to_intake(result: dict[str, Any], *, channel: str, text: str,
         places = [str(e["value"]) for e in entities if e.get("entity") == "location"]
         address = "".join(dict.fromkeys(places)) or None
     if phone is None:
-        phones = [str(e["value"]) for e in entities if e.get("entity") == "phone"]
+        phones = [str(e["value"]) for e in entities
+                  if e.get("entity") in ("phone", "phone_number")]
         if not phones and (m := _PHONE.search(text)):
             phones = [m.group(1)]
         phone = re.sub(r"[\s-]", "", phones[0]) if phones else None

@@ -1,0 +1,158 @@
+"""The parser: one result per message, a superset of Rasa's /model/parse JSON."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Protocol
+
+from nlu import entities as entity_rules
+from nlu.errors import RasaUnavailableError
+from nlu.model import LinearModel, Ranking
+from nlu.normalize import Normalized, normalize
+from nlu.rules import apply_rules
+
+log = logging.getLogger(__name__)
+
+# A fired safety rule sets urgency to urgent with at least this confidence; it is about the
+# share of rule hits that human labellers also call urgent.
+RULE_CONFIDENCE = 0.9
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class RemoteParser(Protocol):
+    def parse(self, text: str) -> dict[str, Any]: ...
+
+
+def detect_language(text: str) -> str:
+    """"zh" when Chinese characters carry the message, else "en"."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "zh" if cjk and cjk * 4 >= latin else ("en" if latin else "zh")
+
+
+def _label(ranking: Ranking | None) -> dict[str, Any] | None:
+    if not ranking:
+        return None
+    name, confidence = ranking[0]
+    return {"name": name, "confidence": round(confidence, 4)}
+
+
+def _entities(norm: Normalized) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for found in entity_rules.extract(norm.text):
+        start, end = norm.span_in_original(found.start, found.end)
+        surface = norm.original[start:end]
+        item: dict[str, Any] = {
+            "entity": found.entity,
+            "start": start,
+            "end": end,
+            "value": found.value if found.value is not None else surface,
+            "extractor": entity_rules.EXTRACTOR,
+        }
+        if found.role is not None:
+            item["role"] = found.role
+        if found.number is not None:
+            item["number"] = found.number
+        out.append(item)
+    return out
+
+
+def _rules(norm: Normalized) -> list[dict[str, Any]]:
+    fired = []
+    for hit in apply_rules(norm.text):
+        start, end = norm.span_in_original(hit.start, hit.end)
+        fired.append({"id": hit.rule_id, "text": norm.original[start:end], "start": start, "end": end})
+    return fired
+
+
+class Parser:
+    """Classifies messages on domain, urgency and kind and extracts entities."""
+
+    def __init__(
+        self,
+        model: LinearModel | None,
+        *,
+        low_confidence_threshold: float = 0.5,
+        remote: RemoteParser | None = None,
+    ) -> None:
+        if model is None and remote is None:
+            raise ValueError("a parser needs a model, a remote backend or both")
+        self.model = model
+        self.remote = remote
+        self.low_confidence_threshold = low_confidence_threshold
+        meta = model.meta if model is not None else {}
+        self.urgent_threshold = float(meta.get("urgent_threshold", 0.5))  # type: ignore[arg-type]
+
+    def parse(self, text: str) -> dict[str, Any]:
+        if not isinstance(text, str):
+            raise TypeError("text must be a string")
+        norm = normalize(text)
+        rankings = self.model.rank(norm.text) if self.model is not None else {}
+        result = self._builtin_result(text, norm, rankings)
+        if self.remote is not None:
+            result = self._merge_remote(result, norm)
+        return result
+
+    def _builtin_result(self, text: str, norm: Normalized, rankings: dict[str, Ranking]) -> dict[str, Any]:
+        domain = rankings.get("domain")
+        rules = _rules(norm)
+        result: dict[str, Any] = {
+            "text": text,
+            "intent": _label(domain),
+            "intent_ranking": [{"name": n, "confidence": round(p, 4)} for n, p in domain or []],
+            "domain": _label(domain),
+            "urgency": self._urgency(rankings.get("urgency"), rules),
+            "kind": _label(rankings.get("kind")),
+            "entities": _entities(norm),
+            "rules": rules,
+            "language": detect_language(norm.text),
+            "low_confidence": bool(domain) and domain[0][1] < self.low_confidence_threshold,
+            "backend": "builtin",
+        }
+        return result
+
+    def _urgency(self, ranking: Ranking | None, rules: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if not ranking:
+            return None
+        probs = dict(ranking)
+        p_urgent = probs.get("urgent", 0.0)
+        if rules:
+            return {"name": "urgent", "confidence": round(max(p_urgent, RULE_CONFIDENCE), 4)}
+        if p_urgent >= self.urgent_threshold:
+            return {"name": "urgent", "confidence": round(p_urgent, 4)}
+        name, confidence = max(((n, p) for n, p in ranking if n != "urgent"), key=lambda np_: np_[1])
+        return {"name": name, "confidence": round(confidence, 4)}
+
+    def _merge_remote(self, result: dict[str, Any], norm: Normalized) -> dict[str, Any]:
+        assert self.remote is not None
+        try:
+            remote = self.remote.parse(norm.original)
+        except RasaUnavailableError as exc:
+            if self.model is None:
+                raise
+            log.warning("Rasa server unavailable, using the built-in model: %s", exc)
+            result["backend"] = "builtin_fallback"
+            return result
+        intent = remote.get("intent") or {}
+        ranking = remote.get("intent_ranking") or []
+        if intent.get("name"):
+            label = {"name": intent["name"], "confidence": round(float(intent.get("confidence") or 0.0), 4)}
+            result["intent"] = label
+            result["domain"] = dict(label)
+            result["intent_ranking"] = [
+                {"name": r["name"], "confidence": round(float(r.get("confidence") or 0.0), 4)}
+                for r in ranking
+                if isinstance(r, dict) and "name" in r
+            ] or [dict(label)]
+            result["low_confidence"] = label["confidence"] < self.low_confidence_threshold
+        remote_entities = [e for e in remote.get("entities") or [] if isinstance(e, dict)]
+        ours = [
+            e for e in result["entities"]
+            if all(e["end"] <= r.get("start", 0) or e["start"] >= r.get("end", 0) for r in remote_entities)
+        ]
+        result["entities"] = sorted(remote_entities + ours, key=lambda e: e.get("start", 0))
+        result["backend"] = "rasa"
+        return result

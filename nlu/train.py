@@ -1,0 +1,339 @@
+"""Training from Rasa NLU YAML: TF-IDF over our own tokens, a linear classifier per axis,
+and a temperature per axis fitted on out-of-fold scores so confidences are calibrated.
+
+This module imports scikit-learn and scipy; parsing never imports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nlu.features import FeatureConfig, head_mask, tokens, weigh
+from nlu.model import AxisHead, LinearModel
+from nlu.normalize import normalize
+from nlu.errors import TrainingDataError
+from nlu.rasa_yaml import Example, load_examples
+from nlu.taxonomy import AXES, AXIS_LABELS
+
+Progress = Callable[[str, float], None]
+
+
+CANDIDATE_FEATURES: tuple[FeatureConfig, ...] = (
+    FeatureConfig(char_max=2, head_chars=2),
+    FeatureConfig(char_max=3, head_chars=2),
+    FeatureConfig(char_max=4, head_chars=0),
+)
+
+
+URGENT_BETA = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class TrainOptions:
+    features: FeatureConfig | None = None  # None: pick from CANDIDATE_FEATURES by cross-validation
+    min_df: int = 1
+    c: float = 1.0
+    folds: int = 5
+    class_weight: str | None = "balanced"
+
+
+def yaml_files(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml")))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise TrainingDataError(f"{path}: no such file or directory")
+    if not files:
+        raise TrainingDataError("no Rasa YAML files found in " + ", ".join(map(str, paths)))
+    return files
+
+
+def axis_of(path: Path, intents: set[str]) -> str:
+    """Which axis a file trains: named by its file name, else by its label set, else domain."""
+    if path.stem in AXES:
+        return path.stem
+    for axis in ("urgency", "kind"):
+        if intents and intents <= set(AXIS_LABELS[axis]):
+            return axis
+    return "domain"
+
+
+def read_training_sets(paths: Sequence[Path]) -> dict[str, list[Example]]:
+    """Examples per axis from one or more Rasa NLU files or directories."""
+    sets: dict[str, list[Example]] = {}
+    for path in yaml_files(paths):
+        examples = load_examples(path)
+        if not examples:
+            continue
+        axis = axis_of(path, {ex.intent for ex in examples})
+        sets.setdefault(axis, []).extend(examples)
+    if "domain" not in sets:
+        raise TrainingDataError("no domain (intent) examples found; nothing to train")
+    return {axis: sets[axis] for axis in AXES if axis in sets}
+
+
+def data_fingerprint(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in yaml_files(paths):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class _Vectorizer:
+    """Vocabulary and IDF built from training texts; rows match LinearModel.vectorize."""
+
+    def __init__(self, docs: list[list[str]], min_df: int, config: FeatureConfig) -> None:
+        self.config = config
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(set(doc))
+        self.vocabulary = sorted(tok for tok, n in df.items() if n >= min_df)
+        self.index = {tok: i for i, tok in enumerate(self.vocabulary)}
+        n_docs = len(docs)
+        self.idf = np.array(
+            [math.log((1 + n_docs) / (1 + df[tok])) + 1.0 for tok in self.vocabulary], dtype=np.float32
+        )
+        self.is_head = head_mask(self.vocabulary)
+
+    def matrix(self, docs: list[list[str]]):  # -> scipy.sparse.csr_matrix
+        from scipy.sparse import csr_matrix
+
+        indptr, indices, values = [0], [], []
+        for doc in docs:
+            counts = Counter(self.index[t] for t in doc if t in self.index)
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            vals = weigh(idx, tf, self.idf, self.is_head, self.config) if idx.size else tf
+            indices.extend(idx.tolist())
+            values.extend(vals.tolist())
+            indptr.append(len(indices))
+        return csr_matrix(
+            (np.array(values, dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
+            shape=(len(docs), len(self.vocabulary)),
+        )
+
+
+def _fit(x, y: np.ndarray, n_labels: int, options: TrainOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (features × labels) and bias of a one-vs-rest linear SVM."""
+    from sklearn.svm import LinearSVC
+
+    present = np.unique(y)
+    weights = np.zeros((x.shape[1], n_labels), dtype=np.float32)
+    bias = np.full(n_labels, -10.0, dtype=np.float32)  # labels never seen are never chosen
+    if present.size == 1:
+        bias[present[0]] = 10.0
+        return weights, bias
+    clf = LinearSVC(C=options.c, class_weight=options.class_weight)
+    clf.fit(x, y)
+    coef = clf.coef_.T.astype(np.float32)
+    intercept = clf.intercept_.astype(np.float32)
+    if present.size == 2:  # scikit-learn returns one column for two classes
+        coef = np.hstack([-coef, coef]) / 2
+        intercept = np.array([-intercept[0], intercept[0]]) / 2
+    weights[:, present] = coef
+    bias[present] = intercept
+    return weights, bias
+
+
+def _out_of_fold_scores(x, y: np.ndarray, n_labels: int, options: TrainOptions) -> np.ndarray:
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = np.bincount(y, minlength=n_labels)
+    folds = min(options.folds, int(counts[counts > 0].min()))
+    scores = np.zeros((x.shape[0], n_labels), dtype=np.float32)
+    if folds < 2:
+        return scores
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
+    for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
+        w, b = _fit(x[train_idx], y[train_idx], n_labels, options)
+        scores[test_idx] = x[test_idx] @ w + b
+    return scores
+
+
+def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """The softmax temperature that minimises the negative log-likelihood of held-out scores."""
+    if not scores.any():
+        return 1.0
+    best_t, best_nll = 1.0, math.inf
+    for t in np.exp(np.linspace(math.log(0.02), math.log(5.0), 120)):
+        z = scores / t
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        nll = -float(log_p[np.arange(len(y)), y].mean())
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t
+
+
+def train_model(
+    sets: dict[str, list[Example]],
+    options: TrainOptions | None = None,
+    progress: Progress | None = None,
+) -> LinearModel:
+    """Train one model scoring every axis present in `sets`.
+
+    Without fixed features, each candidate feature set is scored by out-of-fold macro-F1 on
+    the domain axis and the best one is kept (long titled letters and short chat messages
+    prefer different n-gram orders).
+    """
+    options = options or TrainOptions()
+    report = progress or (lambda _msg, _frac: None)
+    normalised = {ex.text: normalize(ex.text).text for examples in sets.values() for ex in examples}
+    candidates = [options.features] if options.features is not None else list(CANDIDATE_FEATURES)
+    steps = len(candidates) + len(sets)
+    best: _Candidate | None = None
+    for n, config in enumerate(candidates):
+        report(f"features {n + 1}/{len(candidates)}", n / steps)
+        candidate = _Candidate.build(config, normalised, sets["domain"], options)
+        if best is None or candidate.domain_f1 > best.domain_f1:
+            best = candidate
+    assert best is not None
+    weight_blocks, bias_blocks, heads = [], [], []
+    meta: dict[str, object] = {
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "examples": {axis: len(examples) for axis, examples in sets.items()},
+        "out_of_fold_domain_macro_f1": round(best.domain_f1, 4),
+    }
+    column = 0
+    for n, (axis, examples) in enumerate(sets.items()):
+        report(f"training {axis}", (len(candidates) + n) / steps)
+        labels = _label_order(axis, examples)
+        x, y = best.matrix(examples, labels)
+        oof = best.domain_oof if axis == "domain" else _out_of_fold_scores(x, y, len(labels), options)
+        temperature = fit_temperature(oof, y)
+        if axis == "urgency" and "urgent" in labels:
+            meta["urgent_threshold"] = choose_urgent_threshold(
+                oof, y, labels, temperature, [normalised[ex.text] for ex in examples]
+            )
+        w, b = _fit(x, y, len(labels), options)
+        weight_blocks.append(w)
+        bias_blocks.append(b)
+        heads.append(AxisHead(axis, labels, column, temperature))
+        column += len(labels)
+    report("done", 1.0)
+    return LinearModel(
+        best.config,
+        best.vectorizer.vocabulary,
+        best.vectorizer.idf,
+        np.hstack(weight_blocks),
+        np.concatenate(bias_blocks),
+        heads,
+        meta,
+    )
+
+
+@dataclass
+class _Candidate:
+    config: FeatureConfig
+    vectorizer: _Vectorizer
+    token_cache: dict[str, list[str]]
+    normalised: dict[str, str]
+    domain_oof: np.ndarray
+    domain_f1: float
+
+    @classmethod
+    def build(
+        cls, config: FeatureConfig, normalised: dict[str, str], domain: list[Example], options: TrainOptions
+    ) -> _Candidate:
+        token_cache = {t: tokens(t, config) for t in set(normalised.values())}
+        vectorizer = _Vectorizer(list(token_cache.values()), options.min_df, config)
+        candidate = cls(config, vectorizer, token_cache, normalised, np.zeros(0), 0.0)
+        labels = _label_order("domain", domain)
+        x, y = candidate.matrix(domain, labels)
+        candidate.domain_oof = _out_of_fold_scores(x, y, len(labels), options)
+        candidate.domain_f1 = _macro_f1(y, candidate.domain_oof.argmax(axis=1))
+        return candidate
+
+    def matrix(self, examples: list[Example], labels: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        index = {lab: i for i, lab in enumerate(labels)}
+        x = self.vectorizer.matrix([self.token_cache[self.normalised[ex.text]] for ex in examples])
+        return x, np.array([index[ex.intent] for ex in examples])
+
+
+def _macro_f1(y: np.ndarray, predicted: np.ndarray) -> float:
+    f1s = []
+    for label in np.unique(y):
+        tp = float(np.sum((predicted == label) & (y == label)))
+        precision = tp / max(1, int(np.sum(predicted == label)))
+        recall = tp / max(1, int(np.sum(y == label)))
+        f1s.append(2 * precision * recall / (precision + recall) if tp else 0.0)
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
+def choose_urgent_threshold(
+    oof: np.ndarray, y: np.ndarray, labels: tuple[str, ...], temperature: float, texts: list[str]
+) -> float:
+    """The P(urgent) cut-off that, with the safety rules, maximises F-beta on held-out scores.
+
+    beta = URGENT_BETA > 1 weighs recall above precision: a missed emergency costs more than a
+    false alarm, but a flood of false alarms would teach staff to ignore the flag.
+    """
+    from nlu.rules import apply_rules
+
+    if not oof.any():
+        return 0.5
+    urgent = labels.index("urgent")
+    z = oof / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    ruled = np.array([bool(apply_rules(t)) for t in texts])
+    truth = y == urgent
+    best_t, best_f2 = 0.5, -1.0
+    for t in np.arange(0.10, 0.61, 0.025):
+        flagged = ruled | (probs[:, urgent] >= t)
+        tp = float(np.sum(flagged & truth))
+        precision = tp / max(1, int(flagged.sum()))
+        recall = tp / max(1, int(truth.sum()))
+        b2 = URGENT_BETA**2
+        f2 = (1 + b2) * precision * recall / (b2 * precision + recall) if tp else 0.0
+        if f2 > best_f2 + 1e-9:
+            best_t, best_f2 = float(t), f2
+    return round(best_t, 3)
+
+
+def _label_order(axis: str, examples: list[Example]) -> tuple[str, ...]:
+    seen = set(ex.intent for ex in examples)
+    known = AXIS_LABELS.get(axis, ())
+    if seen <= set(known):
+        return known
+    if axis == "domain":
+        return tuple(sorted(seen))  # a city's own categories
+    raise TrainingDataError(f"{axis}: unknown labels {sorted(seen - set(known))}; expected {list(known)}")
+
+
+def train_to_directory(
+    data: Sequence[Path], out: Path, options: TrainOptions | None = None, progress: Progress | None = None
+) -> LinearModel:
+    sets = read_training_sets(data)
+    model = train_model(sets, options, progress)
+    model.meta["data_fingerprint"] = data_fingerprint(data)
+    model.save(out)
+    return model
+
+
+def terminal_progress(stream=sys.stderr) -> Progress | None:  # type: ignore[no-untyped-def]
+    """A one-line progress bar on stderr when it is a terminal; None otherwise."""
+    if not stream.isatty():
+        return None
+
+    def show(message: str, fraction: float) -> None:
+        width = 30
+        filled = int(round(fraction * width))
+        stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message:<20}")
+        if fraction >= 1.0:
+            stream.write("\n")
+        stream.flush()
+
+    return show
