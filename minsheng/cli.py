@@ -132,6 +132,11 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--json", action="store_true")
     swp.set_defaults(func=_sla_sweep)
 
+    ovd = sla_sub.add_parser("overdue", help="open cases past a deadline, most overdue first")
+    ovd.add_argument("--department")
+    ovd.add_argument("--json", action="store_true")
+    ovd.set_defaults(func=_sla_overdue)
+
     rep = sub.add_parser("report", help="response, resolution and satisfaction rates")
     rep.add_argument("--from", dest="date_from")
     rep.add_argument("--to", dest="date_to")
@@ -303,7 +308,21 @@ def _sla_sweep(args: argparse.Namespace) -> int:
         _print_json(result)
     else:
         print(f"checked {result['checked']} case(s), raised {result['alerts']} alert(s), "
-              f"escalated {result['escalated']}")
+              f"escalated {result['escalated']}, survey reminders "
+              f"{result['survey_reminders']}, closed unrated {result['closed_unrated']}")
+    return 0
+
+
+def _sla_overdue(args: argparse.Namespace) -> int:
+    from services import sweep
+
+    rows = sweep.overdue(_app(args), department=args.department)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        print("  ".join(f"{v}" for v in row.values()))
+    print(f"{len(rows)} overdue case(s)", file=sys.stderr)
     return 0
 
 

@@ -17,9 +17,10 @@ from case_store.models import Case, CaseEvent, Message, Rating, Resident, Transf
 from case_store.references import new_access_token, new_reference
 from minsheng.taxonomy import DOMAINS, KINDS, URGENCIES
 from routing import router, sla, transfers
-from services import policy
+from services import notices, policy
 from services.bootstrap import App
 from services.errors import ConcurrencyConflict, InvalidRequest
+from services.notify import notify_resident
 
 REFERENCE_ATTEMPTS = 8
 
@@ -57,8 +58,8 @@ def record_event(session: Session, case: Case, type_: str, actor: str, now: dt.d
     return event
 
 
-def _apply(session: Session, case: Case, action: Action, actor: str, now: dt.datetime,
-           *, note: str | None = None, extra: dict[str, Any] | None = None) -> None:
+def _apply(app: App, session: Session, case: Case, action: Action, actor: str,
+           now: dt.datetime, *, note: str | None = None, extra: dict[str, Any] | None = None) -> None:
     """Move the case through the lifecycle, appending one event per move."""
     for step in plan(case.status, action):
         case.status = step.after.value
@@ -71,7 +72,7 @@ def _apply(session: Session, case: Case, action: Action, actor: str, now: dt.dat
                      before={"status": step.before.value}, after=after,
                      note=None if step.implied_acceptance else note)
         if step.action is Action.ACCEPT:
-            _first_response(case, now)
+            _first_response(app, case, now)
     case.updated_at = now
 
 
@@ -83,26 +84,13 @@ _EVENT_NAMES = {
 }
 
 
-def _first_response(case: Case, now: dt.datetime) -> None:
+def _first_response(app: App, case: Case, now: dt.datetime) -> None:
+    """Stop the first-response clock once; the next alert is then a resolution one."""
     if case.first_responded_at is None:
         case.first_responded_at = now
-        _refresh_next_due(case, now)
-
-
-def _refresh_next_due(case: Case, now: dt.datetime) -> None:
-    # The pure clock needs the settings; callers that change clock fields pass through
-    # `_reclock`, and this cheap path only stops a first-response alert from staying due.
-    if case.first_response_due_at and case.next_due_at and case.first_responded_at:
-        if case.next_due_at <= case.first_response_due_at:
-            case.next_due_at = case.resolution_due_at if case.status not in (
-                Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN) else None
-
-
-def _reclock(app: App, case: Case, now: dt.datetime) -> None:
-    clock = policy.clock_of(case, app.settings, app.calendar)
-    policy.store_clock(case, clock, now)
-    if case.status in (Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN):
-        case.next_due_at = None
+        if case.next_due_at is not None and case.resolution_due_at is not None:
+            clock = policy.clock_of(case, app.settings, app.calendar)
+            case.next_due_at = sla.next_due_at(clock, after=now)
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -186,6 +174,7 @@ def _submit_once(app: App, intake: Intake) -> dict[str, Any]:
                             "channel": intake.channel})
         s.add(Message(case=case, at=now, author="resident", text=intake.text))
         _route_new_case(app, s, case, intake, now)
+        notices.new_case_notice(app, s, case, now)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()
@@ -211,7 +200,7 @@ def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.da
     clock = sla.start_clock(now, intake.urgency, intake.kind, intake.domain,
                             policy.sla_policy(app.settings), app.calendar, app.tz)
     policy.store_clock(case, clock, now)
-    _apply(s, case, Action.ROUTE, "system:router", now,
+    _apply(app, s, case, Action.ROUTE, "system:router", now,
            note=decision.reason,
            extra={"department": decision.department, "rule": decision.rule,
                   "confidence": round(decision.confidence, 4)})
@@ -220,7 +209,8 @@ def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.da
 def accept(app: App, reference: str, *, actor: str = "staff",
            expected_version: int | None = None) -> dict[str, Any]:
     """The department takes the case on; this is its first response when none came before."""
-    return _simple_action(app, reference, Action.ACCEPT, actor, expected_version)
+    return _simple_action(app, reference, Action.ACCEPT, actor, expected_version,
+                          notify="accepted")
 
 
 def start(app: App, reference: str, *, actor: str = "staff",
@@ -229,12 +219,15 @@ def start(app: App, reference: str, *, actor: str = "staff",
 
 
 def _simple_action(app: App, reference: str, action: Action, actor: str,
-                   expected_version: int | None, note: str | None = None) -> dict[str, Any]:
+                   expected_version: int | None, note: str | None = None,
+                   notify: str | None = None) -> dict[str, Any]:
     now = app.now()
     with app.uow() as uow:
         case = repository.get_case(uow.session, reference)
         _check_version(case, expected_version)
-        _apply(uow.session, case, action, actor, now, note=note)
+        _apply(app, uow.session, case, action, actor, now, note=note)
+        if notify is not None:
+            notify_resident(uow.session, case, notify, now, settings=app.settings)
         uow.session.flush()
         view = case_view(case, repository.latest_rating(uow.session, case.id), app)
         uow.commit()
@@ -251,9 +244,10 @@ def ask_resident(app: App, reference: str, *, question: str, actor: str = "staff
         s = uow.session
         case = repository.get_case(s, reference)
         _check_version(case, expected_version)
-        _apply(s, case, Action.ASK_RESIDENT, actor, now, note=question)
+        _apply(app, s, case, Action.ASK_RESIDENT, actor, now, note=question)
         s.add(Message(case=case, at=now, author="staff", author_name=actor, text=question))
-        _first_response(case, now)
+        _first_response(app, case, now)
+        notify_resident(s, case, "asked", now, question=question, settings=app.settings)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()
@@ -275,8 +269,9 @@ def reply(app: App, reference: str, *, text: str, actor: str = "staff",
             raise InvalidRequest(f"cannot reply on a case that is {case.status}")
         s.add(Message(case=case, at=now, author="staff", author_name=actor, text=text))
         record_event(s, case, "replied", actor, now, note=text)
-        _first_response(case, now)
+        _first_response(app, case, now)
         case.updated_at = now
+        notify_resident(s, case, "replied", now, text=text, settings=app.settings)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()
@@ -296,7 +291,7 @@ def resident_message(app: App, reference: str, *, text: str,
             raise InvalidRequest(f"{reference} is {case.status}; details can no longer be added")
         s.add(Message(case=case, at=now, author="resident", text=text))
         if case.status == Status.AWAITING_RESIDENT:
-            _apply(s, case, Action.RESIDENT_ANSWERED, actor, now, note=text)
+            _apply(app, s, case, Action.RESIDENT_ANSWERED, actor, now, note=text)
         else:
             record_event(s, case, "details_added", actor, now, note=text)
             case.updated_at = now
@@ -345,7 +340,7 @@ def transfer(app: App, reference: str, *, to_department: str | None, reason: str
         s.add(Transfer(case=case, at=now, actor=actor, from_department=case.department,
                        to_department=final.department, reason=reason,
                        from_domain=case.domain, to_domain=to_domain or case.domain))
-        _apply(s, case, Action.TRANSFER, actor, now, note=reason,
+        _apply(app, s, case, Action.TRANSFER, actor, now, note=reason,
                extra={"department": final.department, "requested": target,
                       "bounces": bounces, "rule": final.rule})
         case.events[-1].before = {**(case.events[-1].before or {}), **before}
@@ -353,6 +348,9 @@ def transfer(app: App, reference: str, *, to_department: str | None, reason: str
         case.bounce_count = bounces
         if to_domain:
             case.domain = to_domain
+        from_triage = before["department"] == settings.triage_department.id
+        notify_resident(s, case, "routed" if from_triage else "transferred", now,
+                        settings=settings)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()
@@ -374,7 +372,7 @@ def resolve(app: App, reference: str, *, note: str, outcome: str = Outcome.RESOL
         s = uow.session
         case = repository.get_case(s, reference)
         _check_version(case, expected_version)
-        _apply(s, case, Action.RESOLVE, actor, now, note=note,
+        _apply(app, s, case, Action.RESOLVE, actor, now, note=note,
                extra={"outcome": outcome_value, "round": case.resolution_round,
                       "department": case.department,
                       "resolution_started_at": _iso(case.resolution_started_at),
@@ -384,6 +382,7 @@ def resolve(app: App, reference: str, *, note: str, outcome: str = Outcome.RESOL
         case.resolved_at = now
         s.add(Message(case=case, at=now, author="staff", author_name=actor, text=note))
         case.next_due_at = None
+        notify_resident(s, case, "resolved", now, settings=app.settings)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()
@@ -401,7 +400,7 @@ def reopen(app: App, reference: str, *, reason: str, actor: str = "staff",
         case = repository.get_case(s, reference)
         _check_version(case, expected_version)
         clock = policy.clock_of(case, app.settings, app.calendar)
-        _apply(s, case, Action.REOPEN, actor, now, note=reason,
+        _apply(app, s, case, Action.REOPEN, actor, now, note=reason,
                extra={"resolution_round": case.resolution_round + 1})
         resolved_clock = clock if clock.resolved_at else sla.record_resolution(
             clock, case.resolved_at or now)
@@ -427,7 +426,7 @@ def _close(app: App, reference: str, actor: str, note: str | None) -> dict[str, 
     with app.uow() as uow:
         s = uow.session
         case = repository.get_case(s, reference)
-        _apply(s, case, Action.CLOSE, actor, now, note=note)
+        _apply(app, s, case, Action.CLOSE, actor, now, note=note)
         case.closed_at = now
         s.flush()
         view = case_view(case, repository.latest_rating(s, case.id), app)
@@ -454,7 +453,7 @@ def rate(app: App, reference: str, *, score: int, comment: str | None = None,
                         department=case.department, at=now)
         s.add(rating)
         record_event(s, case, "rated", actor, now, after={"score": score}, note=comment)
-        _apply(s, case, Action.CLOSE, actor, now, extra={"rated": True})
+        _apply(app, s, case, Action.CLOSE, actor, now, extra={"rated": True})
         case.closed_at = now
         s.flush()
         view = case_view(case, rating, app)
@@ -469,7 +468,7 @@ def withdraw(app: App, reference: str, *, actor: str = "resident",
     with app.uow() as uow:
         s = uow.session
         case = repository.get_case(s, reference)
-        _apply(s, case, Action.WITHDRAW, actor, now, note=reason)
+        _apply(app, s, case, Action.WITHDRAW, actor, now, note=reason)
         case.next_due_at = None
         s.flush()
         view = case_view(case, None, app)

@@ -20,8 +20,10 @@ def _insert_ignoring_duplicates(session: Session, table: Table, values: dict[str
     """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing()
-    return bool(session.execute(stmt).rowcount)
+    stmt = (module.insert(table).values(**values).on_conflict_do_nothing()
+            .returning(table.c[next(iter(table.primary_key.columns)).name]))
+    # rowcount is -1 for this statement under psycopg, so ask for the inserted key instead.
+    return session.execute(stmt).first() is not None
 
 
 def enqueue(session: Session, *, key: str, channel: str, recipient: str,

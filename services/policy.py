@@ -30,6 +30,19 @@ def routing_table(settings: Settings) -> router.RoutingTable:
 
 
 def sla_policy(settings: Settings) -> sla.SlaPolicy:
+    # The sweep asks once per due case; settings are frozen, so build the policy once each.
+    cached = _POLICIES.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    built = _build_sla_policy(settings)
+    _POLICIES[id(settings)] = (settings, built)
+    return built
+
+
+_POLICIES: dict[int, tuple[Settings, sla.SlaPolicy]] = {}
+
+
+def _build_sla_policy(settings: Settings) -> sla.SlaPolicy:
     cfg = settings.sla
     return sla.SlaPolicy(
         first_response_hours=MappingProxyType(dict(cfg.first_response_hours)),

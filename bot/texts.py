@@ -1,0 +1,196 @@
+"""Everything the bot says, in Chinese and English. Plain text: adapters escape it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from minsheng.taxonomy import DOMAIN_NAMES, KIND_NAMES, URGENCY_NAMES
+
+LANGUAGES = ("zh", "en")
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+_T: dict[str, tuple[str, str]] = {
+    "greeting": (
+        "您好！我是{city}民生服务助手。",
+        "Hello! This is the {city} public service assistant.",
+    ),
+    "welcome": (
+        "您好！我是{city}民生服务助手。\n直接写下您遇到的问题就行，比如“小区门口的路灯坏了三天了”。\n"
+        "查进展发 /status，更多用法发 /help。",
+        "Hello! This is the {city} public service assistant.\nJust tell me the problem in your "
+        "own words, e.g. \"the street light outside my building has been out for three days\".\n"
+        "Send /status for progress, /help for more.",
+    ),
+    "help": (
+        "直接写下问题，我会帮您提交给负责的部门。\n"
+        "/new 提交新诉求\n/status 查看办理进展（/status 编号 查看某一件）\n/mycases 我的全部诉求\n"
+        "/withdraw 编号 撤回诉求\n/cancel 退出当前对话\n/lang en 切换到英文\n"
+        "如遇危险请直接拨打 110、119 或 120。",
+        "Tell me the problem and I will pass it to the department in charge.\n"
+        "/new report a new problem\n/status progress of your open cases (/status REF for one)\n"
+        "/mycases all your cases\n/withdraw REF withdraw a case\n/cancel leave the current step\n"
+        "/lang zh switch to Chinese\nIf anyone is in danger, call 110, 119 or 120 now.",
+    ),
+    "ask_describe": ("请用一两句话描述您遇到的问题。", "Please describe the problem in a sentence or two."),
+    "photo_first": ("收到照片。请再用一两句话描述问题。", "Photo received. Please describe the problem in a sentence or two."),
+    "location_first": ("收到位置。请再用一两句话描述问题。", "Location received. Please describe the problem in a sentence or two."),
+    "ask_location": (
+        "问题发生在哪里？请写下地址（如“幸福里小区3号楼”），或直接共享位置。",
+        "Where is it? Type the address (e.g. \"Building 3, Xingfuli Estate\") or share your location.",
+    ),
+    "location_too_short": (
+        "地址太短了，请写得具体一些，例如“幸福里小区3号楼”，或共享位置。",
+        "That address is too short. Please add detail, e.g. \"Building 3, Xingfuli Estate\", or share your location.",
+    ),
+    "ask_consent": ("处理部门可以联系您了解情况吗？", "May the department contact you about this?"),
+    "consent_unclear": ("请点“可以”或“不用”。", "Please tap Yes or No."),
+    "pick_domain": ("我不太确定您的问题属于哪一类，请选一个：", "I am not sure which area this is. Please pick one:"),
+    "pick_domain_again": ("请选择一个类别：", "Please pick an area:"),
+    "pick_domain_unclear": ("请点下面的按钮选择类别。", "Please tap one of the areas below."),
+    "summary": (
+        "请核对：\n类别：{domain}\n紧急程度：{urgency}\n承办部门：{department}{place}\n内容：{text}{extras}\n"
+        "无误请点“确认”。也可以先发照片或位置。",
+        "Please check:\nArea: {domain}\nUrgency: {urgency}\nDepartment: {department}{place}\n"
+        "What you wrote: {text}{extras}\nTap Confirm to submit. You can also send a photo or your location first.",
+    ),
+    "summary_place": ("\n地点：{place}", "\nPlace: {place}"),
+    "summary_photo": ("\n附件：照片", "\nAttached: photo"),
+    "summary_location": ("\n附件：位置", "\nAttached: location"),
+    "summary_no_contact": ("\n不需要联系您", "\nNo contact needed"),
+    "added_to_draft": ("已补充到内容中。", "Added to what you wrote."),
+    "created": (
+        "已提交，编号 {ref}。\n承办部门：{department}\n{days} 个工作日内，即 {due}前办结。",
+        "Submitted. Reference {ref}.\nDepartment: {department}\n"
+        "To be resolved within {days} working days, by {due}.",
+    ),
+    "created_first_response": ("{when}前会有工作人员联系您。", "Staff will contact you by {when}."),
+    "created_tail": ("查进展发 /status。", "Send /status to check progress."),
+    "submit_failed": (
+        "抱歉，提交没有成功，请稍后再点“确认”。",
+        "Sorry, the case could not be submitted. Please tap Confirm again in a moment.",
+    ),
+    "cancelled": ("已取消。需要时直接写下问题即可。", "Cancelled. Just write again whenever you need to."),
+    "nothing_to_cancel": ("当前没有进行中的对话。直接写下问题即可。", "Nothing to cancel. Just write your problem whenever you like."),
+    "stale_button": ("这个按钮已过期。", "That button has expired."),
+    "choose_target": (
+        "这条消息是补充到已有的诉求，还是一个新问题？",
+        "Is this more detail for a case you already have, or a new problem?",
+    ),
+    "btn_add_to": ("补充到 {ref}", "Add to {ref}"),
+    "btn_new_problem": ("这是新问题", "It's a new problem"),
+    "details_added": ("已补充到 {ref}，承办部门会看到。", "Added to {ref}; the department will see it."),
+    "answer_forwarded": ("已把您的回复转给 {ref} 的承办部门。", "Your answer has been passed to the department handling {ref}."),
+    "details_failed": ("{ref} 已结束，不能再补充。请直接写下新问题。", "{ref} is finished and takes no more details. Write a new message to report a new problem."),
+    "no_cases": ("您还没有提交过诉求。直接写下问题即可。", "You have no cases yet. Just tell me the problem."),
+    "no_open_cases": ("您目前没有办理中的诉求。/mycases 查看全部。", "You have no open cases. /mycases lists them all."),
+    "open_cases_header": ("您办理中的诉求：", "Your open cases:"),
+    "all_cases_header": ("您的诉求（最近 {n} 件）：", "Your cases (latest {n}):"),
+    "case_line": ("{ref} · {domain} · {status}", "{ref} · {domain} · {status}"),
+    "case_due_left": ("{due}前办结，还剩 {days} 个工作日", "due by {due}, {days} working days left"),
+    "case_due_today": ("今天（{due}）到期", "due today ({due})"),
+    "case_overdue": ("已超过办结期限（{due}）", "past its deadline ({due})"),
+    "case_detail": (
+        "{ref}\n类别：{domain}\n状态：{status}\n承办部门：{department}\n提交于：{created}",
+        "{ref}\nArea: {domain}\nStatus: {status}\nDepartment: {department}\nSubmitted: {created}",
+    ),
+    "case_rating": ("\n您的评价：{score} 分", "\nYour rating: {score} of 5"),
+    "case_not_found": ("没有找到您的诉求 {ref}，请核对编号。/mycases 查看全部。", "You have no case {ref}. Please check the reference; /mycases lists yours."),
+    "bad_reference": ("编号格式应为 MS-2611-ABC123。", "A reference looks like MS-2611-ABC123."),
+    "withdraw_which": ("要撤回哪一件？", "Which case do you want to withdraw?"),
+    "btn_withdraw": ("撤回 {ref}", "Withdraw {ref}"),
+    "withdrawn": ("已撤回 {ref}。", "{ref} has been withdrawn."),
+    "withdraw_not_open": ("{ref} 已不在办理中，无法撤回。", "{ref} is no longer open, so it cannot be withdrawn."),
+    "lang_set": ("好的，接下来用中文和您交流。", "OK, I will reply in English from now on."),
+    "lang_which": ("请选择语言 / Choose a language:", "Choose a language / 请选择语言:"),
+    "survey_thanks": ("谢谢您的评价！还有什么想说的吗？可以直接写下，或点“跳过”。", "Thank you for rating! Anything to add? Write it here, or tap Skip."),
+    "survey_comment_saved": ("已记录您的意见，谢谢！", "Thank you, your comment has been saved."),
+    "survey_offer_reopen": ("很抱歉没有让您满意。需要重新办理 {ref} 吗？", "Sorry it was not good enough. Shall we reopen {ref}?"),
+    "survey_done": ("好的，谢谢您！", "All right, thank you!"),
+    "reopened": ("已重新办理 {ref}，承办部门：{department}。{days} 个工作日内，即 {due}前办结。", "{ref} is reopened with {department}. To be resolved within {days} working days, by {due}."),
+    "reopen_failed": ("{ref} 现在不能重新办理。请直接写下问题，提交新诉求。", "{ref} cannot be reopened now. Please write the problem again to submit a new case."),
+    "already_rated": ("{ref} 已经评价过了，谢谢！", "You have already rated {ref}, thank you!"),
+    "not_ratable": ("{ref} 现在不能评价。", "{ref} cannot be rated now."),
+    "rate_hint": ("请点 1 到 5 的数字评价 {ref}。", "Please rate {ref} by tapping a number from 1 to 5."),
+    "comment_empty": ("请写下您的意见，或点“跳过”。", "Please write your comment, or tap Skip."),
+    "text_only": ("我只能读文字、照片和位置，请用文字描述。", "I can only read text, photos and locations. Please write it down."),
+    "unknown_command": ("没有这个命令。发 /help 查看可用命令。", "I don't know that command. Send /help to see what I can do."),
+    "error": ("抱歉，出了点问题，请稍后再试。", "Sorry, something went wrong. Please try again in a moment."),
+    "btn_confirm": ("确认", "Confirm"),
+    "btn_change_domain": ("更改类别", "Change area"),
+    "btn_cancel": ("取消", "Cancel"),
+    "btn_yes": ("可以", "Yes"),
+    "btn_no": ("不用", "No"),
+    "btn_skip": ("跳过", "Skip"),
+    "btn_reopen": ("重新办理", "Reopen"),
+    "btn_no_reopen": ("不用了", "No, thanks"),
+    # notifications
+    "n_routed": ("您的诉求 {ref} 已转交{department}办理。", "Your case {ref} has been passed to the {department}."),
+    "n_accepted": ("{department}已受理您的诉求 {ref}。", "The {department} has taken on your case {ref}."),
+    "n_replied": ("{department}就 {ref} 回复：\n{text}", "The {department} replied on {ref}:\n{text}"),
+    "n_asked": ("{department}就 {ref} 想向您了解：\n{question}\n直接回复这条消息即可。", "The {department} has a question about {ref}:\n{question}\nJust reply here."),
+    "n_transferred": ("您的诉求 {ref} 已改由{department}办理，办结期限不变。", "Your case {ref} is now with the {department}; the deadline stays the same."),
+    "n_resolved": ("{ref} 已办结：\n{note}\n对处理结果满意吗？请点 1 到 5 分（5 分最满意）。", "{ref} has been resolved:\n{note}\nAre you satisfied with the result? Tap 1 to 5 (5 is best)."),
+    "n_survey_reminder": ("您还没有评价 {ref} 的处理结果。回复 1 到 5 的数字即可（5 分最满意）。", "You have not rated how {ref} was handled yet. Just reply with a number from 1 to 5 (5 is best)."),
+    "n_closed_unrated": ("{ref} 已结束（未评价）。如问题仍在，请直接写下，提交新诉求。", "{ref} is now closed without a rating. If the problem is still there, just write to report it again."),
+}
+
+_STATUS = {
+    "new": ("已提交", "submitted"),
+    "routed": ("已转交", "passed to the department"),
+    "accepted": ("已受理", "taken on"),
+    "in_progress": ("办理中", "in progress"),
+    "awaiting_resident": ("等您回复", "waiting for your answer"),
+    "resolved": ("已办结，待评价", "resolved, waiting for your rating"),
+    "closed": ("已结束", "closed"),
+    "withdrawn": ("已撤回", "withdrawn"),
+}
+
+
+def lang_of(value: str | None) -> str:
+    """"zh" or "en" from a language tag like "en-GB" or "zh-hans"; Chinese by default."""
+    return "en" if (value or "").lower().startswith("en") else "zh"
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    zh, en = _T[key]
+    template = en if lang == "en" else zh
+    return template.format(**values) if values else template
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def domain_name(lang: str, domain: str) -> str:
+    return _pick(DOMAIN_NAMES.get(domain, (domain, domain)), lang)
+
+
+def urgency_name(lang: str, urgency: str) -> str:
+    return _pick(URGENCY_NAMES.get(urgency, (urgency, urgency)), lang)
+
+
+def kind_name(lang: str, kind: str) -> str:
+    return _pick(KIND_NAMES.get(kind, (kind, kind)), lang)
+
+
+def status_name(lang: str, status: str) -> str:
+    return _pick(_STATUS.get(status, (status, status)), lang)
+
+
+def date(lang: str, day: dt.date) -> str:
+    """A date with its year: 2026年11月12日 / 12 November 2026."""
+    if lang == "en":
+        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def date_time(lang: str, moment: dt.datetime) -> str:
+    if lang == "en":
+        return f"{moment:%H:%M} on {date(lang, moment.date())}"
+    return f"{date(lang, moment.date())} {moment:%H:%M}"
+
+
+def stars(score: int) -> str:
+    return f"{score}⭐"
