@@ -49,6 +49,9 @@ def _run(args: argparse.Namespace) -> int:
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except SchemaOutOfDate as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,11 +161,24 @@ def _actor_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _app(args: argparse.Namespace) -> Any:
+class SchemaOutOfDate(Exception):
+    """The database is not at the schema this release needs."""
+
+
+def _app(args: argparse.Namespace, *, check_schema: bool = True) -> Any:
     from minsheng.settings import load_settings
     from services.bootstrap import bootstrap
 
-    return bootstrap(load_settings(args.config))
+    app = bootstrap(load_settings(args.config))
+    if check_schema:
+        from case_store import migrate
+
+        current, head = migrate.current_revision(app.engine), migrate.head_revision()
+        if current != head:
+            raise SchemaOutOfDate(
+                f"the database schema is at {current or 'nothing (empty database)'}, this "
+                f"release needs {head}: run `minsheng db upgrade` (or `make run`) first")
+    return app
 
 
 def _print_json(value: Any) -> None:
@@ -182,7 +198,7 @@ def _config_check(args: argparse.Namespace) -> int:
 def _db_upgrade(args: argparse.Namespace) -> int:
     from case_store import migrate
 
-    app = _app(args)
+    app = _app(args, check_schema=False)
     migrate.upgrade(app.engine, args.revision)
     print(f"database at revision {migrate.current_revision(app.engine)}", file=sys.stderr)
     return 0
@@ -191,7 +207,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _db_downgrade(args: argparse.Namespace) -> int:
     from case_store import migrate
 
-    app = _app(args)
+    app = _app(args, check_schema=False)
     migrate.downgrade(app.engine, args.revision)
     print(f"database at revision {migrate.current_revision(app.engine)}", file=sys.stderr)
     return 0
@@ -200,7 +216,7 @@ def _db_downgrade(args: argparse.Namespace) -> int:
 def _db_current(args: argparse.Namespace) -> int:
     from case_store import migrate
 
-    print(migrate.current_revision(_app(args)) or "(empty)")
+    print(migrate.current_revision(_app(args, check_schema=False).engine) or "(empty)")
     return 0
 
 
