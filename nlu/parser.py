@@ -10,7 +10,7 @@ from nlu import entities as entity_rules
 from nlu.errors import RasaUnavailableError
 from nlu.model import LinearModel, Ranking
 from nlu.normalize import Normalized, normalize
-from nlu.rules import apply_rules
+from nlu.rules import apply_rules, is_settled
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class Parser:
             "intent": _label(domain),
             "intent_ranking": [{"name": n, "confidence": round(p, 4)} for n, p in domain or []],
             "domain": _label(domain),
-            "urgency": self._urgency(rankings.get("urgency"), rules),
+            "urgency": self._urgency(rankings.get("urgency"), rules, is_settled(norm.text)),
             "kind": _label(rankings.get("kind")),
             "entities": _entities(norm),
             "rules": rules,
@@ -114,14 +114,16 @@ class Parser:
         }
         return result
 
-    def _urgency(self, ranking: Ranking | None, rules: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def _urgency(
+        self, ranking: Ranking | None, rules: list[dict[str, Any]], settled: bool = False
+    ) -> dict[str, Any] | None:
         if not ranking:
             return None
         probs = dict(ranking)
         p_urgent = probs.get("urgent", 0.0)
         if rules:
             return {"name": "urgent", "confidence": round(max(p_urgent, RULE_CONFIDENCE), 4)}
-        if p_urgent >= self.urgent_threshold:
+        if p_urgent >= self.urgent_threshold and not settled:
             return {"name": "urgent", "confidence": round(p_urgent, 4)}
         name, confidence = max(((n, p) for n, p in ranking if n != "urgent"), key=lambda np_: np_[1])
         return {"name": name, "confidence": round(confidence, 4)}

@@ -81,3 +81,12 @@ def test_label_keys_are_the_taxonomy_keys() -> None:
     assert nlu.URGENCIES == ("urgent", "high", "normal")
     assert nlu.KINDS == ("demand", "complaint", "inquiry", "suggestion")
     assert len(nlu.DOMAINS) == 12 and "other" in nlu.DOMAINS
+
+
+def test_a_message_saying_the_danger_is_over_is_not_urgent_even_if_the_model_leans_that_way(
+    tiny_model: LinearModel,
+) -> None:
+    eager = Parser(tiny_model)
+    eager.urgent_threshold = 0.0  # the model alone would call everything urgent
+    assert eager.parse("楼道里水管漏水")["urgency"]["name"] == "urgent"
+    assert eager.parse("昨天燃气味的事燃气公司来查过了，现在没事了")["urgency"]["name"] != "urgent"

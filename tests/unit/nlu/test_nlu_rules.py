@@ -1,6 +1,6 @@
 import pytest
 
-from nlu.rules import RULE_IDS, apply_rules
+from nlu.rules import RULE_IDS, apply_rules, is_settled
 
 
 def fired(text: str) -> set[str]:
@@ -45,7 +45,57 @@ FIRES = [
     ("road_hazard", "The manhole cover is missing outside the kindergarten and kids walk past"),
     ("animal_attack", "小区里的流浪狗已经咬伤了两个小孩"),
     ("animal_attack", "My son was bitten by a stray dog in the park"),
+    ("animal_attack", "小区里窜进来一头野猪，在楼下追着人跑"),
+    ("vulnerable_without_care", "我弟是智力障碍，照顾他的妈妈今天住院了，家里就剩他一个人"),
+    ("vulnerable_without_care", "My bedridden grandmother has been left alone since this morning, the carer never came"),
+    ("unreachable_vulnerable", "楼下独居的大爷三天没下楼了，敲门没人应"),
+    ("unreachable_vulnerable", "My 85-year-old mother lives alone and hasn't answered her phone since yesterday"),
+    ("unreachable_vulnerable", "老人家里的一键呼叫器报警半小时了，还没人上门"),
+    ("missing_person", "我爷爷有阿尔茨海默，早上出门到现在还没回来"),
+    ("missing_person", "Our 6-year-old daughter is missing at the mall, we can't find her anywhere"),
+    ("crowd_crush", "体育场散场，楼梯上有人被挤倒了，后面还在推"),
+    ("crowd_crush", "There is a stampede at the station exit, people are falling"),
+    ("unsafe_goods_selling_now", "农贸市场有个摊子在卖死禽，好多老人排队在买"),
+    ("unsafe_goods_selling_now", "A stall is selling diseased chickens at half price and people are queuing to buy them"),
 ]
+
+
+# Wordings of the same emergencies that the first version of the rules missed.
+MORE_FIRES = [
+    ("gas_leak", "家里好像漏气了，闻着臭臭的"),
+    ("gas_leak", "楼道里一股很浓的媒气味"),
+    ("gas_leak", "There is a strong gass smell in the stairwell"),
+    ("fire_smoke", "商场火警铃一直响，有烟味，卷帘门关了"),
+    ("trapped", "电梯停在负一楼开不了门，里面有人在拍门"),
+    ("trapped", "电梯坏了三天，我爸在家吸氧，氧气瓶快用完了，人下不了楼"),
+    ("trapped", "The lift has been out for days and my neighbour needs dialysis today but cannot get down"),
+    ("elderly_fall_alone", "我爸79岁在家摔了，头一直流血"),
+    ("medical_emergency", "孩子误吞了一颗纽扣电池"),
+    ("medical_emergency", "隔壁老头倒在楼梯口一动不动，叫他也不答应"),
+    ("electrical_hazard", "Power line hanging very low over the road and kids keep touching it"),
+    ("electrical_hazard", "开水炉漏电，一个学生被电得坐在地上"),
+    ("home_flooding", "暖气管爆了，热水喷了一屋子"),
+    ("no_heating_frail_cold", "The heating in my flat is completely off and my wife is 8 months pregnant"),
+    ("life_support_power", "My mother is on home oxygen and the last cylinder runs out tonight"),
+    ("child_in_danger", "幼儿园把我女儿落在学校了，老师都走了"),
+    ("child_in_danger", "路边一辆车里锁着个两岁的孩子在哭"),
+    ("drowning", "有几个小孩跑到湖中间滑冰，冰面已经裂了"),
+    ("violence_weapon", "养老院护工在打老人，现在还在打！"),
+    ("structural_collapse", "外墙砖一块块往下掉，底下是幼儿园的接送通道"),
+    ("structural_collapse", "A shop sign is hanging by one bolt and swaying over the bus stop"),
+    ("road_hazard", "The traffic lights at the Huaihai Road junction are all out and cars are going everywhere"),
+    ("road_hazard", "路口红绿灯黄灯一直闪，放学的孩子正在过马路"),
+    ("poisoning", "村里的井水发黑发臭，好多老人还在喝，已经有人拉肚子"),
+    ("medical_emergency", "孩子出生第四天，浑身发黄，也不吃奶"),
+    ("medical_emergency", "同学用铅笔戳伤了我儿子的眼睛"),
+    ("structural_collapse", "A tree is leaning against the second-floor window and an old man lives alone there"),
+    ("structural_collapse", "台风把大树刮得歪倒了，压在单元门口，底下还有人进出"),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "text"), MORE_FIRES, ids=[f"{r}:{t[:12]}" for r, t in MORE_FIRES])
+def test_other_wordings_of_an_emergency_fire_the_same_rule(rule_id: str, text: str) -> None:
+    assert rule_id in fired(text)
 
 
 @pytest.mark.parametrize(("rule_id", "text"), FIRES, ids=[f"{r}:{t[:12]}" for r, t in FIRES])
@@ -80,6 +130,28 @@ NEAR_MISSES = [
     "建议给家里用制氧机的老人登记，停电时优先通知",
     "昨天闻到的燃气味已经处理好了，想问报警器哪里买",
     "燃气灶打不着火，师傅什么时候上门",
+    "公交车急刹车，车上老人差点摔了",
+    "The bus braked hard and an old lady almost fell",
+    "前天隔壁铺子冒烟差点着起来，消防栓里却没水",
+    "厨房着火了一下，火已经扑灭了，可是消防通道还堵着",
+    "The kitchen fire was put out an hour ago, but the stairwell is still blocked",
+    "物业把消防通道堵了，真着火了车都进不来",
+    "乒乓球台塌了一角，能修一下吗",
+    "明天要停电一整天吗？家里老人离不开制氧机",
+    "Is there a planned power cut tomorrow? My father uses a ventilator",
+    "我爸卧床起不来，高龄补贴能不能上门办",
+    "早上看到两个老人在冰上摔倒了，麻烦来清雪",
+    "整栋楼电梯停了五天，好多老人下不了楼，物业一直拖",
+    "老楼没电梯，我妈八十岁了这几年都下不了楼",
+    "老人走失了，社区有没有防走失的手环可以领？",
+    "孩子的身份证找不到了，去哪补办",
+    "家里的猫不见了，小区能帮忙找吗",
+    "上个月买的牛奶过期了，已经要求超市退款",
+    "我家的猫误食了百合，一直在吐",
+    "呼叫器没电了一直闪，怎么换电池",
+    "有人打架，现在已经散了",
+    "新生儿满月要打什么疫苗",
+    "孩子眼睛看不清黑板，能不能调个座位",
 ]
 
 
@@ -100,3 +172,19 @@ def test_a_hit_reports_where_the_trigger_is() -> None:
     text = "三楼一股煤气味"
     hit = apply_rules(text)[0]
     assert text[hit.start : hit.end] == "一股煤气"
+
+
+def test_a_fall_of_an_elderly_person_needs_harm_solitude_or_immediacy() -> None:
+    assert "elderly_fall_alone" not in fired("她晚上下楼倒垃圾摔了一跤，麻烦物业把灯修好")
+    assert "elderly_fall_alone" in fired("我妈80岁，刚才在卫生间摔了，一个人在家")
+
+
+def test_a_broken_lift_is_an_emergency_only_when_someone_upstairs_needs_care_now() -> None:
+    assert "trapped" not in fired("电梯停了一周，楼上的老人下不了楼")
+    assert "trapped" in fired("电梯停了一周，楼上的老人下不了楼，今天必须去医院透析")
+
+
+def test_a_settled_message_is_recognised() -> None:
+    assert is_settled("昨天闻到的燃气味已经处理好了，现在没事了")
+    assert is_settled("建议在公园增加长椅")
+    assert not is_settled("楼道里有燃气味，快来人")
