@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 INSTALLED_DEV := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test model migrate bench clean
+.PHONY: help run test model migrate bench clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -33,11 +33,20 @@ model: $(INSTALLED)  ## build the shipped NLU model if it is missing or stale
 migrate: $(INSTALLED)  ## bring the database to the latest schema
 	$(BIN)/minsheng db upgrade
 
-run: $(INSTALLED) migrate model  ## set up, then run the product on the embedded default
-	$(BIN)/minsheng chat
+run: $(INSTALLED) migrate model  ## set up, then serve the product on http://127.0.0.1:8000
+	$(BIN)/minsheng serve
 
-test: $(INSTALLED_DEV) model  ## set up, then run every test
+test: $(INSTALLED_DEV) model browser  ## set up, then run every test
 	$(BIN)/python -m pytest
+
+# The web chat's browser test drives Debian's chromium; installed once, only as root.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser test"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+		|| { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+		     apt-get install -y -qq chromium chromium-driver >/dev/null; }; \
+	fi
 
 bench: $(INSTALLED_DEV) model  ## run the benchmarks (not part of make test)
 	$(BIN)/python bench/case_store.py --count 20000

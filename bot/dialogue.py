@@ -139,7 +139,18 @@ class SetLanguage:
     language: str
 
 
-Command = Submit | AddDetails | Rate | Comment | Reopen | Withdraw | SetLanguage
+@dataclass(frozen=True)
+class MyData:
+    """Show the resident everything stored about them."""
+
+
+@dataclass(frozen=True)
+class Forget:
+    """Erase the resident's personal data (asked for, then confirmed)."""
+
+
+Command = (Submit | AddDetails | Rate | Comment | Reopen | Withdraw | SetLanguage | MyData
+           | Forget)
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,8 @@ _PLAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"你好|您好|hi|hello|start|开始", "start"),
         (r"(提交|反映)?(新的?)(诉求|问题)|new(\s*(case|request|problem))?|我要(反映|提交)问题", "new"),
         (r"取消|退出|算了|cancel|quit", "cancel"),
+        (r"(查看|查询)?我的(个人)?(数据|信息|资料)|(show\s*)?my\s*data", "mydata"),
+        (r"(删除|清除)(我的)?(个人)?(数据|信息|资料)|forget\s*me|delete\s*my\s*data", "forget"),
         (r"中文|切换(到)?中文|说中文|chinese", "lang:zh"),
         (r"english|英文|英语|切换(到)?英文|switch\s*to\s*english", "lang:en"),
     )
@@ -300,6 +313,14 @@ def after(state: Mapping[str, Any], command: Command, result: Result,
                                days=result.data.get("working_days"),
                                due=_due(lang, result.data.get("resolution_due"))))]
         return s, [Reply(t(lang, "reopen_failed", ref=command.reference))]
+    if isinstance(command, MyData):
+        if result.ok:
+            return s, [Reply(my_data_text(lang, result.data))]
+        return s, [Reply(t(lang, "error"))]
+    if isinstance(command, Forget):
+        if result.ok:
+            return new_state() | {"lang": lang}, [Reply(t(lang, "forgotten"))]
+        return s, [Reply(t(lang, "error"))]
     if isinstance(command, Withdraw):
         if result.ok:
             return s, [Reply(t(lang, "withdrawn", ref=command.reference))]
@@ -613,7 +634,8 @@ def _after_submit(s: State, result: Result, ctx: Context) -> tuple[State, list[R
     if not result.ok:
         if s["draft"]:
             s["step"] = "confirm"
-            return s, [Reply(t(lang, "submit_failed"), _summary(s, ctx).buttons)]
+            key = "too_many_cases" if result.error == "rate_limited" else "submit_failed"
+            return s, [Reply(t(lang, key, **dict(result.data)), _summary(s, ctx).buttons)]
         return s, [Reply(t(lang, "error"))]
     s.update(step="idle", draft=None)
     data = result.data
@@ -723,6 +745,9 @@ def _on_callback(s: State, data: str, ctx: Context) -> Turn:
         return _set_language(s, rest)
     elif kind == "x":
         return _cancel(s)
+    elif kind == "fg" and rest == "y" and step == "forget":
+        s.update(step="idle", draft=None)
+        return s, [], [Forget()]
     elif kind == "skip" and step == "comment":
         s2, replies = _after_survey_answer(s, s["survey"]["ref"], [])
         return s2, replies or [Reply(t(lang, "survey_done"))], []
@@ -773,6 +798,12 @@ def _on_command(s: State, name: str, arg: str, ctx: Context) -> Turn:
         return s, [_my_cases(lang, ctx)], []
     if name == "withdraw":
         return _withdraw(s, arg, ctx)
+    if name == "mydata":
+        return s, [], [MyData()]
+    if name == "forget":
+        s.update(step="forget", draft=None, survey=None)
+        return s, [Reply(t(lang, "forget_confirm"), (
+            (Button(t(lang, "btn_forget"), "fg:y"),), (Button(t(lang, "btn_cancel"), "x"),)))], []
     if name == "lang":
         if arg.lower() in texts.LANGUAGES:
             return _set_language(s, arg.lower())
@@ -855,3 +886,26 @@ def _case_detail(lang: str, case: CaseBrief, ctx: Context) -> str:
     if case.rating is not None:
         text += t(lang, "case_rating", score=case.rating)
     return text
+
+
+def my_data_text(lang: str, data: Mapping[str, Any]) -> str:
+    """What the service found stored about the resident, as one readable message."""
+    identity = data.get("identity")
+    if not identity and not data.get("cases"):
+        return t(lang, "mydata_nothing")
+    lines = [t(lang, "mydata_header")]
+    if identity:
+        lines.append(t(lang, "mydata_identity", channel=identity.get("channel"),
+                       name=identity.get("display_name") or "—",
+                       phone=identity.get("phone") or "—", since=identity.get("since")))
+    for case in data.get("cases") or []:
+        lines.append(t(lang, "mydata_case", ref=case["reference"],
+                       status=texts.status_name(lang, case["status"]),
+                       created=case["created"], text=_short(str(case["description"]), 80),
+                       address=case.get("address") or "—", phone=case.get("phone") or "—",
+                       files=case.get("attachments", 0)))
+    for rating in data.get("ratings") or []:
+        lines.append(t(lang, "mydata_rating", ref=rating["reference"], score=rating["score"],
+                       comment=rating.get("comment") or "—"))
+    lines.append(t(lang, "mydata_tail"))
+    return "\n".join(lines)

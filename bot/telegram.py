@@ -8,6 +8,7 @@ they go back HTML-escaped with inline keyboards. The same process delivers the o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import html
 import logging
@@ -37,6 +38,7 @@ from telegram.ext import (
     filters,
 )
 
+from services import attachments as stored_files
 from services import delivery, outbox
 from services.bootstrap import App
 from services.conversation import Button, Inbound, Reply, handle_inbound
@@ -55,6 +57,8 @@ COMMANDS: dict[str, dict[str, str]] = {
     "withdraw": {"zh": "撤回诉求", "en": "Withdraw a case"},
     "cancel": {"zh": "取消当前对话", "en": "Leave the current dialogue"},
     "lang": {"zh": "切换语言 zh|en", "en": "Switch language zh|en"},
+    "mydata": {"zh": "查看我的个人信息", "en": "What you hold about me"},
+    "forget": {"zh": "删除我的个人信息", "en": "Erase my personal data"},
     "help": {"zh": "帮助", "en": "Help"},
 }
 
@@ -79,21 +83,75 @@ def to_inbound(update: Update) -> Inbound | None:
         return None
     text = message.text or message.caption
     location = message.location
-    has_photo = bool(message.photo) or _is_image(message)
+    has_photo = bool(message.photo) or message.document is not None
+    notice = None
     if text is None and location is None and not has_photo:
-        return None
+        if not _has_unreadable_content(message):
+            return None  # a service message (pinned, joined...): nothing to answer
+        notice = "unsupported"
     return Inbound(
         chat_id=str(message.chat.id),
         text=_strip_bot_name(text) if text is not None else None,
         location=(location.latitude, location.longitude) if location else None,
         has_photo=has_photo,
+        notice=notice,
         **common,
     )
 
 
-def _is_image(message: Message) -> bool:
-    document = message.document
-    return bool(document and (document.mime_type or "").startswith("image/"))
+_UNREADABLE = ("sticker", "voice", "audio", "video", "video_note", "animation", "contact",
+               "poll", "dice", "game", "venue", "story", "invoice")
+
+
+def _has_unreadable_content(message: Message) -> bool:
+    return any(getattr(message, name, None) for name in _UNREADABLE)
+
+
+def translate(data: Any, bot: Any) -> Inbound | None:
+    """A raw update (parsed JSON) as the service layer sees it; None for anything unusable.
+
+    Malformed updates are dropped here rather than raising: there is nothing a sender can
+    retry, and the webhook must not answer them with an error.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    try:
+        update = Update.de_json(data, bot)
+        return to_inbound(update) if update is not None else None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        log.info("a malformed update was ignored (%s)", type(exc).__name__)
+        return None
+
+
+async def with_files(app: App, bot: Any, update: Update, inbound: Inbound) -> Inbound:
+    """Download the update's photo or document into the attachment store (size-limited)."""
+    message = update.message
+    if message is None or not inbound.has_photo:
+        return inbound
+    if message.photo:
+        kind, media, name, mime = "photo", message.photo[-1], None, "image/jpeg"
+    elif message.document is not None:
+        document = message.document
+        kind, media, name, mime = "document", document, document.file_name, document.mime_type
+        if (mime or "").startswith("image/"):
+            kind = "photo"
+    else:
+        return inbound
+    limit = stored_files.limit_for(app.settings, kind)
+    if media.file_size is not None and media.file_size > limit:
+        return dataclasses.replace(inbound, has_photo=False, notice=f"{kind}_too_large")
+    try:
+        file = await bot.get_file(media.file_id)
+        data = bytes(await file.download_as_bytearray())
+        stored = await asyncio.to_thread(stored_files.store_bytes, app.settings, data,
+                                         kind=kind, filename=name, content_type=mime)
+    except stored_files.TooLarge:
+        return dataclasses.replace(inbound, has_photo=False, notice=f"{kind}_too_large")
+    except (TelegramError, OSError) as exc:
+        # The case can still go ahead; the resident is told a photo came, which it did.
+        log.warning("an attachment could not be fetched: %s", type(exc).__name__)
+        return inbound
+    return dataclasses.replace(inbound, attachments=(stored,))
 
 
 def _strip_bot_name(text: str) -> str:
@@ -224,17 +282,30 @@ def _handle(app: App, inbound: Inbound) -> list[Reply]:
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    app: App = context.bot_data["app"]
-    inbound = to_inbound(update)
+    await process_update(context.bot_data["app"], context.bot, update)
+
+
+async def process_update(app: App, bot: Any, update: Update,
+                         inbound: Inbound | None = None) -> None:
+    """One update, polled or posted to the webhook: the same path either way."""
+    inbound = inbound or to_inbound(update)
     if inbound is None:
         return
     query = update.callback_query
     if query is not None:
         await _answer(query)
+    inbound = await with_files(app, bot, update, inbound)
     replies = await asyncio.to_thread(_handle, app, inbound)
     if query is not None and replies:
         await _remove_keyboard(query)
-    await send_replies(context.bot, app, inbound.chat_id, inbound.update_id, replies)
+    try:
+        await send_replies(bot, app, inbound.chat_id, inbound.update_id, replies)
+    except TelegramError as exc:
+        # The turn is committed and its update id claimed: a retry would answer nothing,
+        # so the replies wait in the outbox for the delivery runner instead.
+        log.warning("replies not sent (%s); queued for delivery", type(exc).__name__)
+        await asyncio.to_thread(_queue_replies, app, inbound.chat_id, inbound.update_id, 0,
+                                replies, 0.0)
 
 
 async def _answer(query: CallbackQuery) -> None:
@@ -265,10 +336,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     app: App = application.bot_data["app"]
     await _set_commands(application)
     sender = TelegramSender(application.bot, asyncio.get_running_loop())
-    runner = delivery.DeliveryRunner(app, {CHANNEL: sender})
-    runner.start()
-    application.bot_data["delivery"] = runner
-    log.info("polling for updates; delivering the outbox")
+    # Embedded: this process delivers the outbox and sweeps; with Redis, Celery does both.
+    from services import jobs
+
+    application.bot_data["delivery"] = jobs.start_background(app, {CHANNEL: sender})
+    log.info("polling for updates")
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
@@ -279,10 +351,14 @@ async def _post_stop(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _set_commands(application: Application) -> None:  # type: ignore[type-arg]
+    await _set_commands_on(application.bot)
+
+
+async def _set_commands_on(bot: Any) -> None:
     try:
         for language in ("zh", "en"):
             commands = [BotCommand(name, text[language]) for name, text in COMMANDS.items()]
-            await application.bot.set_my_commands(
+            await bot.set_my_commands(
                 commands, language_code=None if language == "zh" else language)
     except TelegramError as exc:
         log.warning("the command menu was not set: %s", exc.message)
@@ -314,10 +390,9 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     application = builder.build()
     application.bot_data["app"] = app
     application.add_handler(CallbackQueryHandler(on_update))
+    # Every private message: what the bot cannot read gets a polite answer, not silence.
     application.add_handler(MessageHandler(
-        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-        & (filters.TEXT | filters.LOCATION | filters.PHOTO | filters.Document.IMAGE
-           | filters.CAPTION), on_update))
+        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_update))
     application.add_error_handler(on_error)
     return application
 

@@ -27,10 +27,12 @@ _T: dict[str, tuple[str, str]] = {
         "直接写下问题，我会帮您提交给负责的部门。\n"
         "/new 提交新诉求\n/status 查看办理进展（/status 编号 查看某一件）\n/mycases 我的全部诉求\n"
         "/withdraw 编号 撤回诉求\n/cancel 退出当前对话\n/lang en 切换到英文\n"
+        "/mydata 查看我们保存的您的信息\n/forget 删除您的个人信息\n"
         "如遇危险请直接拨打 110、119 或 120。",
         "Tell me the problem and I will pass it to the department in charge.\n"
         "/new report a new problem\n/status progress of your open cases (/status REF for one)\n"
         "/mycases all your cases\n/withdraw REF withdraw a case\n/cancel leave the current step\n"
+        "/mydata what we hold about you\n/forget erase your personal data\n"
         "/lang zh switch to Chinese\nIf anyone is in danger, call 110, 119 or 120 now.",
     ),
     "ask_describe": ("请用一两句话描述您遇到的问题。", "Please describe the problem in a sentence or two."),
@@ -116,6 +118,53 @@ _T: dict[str, tuple[str, str]] = {
     "comment_empty": ("请写下您的意见，或点“跳过”。", "Please write your comment, or tap Skip."),
     "text_only": ("我只能读文字、照片和位置，请用文字描述。", "I can only read text, photos and locations. Please write it down."),
     "unknown_command": ("没有这个命令。发 /help 查看可用命令。", "I don't know that command. Send /help to see what I can do."),
+    "mydata_nothing": ("我们没有保存您的任何个人信息或诉求。", "We hold no personal data or cases of yours."),
+    "mydata_header": ("我们保存的您的信息：", "What we hold about you:"),
+    "mydata_identity": (
+        "· 身份：{channel} 账号，名称 {name}，电话 {phone}，首次使用 {since}",
+        "· Identity: {channel} account, name {name}, phone {phone}, first seen {since}",
+    ),
+    "mydata_case": (
+        "· 诉求 {ref}（{status}，{created}）：{text}\n  地址 {address}，电话 {phone}，附件 {files} 个",
+        "· Case {ref} ({status}, {created}): {text}\n  address {address}, phone {phone}, {files} attachment(s)",
+    ),
+    "mydata_rating": ("· 评价 {ref}：{score} 分，意见 {comment}", "· Rating of {ref}: {score}, comment {comment}"),
+    "mydata_tail": (
+        "如需删除您的个人信息，请发 /forget。",
+        "To have your personal data erased, send /forget.",
+    ),
+    "forget_confirm": (
+        "确定要删除您的个人信息吗？您的名称、账号关联和电话会被删除，对话记录清空，之后不再收到通知。"
+        "办理中的诉求会继续办理，但部门将看不到您是谁。此操作无法撤销。",
+        "Erase your personal data? Your name, the link to your account and your phone number "
+        "will be deleted, the conversation cleared, and you will get no more notifications. "
+        "Open cases are still handled, but the departments will not know who you are. "
+        "This cannot be undone.",
+    ),
+    "btn_forget": ("确认删除", "Yes, erase my data"),
+    "forgotten": (
+        "已删除您的个人信息。办理中的诉求会继续办理，但不会再通知您。需要时可以随时重新开始。",
+        "Your personal data has been erased. Open cases are still handled, but you will not be "
+        "notified. You can start again any time.",
+    ),
+    "too_many_cases": (
+        "您在 {minutes} 分钟内已提交 {limit} 件诉求，请稍后再点“确认”。如遇危险请直接拨打 110、119 或 120。",
+        "You have submitted {limit} cases within {minutes} minutes. Please tap Confirm again a "
+        "little later. If anyone is in danger, call 110, 119 or 120 now.",
+    ),
+    "too_long": (
+        "消息太长了（最多 {limit} 字），请精简后再发。",
+        "That message is too long (at most {limit} characters). Please shorten it.",
+    ),
+    "unsupported_message": (
+        "这类消息我读不了。请用文字描述问题，也可以发照片、文件或位置。",
+        "I cannot read that kind of message. Please describe the problem in words; you can also "
+        "send a photo, a file or your location.",
+    ),
+    "attachment_too_large": (
+        "文件太大了（最多 {limit} MB），请换一个小一些的。",
+        "That file is too large (at most {limit} MB). Please send a smaller one.",
+    ),
     "error": ("抱歉，出了点问题，请稍后再试。", "Sorry, something went wrong. Please try again in a moment."),
     "btn_confirm": ("确认", "Confirm"),
     "btn_change_domain": ("更改类别", "Change area"),

@@ -250,6 +250,8 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(20), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[dt.datetime]
+    # Which chat sent it, so erasing a resident's data can find their rows (0003).
+    chat_id: Mapped[str | None] = mapped_column(String(128), index=True)
 
 
 class CaseAlert(Base):

@@ -32,6 +32,12 @@ class UnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
+        # A flush inside the use case meets a concurrent writer's change before commit does;
+        # callers should see the same conflict either way.
+        if isinstance(exc, StaleDataError):
+            raise ConcurrencyConflict(
+                "the case was changed by someone else at the same time; reload it and retry"
+            ) from exc
 
     def commit(self) -> None:
         try:

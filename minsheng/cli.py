@@ -126,6 +126,20 @@ def _parser() -> argparse.ArgumentParser:
     rop.add_argument("--reason", required=True)
     _actor_args(rop)
     rop.set_defaults(func=_case_reopen)
+    stt = case_sub.add_parser("start", help="mark an accepted case as in progress")
+    stt.add_argument("reference")
+    _actor_args(stt)
+    stt.set_defaults(func=_case_start)
+    rpl = case_sub.add_parser("reply", help="send the resident a message through their channel")
+    rpl.add_argument("reference")
+    rpl.add_argument("--text", required=True)
+    _actor_args(rpl)
+    rpl.set_defaults(func=_case_reply)
+    ask = case_sub.add_parser("ask", help="ask the resident for more information")
+    ask.add_argument("reference")
+    ask.add_argument("--question", required=True)
+    _actor_args(ask)
+    ask.set_defaults(func=_case_ask)
 
     sla = sub.add_parser("sla", help="working-day deadlines and the SLA sweep")
     sla_sub = sla.add_subparsers(metavar="ACTION")
@@ -146,13 +160,81 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--json", action="store_true")
     rep.set_defaults(func=_report)
 
+    key = sub.add_parser("apikey", help="API keys for Open311 clients")
+    key_sub = key.add_subparsers(metavar="ACTION")
+    kcr = key_sub.add_parser("create", help="create a key; prints it alone on stdout, once")
+    kcr.add_argument("--name", required=True, help="who the key is for")
+    kcr.set_defaults(func=_apikey_create)
+    kls = key_sub.add_parser("list", help="list keys (never the keys themselves)")
+    kls.add_argument("--json", action="store_true")
+    kls.set_defaults(func=_apikey_list)
+    krv = key_sub.add_parser("revoke", help="switch a key off")
+    krv.add_argument("id", type=int)
+    krv.set_defaults(func=_apikey_revoke)
+
     sub.add_parser("nlu", help="classify, train and evaluate (see `minsheng nlu --help`)")
 
     chat = sub.add_parser("chat", help="talk to the intake bot in this terminal, as a resident")
     chat.set_defaults(func=_chat)
 
     bot = sub.add_parser("bot", help="run the Telegram bot (polling; needs MINSHENG_TELEGRAM_TOKEN)")
+    bot.add_argument("--webhook", action="store_true",
+                     help="receive updates on a webhook instead of polling (see webhook.* in "
+                          "the config and MINSHENG_TELEGRAM_WEBHOOK_SECRET)")
     bot.set_defaults(func=_bot)
+
+    prv = sub.add_parser("privacy", help="residents' data: retention")
+    prv_sub = prv.add_subparsers(metavar="ACTION")
+    ret = prv_sub.add_parser("retention", help="anonymise contact details on cases closed "
+                             "more than privacy.retention_months ago")
+    ret.add_argument("--dry-run", action="store_true", help="count only; change nothing")
+    ret.add_argument("--json", action="store_true")
+    ret.set_defaults(func=_privacy_retention)
+
+    srv = sub.add_parser("serve", help="run the web service (API, jobs, Telegram if configured)")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.set_defaults(func=_serve)
+
+    stf = sub.add_parser("staff", help="staff accounts for the department workspace")
+    stf_sub = stf.add_subparsers(metavar="ACTION")
+    sadd = stf_sub.add_parser("add", help="create an account; prints its credentials once")
+    sadd.add_argument("--name", required=True)
+    sadd.add_argument("--department", required=True, help="department id from the config")
+    sadd.add_argument("--role", required=True, choices=["agent", "supervisor", "triage", "admin"])
+    sadd.add_argument("--login", help="login for the console (default: generated)")
+    sadd.add_argument("--json", action="store_true")
+    sadd.set_defaults(func=_staff_add)
+    slst = stf_sub.add_parser("list", help="list staff accounts")
+    slst.add_argument("--json", action="store_true")
+    slst.set_defaults(func=_staff_list)
+    sdea = stf_sub.add_parser("deactivate", help="switch an account off (token and password)")
+    sdea.add_argument("login", help="login or staff id")
+    sdea.set_defaults(func=_staff_deactivate)
+    wrk = sub.add_parser("worker", help="run a Celery worker (needs MINSHENG_REDIS_URL)")
+    wrk.add_argument("--concurrency", type=int, help="worker processes (default: CPUs)")
+    wrk.add_argument("--send-rate", type=float,
+                     help="Telegram messages per second shared by all workers (default 28)")
+    wrk.add_argument("--loglevel", default="INFO")
+    wrk.add_argument("--queue", default="minsheng",
+                     help="Celery queue (give each deployment sharing a Redis its own)")
+    wrk.set_defaults(func=_worker)
+    bt = sub.add_parser("beat", help="run the job scheduler and the outbox relay "
+                        "(exactly one per deployment; needs MINSHENG_REDIS_URL)")
+    bt.add_argument("--sweep-every", type=float, default=60.0, help="seconds between SLA sweeps")
+    bt.add_argument("--loglevel", default="INFO")
+    bt.add_argument("--queue", default="minsheng", help="Celery queue the workers read")
+    bt.set_defaults(func=_beat)
+    obx = sub.add_parser("outbox", help="messages that could not be delivered")
+    obx_sub = obx.add_subparsers(metavar="ACTION")
+    odd = obx_sub.add_parser("dead", help="list dead messages, newest first")
+    odd.add_argument("--limit", type=int, default=200)
+    odd.add_argument("--json", action="store_true")
+    odd.set_defaults(func=_outbox_dead)
+    ort = obx_sub.add_parser("retry", help="send dead messages again")
+    ort.add_argument("ids", nargs="*", type=int, metavar="ID")
+    ort.add_argument("--all", action="store_true", help="every dead message")
+    ort.set_defaults(func=_outbox_retry)
     return p
 
 
@@ -316,6 +398,30 @@ def _case_reopen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _case_start(args: argparse.Namespace) -> int:
+    from services import cases
+
+    _show_case(cases.start(_app(args), _ref(args.reference), actor=args.actor), args.json)
+    return 0
+
+
+def _case_reply(args: argparse.Namespace) -> int:
+    from services import cases
+
+    view = cases.reply(_app(args), _ref(args.reference), text=args.text, actor=args.actor)
+    _show_case(view, args.json)
+    return 0
+
+
+def _case_ask(args: argparse.Namespace) -> int:
+    from services import cases
+
+    view = cases.ask_resident(_app(args), _ref(args.reference), question=args.question,
+                              actor=args.actor)
+    _show_case(view, args.json)
+    return 0
+
+
 def _sla_sweep(args: argparse.Namespace) -> int:
     from services import sweep
 
@@ -354,6 +460,35 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _apikey_create(args: argparse.Namespace) -> int:
+    from services import apikeys
+
+    print(apikeys.create(_app(args), args.name))
+    print("this key is shown only now; only its hash is kept", file=sys.stderr)
+    return 0
+
+
+def _apikey_list(args: argparse.Namespace) -> int:
+    from services import apikeys
+
+    rows = apikeys.list_keys(_app(args))
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        state = "active" if row["active"] else "revoked"
+        print(f"{row['id']:>4}  {state:<8} {row['created_at'][:19]}  {row['name']}")
+    return 0
+
+
+def _apikey_revoke(args: argparse.Namespace) -> int:
+    from services import apikeys
+
+    row = apikeys.revoke(_app(args), args.id)
+    print(f"API key {row['id']} ({row['name']}) revoked", file=sys.stderr)
+    return 0
+
+
 def _chat(args: argparse.Namespace) -> int:
     from bot import console
 
@@ -366,10 +501,120 @@ def _bot(args: argparse.Namespace) -> int:
         print("error: set MINSHENG_TELEGRAM_TOKEN to the bot's token from @BotFather",
               file=sys.stderr)
         return 2
+    if args.webhook:
+        from web.routes import telegram_webhook
+
+        return int(telegram_webhook.run(app))
+    if app.settings.webhook.enabled:
+        print("error: webhook.enabled is true in the config, so updates arrive on the webhook; "
+              "set it to false to poll, or run `minsheng bot --webhook`", file=sys.stderr)
+        return 2
     from bot import telegram
 
     return int(telegram.run_polling(app))
 
+
+def _privacy_retention(args: argparse.Namespace) -> int:
+    from services import retention
+
+    summary = retention.run(_app(args), dry_run=args.dry_run)
+    if args.json:
+        _print_json(summary)
+        return 0
+    verb = "would be anonymised" if summary["dry_run"] else "anonymised"
+    print(f"{summary['cases']} case(s) closed before {summary['cutoff'][:10]} {verb}; "
+          f"{summary['residents_cleared']} resident record(s) cleared")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from web.app import create_app
+
+    app = _app(args)
+    # log_config=None keeps our redacting formatter on uvicorn's loggers too.
+    uvicorn.run(create_app(app, background=True), host=args.host, port=args.port,
+                log_config=None, proxy_headers=False)
+    return 0
+
+
+def _staff_add(args: argparse.Namespace) -> int:
+    from services import staff
+
+    creds = staff.add_staff(_app(args), name=args.name, department=args.department,
+                            role=args.role, login=args.login)
+    if args.json:
+        _print_json({"id": creds.public_id, "login": creds.login, "token": creds.token,
+                     "password": creds.password})
+    else:
+        print(f"id        {creds.public_id}\nlogin     {creds.login}\n"
+              f"password  {creds.password}\ntoken     {creds.token}")
+    print("these credentials are shown only now; only their hashes are kept", file=sys.stderr)
+    return 0
+
+
+def _staff_list(args: argparse.Namespace) -> int:
+    from services import staff
+
+    rows = staff.list_staff(_app(args))
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        state = "" if r["active"] else "  (inactive)"
+        print(f"{r['id']}  {r['login'] or '':<24} {r['role']:<10} {r['department']:<22} "
+              f"{r['name']}{state}")
+    return 0
+
+
+def _staff_deactivate(args: argparse.Namespace) -> int:
+    from services import staff
+
+    member = staff.deactivate(_app(args), args.login)
+    print(f"{member.public_id} ({member.name}) can no longer sign in", file=sys.stderr)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from worker import cli as worker_cli
+
+    return worker_cli.run_worker(_app(args), concurrency=args.concurrency,
+                                 loglevel=args.loglevel, send_rate=args.send_rate,
+                                 queue=args.queue)
+
+
+def _beat(args: argparse.Namespace) -> int:
+    from worker import cli as worker_cli
+
+    return worker_cli.run_beat(_app(args), sweep_every=args.sweep_every, loglevel=args.loglevel,
+                               queue=args.queue)
+
+
+def _outbox_dead(args: argparse.Namespace) -> int:
+    from services import outbox_admin
+
+    rows = outbox_admin.dead(_app(args), limit=args.limit)
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['id']}  {r['channel']:<9} {r['type'] or '':<16} {r['reference'] or '':<15} "
+              f"attempts {r['attempts']}  {r['last_error'] or ''}")
+    print(f"{len(rows)} dead message(s)", file=sys.stderr)
+    return 0
+
+
+def _outbox_retry(args: argparse.Namespace) -> int:
+    from services import outbox_admin
+
+    if not args.ids and not args.all:
+        print("error: name the message ids to retry, or --all", file=sys.stderr)
+        return 2
+    ids = outbox_admin.retry(_app(args), args.ids, all_dead=args.all)
+    print(f"re-queued {len(ids)} message(s){': ' if ids else ''}"
+          f"{' '.join(str(i) for i in ids)}", file=sys.stderr)
+    return 0
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -126,6 +126,29 @@ class NluCfg(_Model):
     rasa: RasaCfg = RasaCfg()
 
 
+class PrivacyCfg(_Model):
+    retention_months: int = Field(default=24, ge=1)
+
+
+class LimitsCfg(_Model):
+    new_cases_per_window: int = Field(default=5, ge=1)
+    window_minutes: float = Field(default=10, gt=0)
+    max_text_chars: int = Field(default=2000, ge=50)
+
+
+class AttachmentsCfg(_Model):
+    max_photo_bytes: int = Field(default=10_000_000, gt=0)
+    max_document_bytes: int = Field(default=20_000_000, gt=0)
+    max_per_case: int = Field(default=10, ge=0)
+
+
+class WebhookCfg(_Model):
+    enabled: bool = False
+    url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8443, gt=0, lt=65536)
+
+
 class DatabaseCfg(_Model):
     url: str | None = None
     path: str = "var/minsheng.db"
@@ -143,6 +166,10 @@ class FileConfig(_Model):
     calendar: CalendarCfg = CalendarCfg()
     emergency: Emergency = Emergency()
     nlu: NluCfg = NluCfg()
+    privacy: PrivacyCfg = PrivacyCfg()
+    limits: LimitsCfg = LimitsCfg()
+    attachments: AttachmentsCfg = AttachmentsCfg()
+    webhook: WebhookCfg = WebhookCfg()
 
 
 class Settings(_Model):
@@ -162,6 +189,11 @@ class Settings(_Model):
     calendar: CalendarCfg
     emergency: Emergency
     nlu: NluCfg
+    privacy: PrivacyCfg = PrivacyCfg()
+    limits: LimitsCfg = LimitsCfg()
+    attachments: AttachmentsCfg = AttachmentsCfg()
+    webhook: WebhookCfg = WebhookCfg()
+    webhook_secret: SecretStr | None = None
 
     @property
     def var_dir(self) -> Path:
@@ -267,6 +299,12 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         calendar=file_cfg.calendar,
         emergency=file_cfg.emergency,
         nlu=file_cfg.nlu,
+        privacy=file_cfg.privacy,
+        limits=file_cfg.limits,
+        attachments=file_cfg.attachments,
+        webhook=file_cfg.webhook,
+        webhook_secret=SecretStr(secret) if (secret := env.get(
+            "MINSHENG_TELEGRAM_WEBHOOK_SECRET")) else None,
     )
 
 

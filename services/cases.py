@@ -537,6 +537,7 @@ def case_view(case: Case, rating: Rating | None, app: App) -> dict[str, Any]:
         "resolved_at": local(case.resolved_at),
         "closed_at": local(case.closed_at),
         "escalated": case.escalated,
+        "identity_withdrawn": case.identity_withdrawn,
         "bounce_count": case.bounce_count,
         "resolution_note": case.resolution_note,
         "rating": rating.score if rating is not None else None,

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from case_store.models import OutboxMessage, Resident
@@ -36,6 +36,11 @@ Buttons = Sequence[Sequence[Mapping[str, str]]]
 
 class PermanentDeliveryError(Exception):
     """The recipient can never be reached (e.g. they blocked the bot): do not retry."""
+
+
+class RejectedMessage(Exception):
+    """The channel refuses this message for good (e.g. malformed): do not retry it, but the
+    recipient stays reachable for other messages."""
 
 
 class RetryLater(Exception):
@@ -71,17 +76,36 @@ def default_worker_id() -> str:
 
 
 def deliver_due(app: App, senders: Mapping[str, Sender], *, worker_id: str,
-                limit: int = BATCH) -> int:
-    """Send the due messages of the channels in `senders`; returns how many were sent."""
+                limit: int = BATCH, only_id: int | None = None) -> int:
+    """Send the due messages of the channels in `senders`; returns how many were sent.
+
+    `only_id` restricts the claim to one outbox row (sent only if it is due).
+    """
     if not senders:
         return 0
     token = f"{worker_id[:80]}/{uuid.uuid4().hex[:16]}"
-    claimed = _claim(app, list(senders), token, limit)
+    claimed = _claim(app, list(senders), token, limit, only_id)
     sent = 0
     for row in claimed:
         if _deliver_one(app, senders[row.channel], row, token):
             sent += 1
     return sent
+
+
+def due_count(app: App, channels: Sequence[str], *, limit: int = 10_000) -> int:
+    """How many messages of these channels are due now (counted up to `limit`)."""
+    if not channels:
+        return 0
+    due = (select(OutboxMessage.id)
+           .where(OutboxMessage.channel.in_(list(channels)), _due_condition(app.now()))
+           .limit(limit).subquery())
+    with app.uow() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(due)) or 0)
+
+
+def due_condition(now: dt.datetime) -> Any:
+    """Rows that may be claimed now: due and unsent, or held by a claim gone stale."""
+    return _due_condition(now)
 
 
 def _due_condition(now: dt.datetime) -> Any:
@@ -91,7 +115,8 @@ def _due_condition(now: dt.datetime) -> Any:
     )
 
 
-def _claim(app: App, channels: list[str], token: str, limit: int) -> list[_Claimed]:
+def _claim(app: App, channels: list[str], token: str, limit: int,
+           only_id: int | None = None) -> list[_Claimed]:
     """Mark up to `limit` due rows as ours in one statement and read them back.
 
     On PostgreSQL the inner SELECT locks with SKIP LOCKED so concurrent claimers split the
@@ -107,6 +132,8 @@ def _claim(app: App, channels: list[str], token: str, limit: int) -> list[_Claim
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if only_id is not None:
+        candidates = candidates.where(OutboxMessage.id == only_id)
     stmt = (
         update(OutboxMessage)
         # The condition is repeated so a row changed after the subquery's snapshot is skipped.
@@ -135,6 +162,9 @@ def _deliver_one(app: App, sender: Sender, row: _Claimed, token: str) -> bool:
     if not row.deliverable:
         _finish(app, row, token, status="dead", error="the resident cannot be reached")
         return False
+    if not _renew(app, row, token):
+        log.info("outbox %s: the claim was taken over; leaving it to its new holder", row.id)
+        return False
     payload = row.payload
     try:
         sender.send(row.recipient, str(payload.get("text", "")), payload.get("buttons") or [])
@@ -142,6 +172,10 @@ def _deliver_one(app: App, sender: Sender, row: _Claimed, token: str) -> bool:
         log.warning("outbox %s: recipient unreachable, not retrying: %s", row.id, exc)
         mark_undeliverable(app, row.channel, row.recipient)
         _finish(app, row, token, status="dead", error=str(exc))
+        return False
+    except RejectedMessage as exc:
+        log.warning("outbox %s: the channel refused the message, not retrying: %s", row.id, exc)
+        _finish(app, row, token, status="dead", error=str(exc) or type(exc).__name__)
         return False
     except RetryLater as exc:
         log.info("outbox %s: the channel asked to wait %g s", row.id, exc.seconds)
@@ -160,6 +194,24 @@ def _deliver_one(app: App, sender: Sender, row: _Claimed, token: str) -> bool:
         return False
     _finish(app, row, token, status="sent")
     return True
+
+
+def _renew(app: App, row: _Claimed, token: str) -> bool:
+    """Refresh our claim just before sending; False when another process has taken it over.
+
+    A batch can take a while (rate limits, slow sends), so without this a row claimed early
+    and sent late could be seen as abandoned and sent by a second process as well. With it,
+    only a send actually in flight when its process dies can ever be repeated.
+    """
+    with app.uow() as uow:
+        result = cast(CursorResult[Any], uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token,
+                   OutboxMessage.status == "sending")
+            .values(claimed_at=app.now())
+            .execution_options(synchronize_session=False)))
+        uow.commit()
+    return bool(result.rowcount)
 
 
 def _finish(app: App, row: _Claimed, token: str, *, status: str, error: str | None = None,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -34,11 +36,14 @@ def period_of(app: App, date_from: str | None, date_to: str | None) -> rates.Per
     return rates.Period(start=start, end=end)
 
 
-def case_records(app: App, before: dt.datetime | None = None) -> list[rates.CaseRecord]:
+def case_records(app: App, before: dt.datetime | None = None,
+                 group: Callable[[Case], str] | None = None) -> list[rates.CaseRecord]:
     """One record per resolution round; past rounds come from their `resolved` events.
 
     Cases opened at or after `before` cannot count in a period ending then, so they are not
     read. A withdrawn case keeps the rounds it completed and drops the abandoned one.
+    `group` puts its key (a domain, say) in each record's `department`, the field the rates
+    are grouped by.
     """
     with app.uow() as uow:
         s = uow.session
@@ -58,7 +63,8 @@ def case_records(app: App, before: dt.datetime | None = None) -> list[rates.Case
                                    .order_by(CaseEvent.id)):
                 after = event.after or {}
                 resolved[event.case_id][int(after.get("round", 1))] = (event.at, after)
-        return [record for case in found
+        return [record if group is None else dataclasses.replace(record, department=group(case))
+                for case in found
                 for record in _rounds(case, ratings, resolved.get(case.id, {}))]
 
 

@@ -1,0 +1,1 @@
+"""The web service: FastAPI app factory, dependencies, error mapping and routers."""

@@ -1,0 +1,1 @@
+"""HTTP routers; each is registered in web/app.py's router block."""
