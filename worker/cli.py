@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import os
+import signal
 import sys
+import time
+from collections.abc import Callable
 
 from services.bootstrap import App
 from worker import broker, runtime
@@ -35,8 +40,40 @@ def run_worker(app: App, *, concurrency: int | None = None, loglevel: str = "INF
             "--without-gossip", "--without-mingle", "--without-heartbeat"]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
-    celery.worker_main(argv)
-    return 0
+    return _supervise(lambda: celery.worker_main(argv))
+
+
+def _supervise(run_child: Callable[[], object]) -> int:
+    """Run the Celery worker in a child process and start it again if it dies.
+
+    kombu's Redis transport can end the worker with an "Unrecoverable error" when the broker
+    drops the connection at an unlucky moment; a worker that quietly stays dead would leave
+    deliveries waiting, so the command itself brings it back. SIGTERM and SIGINT are passed on
+    and end the loop.
+    """
+    context = multiprocessing.get_context("fork")
+    stopping = False
+    child: multiprocessing.process.BaseProcess | None = None
+
+    def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        if child is not None and child.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    while True:
+        child = context.Process(target=run_child, name="celery-worker")
+        child.start()
+        child.join()
+        if stopping:
+            return 0
+        # A worker never ends on its own accord: whatever its exit code, it is restarted.
+        log.warning("the Celery worker stopped unexpectedly (exit code %s); restarting it",
+                    child.exitcode)
+        time.sleep(1)
 
 
 def run_beat(app: App, *, sweep_every: float = broker.DEFAULT_SWEEP_EVERY_S,
