@@ -1,6 +1,7 @@
 """Simulated residents through the full intake at once: messages/s and latency per message.
 
-Run:  .venv/bin/python bench/intake.py [--residents 10000] [--workers 64] [--database-url URL]
+Run:  .venv/bin/python bench/intake.py [--residents 10000] [--workers 64] [--processes 1]
+      [--database-url URL]
 Each resident writes a problem, answers the contact question and taps Confirm (urgent ones get
 their case at once), through services.conversation.handle_inbound with the shipped NLU. By
 default it works in a fresh schema of the PostgreSQL server named by MINSHENG_BENCH_POSTGRES_URL
@@ -91,40 +92,62 @@ def _fresh_schema(url: str) -> tuple[str, str]:
     return schema, f"{url}{sep}options={quote(f'-csearch_path={schema}')}"
 
 
+def _drive(url: str, first: int, count: int, workers: int) -> tuple[int, list[float]]:
+    """One bot process: its own engine and NLU, residents first..first+count."""
+    settings = load_settings(PROJECT_ROOT / "config.yml", env={}).model_copy(
+        update={"database_url": url})
+    app = bootstrap(settings, engine=make_engine(url, pool_size=workers, max_overflow=8))
+    try:
+        app.nlu.parse("预热")
+        latencies: list[float] = []
+        lock = threading.Lock()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            sent = sum(pool.map(lambda n: one_resident(app, n, latencies, lock),
+                                range(first, first + count)))
+        return sent, latencies
+    finally:
+        app.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=64, help="threads per process")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="bot processes sharing the database, as replicas would")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the bench schema")
     args = parser.parse_args()
 
     schema, url = _fresh_schema(args.database_url)
-    settings = load_settings(PROJECT_ROOT / "config.yml", env={}).model_copy(
-        update={"database_url": url})
-    engine = make_engine(url, pool_size=args.workers, max_overflow=8)
-    app = bootstrap(settings, engine=engine)
+    engine = make_engine(url)
     try:
-        migrate.upgrade(app.engine)
-        app.nlu.parse("预热")
-        latencies: list[float] = []
-        lock = threading.Lock()
+        migrate.upgrade(engine)
+        share = -(-args.residents // args.processes)
+        slices = [(i * share, min(share, args.residents - i * share))
+                  for i in range(args.processes) if args.residents - i * share > 0]
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.workers) as pool:
-            sent = sum(pool.map(lambda n: one_resident(app, n, latencies, lock),
-                                range(args.residents)))
+        if args.processes == 1:
+            results = [_drive(url, slices[0][0], slices[0][1], args.workers)]
+        else:
+            import multiprocessing
+
+            with multiprocessing.get_context("spawn").Pool(len(slices)) as pool:
+                results = pool.starmap(_drive, [(url, first, count, args.workers)
+                                                for first, count in slices])
         elapsed = time.perf_counter() - started
-        with app.engine.connect() as conn:
+        sent = sum(r[0] for r in results)
+        ordered = sorted(x for r in results for x in r[1])
+        with engine.connect() as conn:
             created = conn.execute(sa.text("select count(*) from cases")).scalar_one()
-        ordered = sorted(latencies)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        print(f"{args.residents} residents, {args.workers} workers, {sent} messages in "
-              f"{elapsed:.1f} s; {created} cases created")
+        print(f"{args.residents} residents, {args.processes} process(es) x {args.workers} "
+              f"threads, {sent} messages in {elapsed:.1f} s; {created} cases created")
         print(f"throughput: {sent / elapsed:,.0f} messages/s")
         print(f"latency per message: median {statistics.median(ordered) * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms")
     finally:
-        app.dispose()
+        engine.dispose()
         if not args.keep:
             admin = make_engine(args.database_url)
             with admin.begin() as conn:
