@@ -5,10 +5,8 @@ POST as plain form-encoded HTTP, as a third-party app would send it."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,16 +22,10 @@ MINSHENG = str(Path(sys.executable).parent / "minsheng")
 PHONE, DASHED, ID_NUMBER = "13812345678", "138-1234-5678", "110101199003074578"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Service:
-    def __init__(self, env: dict[str, str], port: int) -> None:
+    def __init__(self, env: dict[str, str], base_url: str) -> None:
         self.env = env
-        self.root = f"http://127.0.0.1:{port}/open311/v2"
+        self.root = f"{base_url}/open311/v2"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([MINSHENG, *args], env=self.env, capture_output=True, text=True,
@@ -44,42 +36,15 @@ class Service:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> Iterator[Service]:
     folder = tmp_path_factory.mktemp("open311")
     env = {**os.environ, "MINSHENG_DATABASE_URL": f"sqlite:///{folder / 'serve.db'}",
            "MINSHENG_CONFIG": str(PROJECT_ROOT / "config.yml")}
     for name in ("MINSHENG_REDIS_URL", "MINSHENG_TELEGRAM_TOKEN", "GEOREPORT_API_KEY"):
         env.pop(name, None)
     subprocess.run([MINSHENG, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen([MINSHENG, "serve", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(port, process, folder / "serve.log")
-        yield Service(env, port)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def _wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"minsheng serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"minsheng serve did not become healthy:\n{log.read_text()}")
+    with serve(env, folder) as base:
+        yield Service(env, base)
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from minsheng.settings import PROJECT_ROOT, Settings
@@ -308,12 +303,6 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
 
 # -- the server and the browser -------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     base_url: str
@@ -322,43 +311,14 @@ class Server:
 
 @pytest.fixture(scope="module")
 def console_server(tmp_path_factory: pytest.TempPathFactory, base_settings: Settings,
-                   payloads: list[str]) -> Iterator[Server]:
+                   payloads: list[str], serve: Any) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("console")
     url = f"sqlite:///{folder / 'minsheng.db'}"
     seeded = seed(base_settings, url, payloads)
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
     env.update(MINSHENG_DATABASE_URL=url, MINSHENG_CONFIG=str(PROJECT_ROOT / "config.yml"))
-    log = (folder / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "minsheng"), "serve", "--host", "127.0.0.1",
-         "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, proc, folder / "serve.log")
+    with serve(env, folder, ready_path="/console/login", timeout=30) as base:
         yield Server(base_url=base, seeded=seeded)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-def _wait_until_up(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"minsheng serve exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/console/login", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"minsheng serve did not answer within 30 s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
