@@ -63,6 +63,11 @@ class CaseRecord:
     rated_at: dt.datetime | None = None
 
 
+def _sample_status(sample_size: int, min_sample: int) -> str:
+    """A figure from fewer cases than the minimum (and never from none) is not reported."""
+    return OK if sample_size >= max(min_sample, 1) else NOT_ENOUGH_DATA
+
+
 @dataclass(frozen=True)
 class Rate:
     numerator: int
@@ -71,8 +76,7 @@ class Rate:
 
     @property
     def status(self) -> str:
-        enough = self.denominator >= max(self.min_sample, 1)
-        return OK if enough else NOT_ENOUGH_DATA
+        return _sample_status(self.denominator, self.min_sample)
 
     @property
     def value(self) -> float | None:
@@ -87,8 +91,7 @@ class Mean:
 
     @property
     def status(self) -> str:
-        enough = self.sample_size >= max(self.min_sample, 1)
-        return OK if enough else NOT_ENOUGH_DATA
+        return _sample_status(self.sample_size, self.min_sample)
 
     @property
     def value(self) -> float | None:
