@@ -29,10 +29,10 @@ import sqlalchemy as sa
 
 from case_store import migrate
 from case_store.db import make_engine
-from minsheng.settings import PROJECT_ROOT, load_settings
-from services import cases
-from services.bootstrap import App, bootstrap
-from services.cases import Intake
+from minsheng.config.settings import PROJECT_ROOT, load_settings
+from minsheng.services.casework import cases
+from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.casework.cases import Intake
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SAMPLES = [

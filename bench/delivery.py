@@ -36,9 +36,9 @@ from sqlalchemy import func, select
 
 from case_store import migrate
 from case_store.models import OutboxMessage
-from minsheng.settings import load_settings
-from services import outbox
-from services.bootstrap import App, bootstrap
+from minsheng.config.settings import load_settings
+from minsheng.services.messaging import outbox
+from minsheng.services.bootstrap import App, bootstrap
 
 TOKEN = "123456:BENCH-token"
 LIMIT_PER_S = 30

@@ -3,7 +3,7 @@
 Run:  .venv/bin/python bench/intake.py [--residents 10000] [--workers 64] [--processes 1]
       [--database-url URL]
 Each resident writes a problem, answers the contact question and taps Confirm (urgent ones get
-their case at once), through services.conversation.handle_inbound with the shipped NLU. By
+their case at once), through minsheng.services.residents.conversation.handle_inbound with the shipped NLU. By
 default it works in a fresh schema of the PostgreSQL server named by MINSHENG_BENCH_POSTGRES_URL
 (or the test server), dropped afterwards.
 """
@@ -29,9 +29,9 @@ import sqlalchemy as sa
 
 from case_store import migrate
 from case_store.db import make_engine
-from minsheng.settings import PROJECT_ROOT, load_settings
-from services.bootstrap import App, bootstrap
-from services.conversation import Inbound, handle_inbound
+from minsheng.config.settings import PROJECT_ROOT, load_settings
+from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.residents.conversation import Inbound, handle_inbound
 
 DEFAULT_URL = os.environ.get("MINSHENG_BENCH_POSTGRES_URL",
                              os.environ.get("MINSHENG_TEST_POSTGRES_URL",

@@ -31,10 +31,10 @@ import sqlalchemy as sa
 
 from case_store import migrate
 from case_store.db import make_engine
-from minsheng.settings import PROJECT_ROOT, load_settings
+from minsheng.config.settings import PROJECT_ROOT, load_settings
 from routing.calendar import working_day_deadline
-from services import sweep
-from services.bootstrap import bootstrap
+from minsheng.services.sla import sweep
+from minsheng.services.bootstrap import bootstrap
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DUE_EVERY = 200  # one case in 200 (0.5 %) has an alert due now

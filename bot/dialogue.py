@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import texts
 from bot.texts import t
-from minsheng.taxonomy import DOMAINS
+from case_store.taxonomy import DOMAINS
 
 # -- what goes in and out ---------------------------------------------------------------
 

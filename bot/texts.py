@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from minsheng.taxonomy import DOMAIN_NAMES, KIND_NAMES, URGENCY_NAMES
+from case_store.taxonomy import DOMAIN_NAMES, KIND_NAMES, URGENCY_NAMES
 
 LANGUAGES = ("zh", "en")
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from minsheng.settings import PROJECT_ROOT, Settings, load_settings
+from minsheng.config.settings import PROJECT_ROOT, Settings, load_settings
 
 SHARED = PROJECT_ROOT.parent / "shared"
 POSTGRES_URL = os.environ.get("MINSHENG_TEST_POSTGRES_URL",
@@ -112,7 +112,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 def app(database_url: str, base_settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
     """The service layer on a migrated database (SQLite and PostgreSQL)."""
     from case_store import migrate
-    from services.bootstrap import bootstrap
+    from minsheng.services.bootstrap import bootstrap
 
     application = bootstrap(_settings_with_db(base_settings, database_url), clock=clock)
     migrate.upgrade(application.engine)
@@ -123,7 +123,7 @@ def app(database_url: str, base_settings: Settings, clock: Clock):  # type: igno
 @pytest.fixture
 def sqlite_app(sqlite_url: str, base_settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
     from case_store import migrate
-    from services.bootstrap import bootstrap
+    from minsheng.services.bootstrap import bootstrap
 
     application = bootstrap(_settings_with_db(base_settings, sqlite_url), clock=clock)
     migrate.upgrade(application.engine)

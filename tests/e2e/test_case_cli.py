@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from minsheng.settings import PROJECT_ROOT
+from minsheng.config.settings import PROJECT_ROOT
 
 MINSHENG = str(Path(sys.executable).parent / "minsheng")
 

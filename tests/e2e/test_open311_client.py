@@ -16,7 +16,7 @@ import httpx
 import pytest
 import requests
 
-from minsheng.settings import PROJECT_ROOT
+from minsheng.config.settings import PROJECT_ROOT
 
 MINSHENG = str(Path(sys.executable).parent / "minsheng")
 PHONE, DASHED, ID_NUMBER = "13812345678", "138-1234-5678", "110101199003074578"

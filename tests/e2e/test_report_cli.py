@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from minsheng.settings import PROJECT_ROOT, load_settings
-from services import cases
-from services.bootstrap import bootstrap
-from services.cases import Intake
+from minsheng.config.settings import PROJECT_ROOT, load_settings
+from minsheng.services.casework import cases
+from minsheng.services.bootstrap import bootstrap
+from minsheng.services.casework.cases import Intake
 
 MINSHENG = str(Path(sys.executable).with_name("minsheng"))
 

@@ -161,9 +161,9 @@ def test_serve_with_a_bot_token_polls_telegram_and_delivers_staff_replies(
 
 def _submit_for_chat(env: dict[str, str], chat: int) -> str:
     """A case of this Telegram resident, created by the service layer as the chat would."""
-    from minsheng.settings import load_settings
-    from services import cases
-    from services.bootstrap import bootstrap
+    from minsheng.config.settings import load_settings
+    from minsheng.services.casework import cases
+    from minsheng.services.bootstrap import bootstrap
 
     app = bootstrap(load_settings(env["MINSHENG_CONFIG"], env=env))
     try:

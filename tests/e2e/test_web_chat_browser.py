@@ -49,7 +49,7 @@ def _free_port() -> int:
 def served(sqlite_app: Any, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     import uvicorn
 
-    from web.app import create_app
+    from minsheng.web.app import create_app
 
     sqlite_app.settings = sqlite_app.settings.model_copy(update={"base_dir": tmp_path})
     sqlite_app.__dict__["nlu"] = LampNlu()
@@ -86,7 +86,7 @@ def test_a_resident_reports_confirms_and_rates_a_case_in_the_web_chat(
         served: tuple[str, Any], browser: Any) -> None:
     from playwright.sync_api import expect
 
-    from services import cases
+    from minsheng.services.casework import cases
 
     base, app = served
     page = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})

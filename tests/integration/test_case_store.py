@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from case_store import migrate
 from case_store.lifecycle import IllegalTransition
 from case_store.models import Base
-from services import cases
-from services.cases import Intake
-from services.errors import CaseNotFound, ConcurrencyConflict, InvalidRequest
+from minsheng.services.casework import cases
+from minsheng.services.casework.cases import Intake
+from minsheng.services.errors import CaseNotFound, ConcurrencyConflict, InvalidRequest
 
 
 def _intake(**overrides: object) -> Intake:

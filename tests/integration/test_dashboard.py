@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from services import cases, dashboard
-from services.bootstrap import App
-from services.cases import Intake
-from services.errors import InvalidRequest
-from services.staff import departments_under
+from minsheng.services.casework import cases
+from minsheng.services.reporting import dashboard
+from minsheng.services.bootstrap import App
+from minsheng.services.casework.cases import Intake
+from minsheng.services.errors import InvalidRequest
+from minsheng.services.access.staff import departments_under
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select, update
 
 from case_store.models import OutboxMessage, Resident
-from services import delivery, outbox
-from services.delivery import (
+from minsheng.services.messaging import delivery, outbox
+from minsheng.services.messaging.delivery import (
     MAX_ATTEMPTS,
     DeliveryRunner,
     PermanentDeliveryError,

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from services import cases, reports
-from services.bootstrap import App, bootstrap
-from services.cases import Intake
-from services.errors import InvalidRequest
+from minsheng.services.casework import cases
+from minsheng.services.reporting import reports
+from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.casework.cases import Intake
+from minsheng.services.errors import InvalidRequest
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOV_2 = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday

@@ -18,10 +18,12 @@ import sqlalchemy as sa
 
 from case_store import repository
 from case_store.models import CaseAlert, OutboxMessage
-from minsheng.settings import ResolutionOverride, Settings
-from services import cases, notices, sweep
-from services.bootstrap import App, bootstrap
-from services.cases import Intake
+from minsheng.config.settings import ResolutionOverride, Settings
+from minsheng.services.casework import cases
+from minsheng.services.messaging import notices
+from minsheng.services.sla import sweep
+from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.casework.cases import Intake
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -216,9 +218,9 @@ def test_the_overdue_list_shows_open_cases_past_a_deadline_most_overdue_first(
 SWEEP_CHILD = """
 import os, sys, time
 from pathlib import Path
-from minsheng.settings import load_settings
-from services import sweep
-from services.bootstrap import bootstrap
+from minsheng.config.settings import load_settings
+from minsheng.services.sla import sweep
+from minsheng.services.bootstrap import bootstrap
 sweep.BATCH = 10  # many small batches, so the two sweeps interleave
 app = bootstrap(load_settings())
 with app.engine.connect():
@@ -337,7 +339,7 @@ def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
     calendar_cfg = app.settings.calendar.model_copy(update={"extra_file": str(operator_file)})
     updated = bootstrap(app.settings.model_copy(update={"calendar": calendar_cfg}),
                         clock=clock, engine=app.engine)
-    with caplog.at_level(logging.INFO, logger="services.sweep"):
+    with caplog.at_level(logging.INFO, logger="minsheng.services.sla.sweep"):
         result = sweep.run(updated)
     assert result["recomputed"] == 1
     assert "recomputed 1 provisional deadline" in caplog.text

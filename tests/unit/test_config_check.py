@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from minsheng.cli import main
-from minsheng.settings import PROJECT_ROOT, ConfigError, load_settings
+from minsheng.config.settings import PROJECT_ROOT, ConfigError, load_settings
 
 DEFAULT = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
 

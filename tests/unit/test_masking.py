@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.masking import EMAIL, ID_NUMBER, PHONE, mask_personal
+from minsheng.services.rights.masking import EMAIL, ID_NUMBER, PHONE, mask_personal
 
 
 @pytest.mark.parametrize("written", [

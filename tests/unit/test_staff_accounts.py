@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.staff import (
+from minsheng.services.access.staff import (
     Role,
     StaffMember,
     departments_under,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from minsheng.settings import PROJECT_ROOT, Settings
+from minsheng.config.settings import PROJECT_ROOT, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -214,9 +214,10 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
     """Three past months of cases with responses, resolutions, ratings and transfers, open
     cases for the clerk, cases for the triage desk, and 20 cases carrying the payloads."""
     from case_store import migrate
-    from services import cases, staff
-    from services.bootstrap import bootstrap
-    from services.cases import Intake
+    from minsheng.services.casework import cases
+    from minsheng.services.access import staff
+    from minsheng.services.bootstrap import bootstrap
+    from minsheng.services.casework.cases import Intake
 
     real_now = dt.datetime.now(dt.UTC)
     clock = _Clock(real_now)
@@ -369,7 +370,7 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @dataclass
 class InProcess:
-    app: Any  # services.bootstrap.App
+    app: Any  # minsheng.services.bootstrap.App
     seeded: Seeded
     client_for: Callable[..., Any]
 
@@ -380,8 +381,8 @@ def in_process(tmp_path_factory: pytest.TempPathFactory, base_settings: Settings
     """The console app in this process on its own seeded database, for fast HTTP checks."""
     from fastapi.testclient import TestClient
 
-    from services.bootstrap import bootstrap
-    from web.app import create_app
+    from minsheng.services.bootstrap import bootstrap
+    from minsheng.web.app import create_app
 
     folder = tmp_path_factory.mktemp("console-http")
     url = f"sqlite:///{folder / 'minsheng.db'}"

@@ -14,8 +14,9 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from case_store.models import AuditLog, WebSession
-from services import dashboard, staff
-from web.console import i18n
+from minsheng.services.reporting import dashboard
+from minsheng.services.access import staff
+from minsheng.web.console import i18n
 
 
 def log_in(client: Any, login: str, password: str, next_url: str = "/console/queue") -> Any:

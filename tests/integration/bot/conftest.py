@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.conversation import Inbound, Reply, handle_inbound
+from minsheng.services.residents.conversation import Inbound, Reply, handle_inbound
 
 
 class KeywordParser:

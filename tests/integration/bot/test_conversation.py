@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from case_store.models import DialogueSession, OutboxMessage, ProcessedUpdate, Rating, Resident
-from services import cases, conversation
-from services.conversation import Inbound, handle_inbound
+from minsheng.services.casework import cases
+from minsheng.services.residents import conversation
+from minsheng.services.residents.conversation import Inbound, handle_inbound
 
 REF_RE = re.compile(r"MS-2611-[0-9A-Z]{6}")
 
@@ -268,7 +269,7 @@ def test_a_sticker_gets_a_clear_answer(bot_app) -> None:
 
 def test_an_unrated_resolution_gets_one_reminder_after_three_days_and_closes_after_seven(
         bot_app, resident, clock) -> None:
-    from services.resident import survey_sweep
+    from minsheng.services.residents.resident import survey_sweep
 
     r = resident()
     ref = r.report()
@@ -297,7 +298,7 @@ def test_a_digit_after_the_reminder_rates_the_case(bot_app, resident) -> None:
 def test_the_terminal_chat_runs_an_intake_and_shows_the_rating_question_later(bot_app) -> None:
     import io
 
-    from bot import console
+    from minsheng.channels import terminal as console
 
     out = io.StringIO()
     lines = "幸福里小区3号楼门口的路灯坏了三天了\n1\n1\n"

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import JSON, String, Text, select
 
 from case_store.models import AuditLog, Base, Case, OutboxMessage, ProcessedUpdate, Resident
-from services import cases, privacy, retention
+from minsheng.services.casework import cases
+from minsheng.services.rights import privacy, retention
 
 CHAT = "880055123"
 PHONE = "13912345678"
@@ -148,7 +149,7 @@ def test_a_redelivered_confirm_does_not_store_the_chat_again(resident: Any) -> N
     me.report()
     me.say("/forget")
     tap = me.inbound(callback_data="fg:y")
-    from services.conversation import handle_inbound
+    from minsheng.services.residents.conversation import handle_inbound
 
     handle_inbound(me.app, tap)
     assert handle_inbound(me.app, tap) == []

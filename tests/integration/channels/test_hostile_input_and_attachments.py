@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot import telegram
+from minsheng.channels import telegram
 from case_store.models import Attachment, Case, ProcessedUpdate
-from services import attachments
-from services.conversation import Inbound, handle_inbound
+from minsheng.services.residents import attachments
+from minsheng.services.residents.conversation import Inbound, handle_inbound
 
 PHOTO = [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90, "file_size": 3}]
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot import telegram
+from minsheng.channels import telegram
 from case_store.models import (
     Attachment,
     Case,
@@ -22,7 +22,7 @@ from case_store.models import (
     OutboxMessage,
     Resident,
 )
-from services.conversation import Inbound, handle_inbound
+from minsheng.services.residents.conversation import Inbound, handle_inbound
 
 CHATS = [7001, 7002, 7003]
 TAPS = ["ok", "ct:y", "ct:n", "x", "dom", "d:transport", "new", "skip", "fg:y", "lang:en",

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from case_store.models import Case, DialogueSession, ProcessedUpdate
-from web.routes import telegram_webhook
+from minsheng.web.routes import telegram_webhook
 
 SECRET = "s3cret-Token_for-tests"
 
@@ -100,7 +100,7 @@ def test_a_malformed_body_is_acknowledged_and_ignored(
 
 def test_a_database_failure_answers_500_and_the_retry_is_then_handled_once(
         hook_app: Any, fake_bot: Any, updates: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import telegram
+    from minsheng.channels import telegram
 
     chat = updates()
     update = chat.message("/start")
@@ -120,7 +120,7 @@ def test_a_database_failure_answers_500_and_the_retry_is_then_handled_once(
 
 def test_the_web_service_answers_the_webhook_only_when_webhook_mode_is_on(
         hook_app: Any, fake_bot: Any, updates: Any) -> None:
-    from web.app import create_app
+    from minsheng.web.app import create_app
 
     headers = {telegram_webhook.SECRET_HEADER: SECRET}
     api = create_app(hook_app)

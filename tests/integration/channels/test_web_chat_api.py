@@ -8,11 +8,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from case_store.models import WebSession
-from services import cases, web_chat
+from minsheng.services.casework import cases
+from minsheng.services.residents import web_chat
 
 
 def open_chat(app: Any) -> tuple[TestClient, str]:
-    from web.app import create_app
+    from minsheng.web.app import create_app
 
     client = TestClient(create_app(app))
     page = client.get("/chat")

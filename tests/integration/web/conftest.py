@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 
 from case_store.models import Attachment
 from case_store.repository import get_case
-from services import cases, staff
-from services.bootstrap import App
-from web.app import create_app
+from minsheng.services.casework import cases
+from minsheng.services.access import staff
+from minsheng.services.bootstrap import App
+from minsheng.web.app import create_app
 
 
 class Workspace:

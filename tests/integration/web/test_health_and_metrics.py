@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services import sweep
-from services.bootstrap import bootstrap
-from web.app import create_app
+from minsheng.services.sla import sweep
+from minsheng.services.bootstrap import bootstrap
+from minsheng.web.app import create_app
 
 
 def test_a_fresh_database_is_healthy_before_any_sweep(workspace: Any) -> None:

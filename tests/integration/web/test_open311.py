@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 
 from case_store.models import Case
 from case_store.references import new_access_token
-from minsheng.taxonomy import DOMAINS
-from services import apikeys, cases
-from services.bootstrap import App
-from web.app import create_app
+from case_store.taxonomy import DOMAINS
+from minsheng.services.access import apikeys
+from minsheng.services.casework import cases
+from minsheng.services.bootstrap import App
+from minsheng.web.app import create_app
 
 BASE = "/open311/v2"
 PHONES = ("13812345678", "138-1234-5678", "138 1234 5678")

@@ -8,8 +8,9 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from services import cases, staff
-from web.app import create_app
+from minsheng.services.casework import cases
+from minsheng.services.access import staff
+from minsheng.web.app import create_app
 
 EXAMPLES_PER_OPERATION = 15
 

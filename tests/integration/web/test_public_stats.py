@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from services import cases
-from services.bootstrap import App
-from web.app import create_app
+from minsheng.services.casework import cases
+from minsheng.services.bootstrap import App
+from minsheng.web.app import create_app
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PHONE = "13812345678"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from web.app import create_app
+from minsheng.web.app import create_app
 
 ROLES: dict[str, tuple[str, str]] = {
     "housing agent": ("agent", "housing_bureau"),
@@ -214,7 +214,7 @@ def test_every_workspace_endpoint_needs_a_valid_token(workspace: Any, world: Wor
 
 
 def test_a_deactivated_account_loses_access_at_once(workspace: Any) -> None:
-    from services import staff
+    from minsheng.services.access import staff
 
     headers = workspace.staff("agent", "housing_bureau", name="离职员工")
     assert workspace.client.get("/api/v1/me", headers=headers).status_code == 200

@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from case_store import migrate
 from case_store.models import Case, CaseEvent, OutboxMessage
-from minsheng.settings import Settings
-from services import cases, outbox
-from services.bootstrap import App, bootstrap
+from minsheng.config.settings import Settings
+from minsheng.services.casework import cases
+from minsheng.services.messaging import outbox
+from minsheng.services.bootstrap import App, bootstrap
 
 pytestmark = pytest.mark.redis
 

@@ -19,12 +19,15 @@ from prometheus_client import generate_latest
 from sqlalchemy import select, update
 
 from case_store.models import OutboxMessage, Resident
-from services import cases, delivery, digest, jobs, outbox, outbox_admin, sweep
-from services.bootstrap import App
-from worker import broker, metrics
-from worker.ratelimit import SharedRateLimiter
-from worker.relay import Relay
-from worker.senders import BotApiSender
+from minsheng.services.casework import cases
+from minsheng.services.messaging import delivery, outbox, outbox_admin
+from minsheng.services.sla import digest, sweep
+from minsheng.services import jobs
+from minsheng.services.bootstrap import App
+from minsheng.worker import broker, metrics
+from minsheng.worker.ratelimit import SharedRateLimiter
+from minsheng.worker.relay import Relay
+from minsheng.worker.senders import BotApiSender
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot import dialogue
 from bot.dialogue import CaseBrief, Context, Event, Reply, Result
-from minsheng.settings import Settings
+from minsheng.config.settings import Settings
 
 TODAY = dt.date(2026, 11, 2)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minsheng.calendar_files import load_work_calendar, shipped_calendar_text
+from minsheng.services.sla.calendar_files import load_work_calendar, shipped_calendar_text
 from routing.calendar import (
     CalendarDataError,
     WorkCalendar,

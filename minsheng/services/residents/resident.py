@@ -1,0 +1,173 @@
+"""What a resident may see and do about their own cases, and the satisfaction survey's clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.dialogue import CaseBrief, Context
+from case_store import repository
+from case_store.lifecycle import DomainError, Status
+from case_store.models import Case, CaseEvent, Rating, Resident
+from routing.calendar import working_days_between
+from minsheng.services.casework import cases
+from minsheng.services.bootstrap import App
+from minsheng.services.errors import CaseNotFound, InvalidRequest
+from minsheng.services.messaging.notify import notify_resident
+
+log = logging.getLogger(__name__)
+RECENT_CASES = 20
+
+
+def find_resident(session: Session, channel: str, chat_id: str) -> Resident | None:
+    return repository.find_resident(session, channel, chat_id)
+
+
+def owned_case(session: Session, channel: str, chat_id: str, reference: str) -> Case:
+    """The resident's own case; someone else's case is reported as not found."""
+    case = repository.get_case(session, reference)
+    resident = case.resident
+    if resident is None or resident.channel != channel or resident.external_id != chat_id:
+        raise CaseNotFound(reference)
+    return case
+
+
+def my_cases(app: App, session: Session, channel: str, chat_id: str) -> tuple[CaseBrief, ...]:
+    """The resident's latest cases, newest first, with working days left on open ones."""
+    resident = find_resident(session, channel, chat_id)
+    if resident is None:
+        return ()
+    rows = list(session.scalars(
+        select(Case).where(Case.resident_id == resident.id)
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(RECENT_CASES)).unique())
+    ratings: dict[tuple[int, int], int] = {}
+    if rows:
+        for r in session.scalars(select(Rating).where(Rating.case_id.in_([c.id for c in rows]))):
+            ratings[(r.case_id, r.round)] = r.score
+    today = app.now().astimezone(app.tz).date()
+    return tuple(_brief(app, c, ratings.get((c.id, c.resolution_round)), today) for c in rows)
+
+
+def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrief:
+    due = case.resolution_due_at.astimezone(app.tz).date() if case.resolution_due_at else None
+    left = working_days_between(today, due, app.calendar) if due is not None else None
+    return CaseBrief(reference=case.reference, status=case.status, domain=case.domain,
+                     department=case.department,
+                     created=case.created_at.astimezone(app.tz).date(),
+                     resolution_due=due, working_days_left=left, rating=rating)
+
+
+def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> Context:
+    """Settings the dialogue reads, with this resident's cases."""
+    static = app._cache.get("dialogue_context")
+    if static is None:
+        settings = app.settings
+        static = Context(
+            today=dt.date.min,
+            city={"zh": settings.city.name_zh, "en": settings.city.name_en},
+            advice={key: {"zh": a.zh, "en": a.en} for key, a in settings.emergency.advice.items()},
+            routing=dict(settings.routing),
+            department_names={d.id: (d.name_zh, d.name_en) for d in settings.departments},
+            low_confidence_threshold=settings.routing_rules.low_confidence_threshold,
+        )
+        app._cache["dialogue_context"] = static
+    return Context(today=app.now().astimezone(app.tz).date(), city=static.city,
+                   advice=static.advice, routing=static.routing,
+                   department_names=static.department_names,
+                   cases=my_cases(app, session, channel, chat_id),
+                   low_confidence_threshold=static.low_confidence_threshold)
+
+
+def set_language(app: App, channel: str, chat_id: str, language: str) -> bool:
+    """Future notifications in this language; False when the resident has no record yet."""
+    with app.uow() as uow:
+        resident = find_resident(uow.session, channel, chat_id)
+        if resident is None:
+            return False
+        resident.language = language
+        uow.commit()
+    return True
+
+
+def add_rating_comment(app: App, channel: str, chat_id: str, reference: str,
+                       comment: str) -> dict[str, Any]:
+    """Attach the resident's comment to their latest rating of the case."""
+    comment = comment.strip()
+    if not comment:
+        raise InvalidRequest("the comment is empty")
+    now = app.now()
+    with app.uow() as uow:
+        s = uow.session
+        case = owned_case(s, channel, chat_id, reference)
+        rating = repository.latest_rating(s, case.id)
+        if rating is None:
+            raise InvalidRequest(f"{reference} has no rating to comment on")
+        rating.comment = f"{rating.comment}\n{comment}" if rating.comment else comment
+        s.add(CaseEvent(case=case, at=now, actor=f"resident:{channel}", type="rating_comment",
+                        after={"score": rating.score}, note=comment))
+        uow.commit()
+        return {"reference": reference, "score": rating.score}
+
+
+def rate_own_case(app: App, channel: str, chat_id: str, reference: str,
+                  score: int) -> dict[str, Any]:
+    """The resident's score for their resolved case; a second score is refused."""
+    with app.uow() as uow:
+        case = owned_case(uow.session, channel, chat_id, reference)
+        rating = repository.latest_rating(uow.session, case.id)
+        if rating is not None and rating.round == case.resolution_round:
+            raise InvalidRequest(f"{reference} is already rated")
+    return cases.rate(app, reference, score=score, actor=f"resident:{channel}")
+
+
+def reopen_after_low_rating(app: App, channel: str, chat_id: str, reference: str,
+                            reason: str) -> dict[str, Any]:
+    """A resident reopens their case; only after rating its resolution 1 or 2."""
+    with app.uow() as uow:
+        case = owned_case(uow.session, channel, chat_id, reference)
+        rating = repository.latest_rating(uow.session, case.id)
+        if (rating is None or rating.round != case.resolution_round or rating.score > 2
+                or case.status != Status.CLOSED):
+            raise InvalidRequest(f"{reference} can be reopened only after a rating of 1 or 2")
+    view = cases.reopen(app, reference, reason=reason, actor=f"resident:{channel}")
+    view["working_days"] = app.settings.sla.reopen_working_days
+    return view
+
+
+def survey_sweep(app: App, now: dt.datetime | None = None) -> dict[str, int]:
+    """Remind once about an unrated resolution after 3 days; close it unrated after 7."""
+    now = now or app.now()
+    survey = app.settings.sla.survey
+    remind_before = now - dt.timedelta(days=survey.reminder_after_days)
+    close_before = now - dt.timedelta(days=survey.close_unrated_after_days)
+    counts = {"reminded": 0, "closed": 0}
+    to_close: list[str] = []
+    with app.uow() as uow:
+        s = uow.session
+        due = s.scalars(select(Case).where(Case.status == Status.RESOLVED.value,
+                                           Case.resolved_at <= remind_before)).unique()
+        for case in due:
+            assert case.resolved_at is not None
+            if case.resolved_at <= close_before:
+                to_close.append(case.reference)
+            elif notify_resident(s, case, "survey_reminder", now, settings=app.settings):
+                counts["reminded"] += 1
+        uow.commit()
+    for reference in to_close:
+        try:
+            cases.close(app, reference, actor="system:survey", note="closed unrated")
+        except DomainError:
+            continue  # rated, reopened or closed by someone else meanwhile
+        with app.uow() as uow:
+            case = repository.get_case(uow.session, reference)
+            notify_resident(uow.session, case, "closed_unrated", now, settings=app.settings)
+            uow.commit()
+        counts["closed"] += 1
+    if counts["reminded"] or counts["closed"]:
+        log.info("survey sweep: %d reminder(s), %d closed unrated", counts["reminded"],
+                 counts["closed"])
+    return counts

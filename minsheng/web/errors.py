@@ -1,0 +1,63 @@
+"""Domain errors → HTTP status, in one place. Every error body is {"detail": ...}."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
+
+from minsheng.services.errors import (
+    CaseNotFound,
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+    InvalidRequest,
+)
+from minsheng.services.access.staff import AccessDenied, NotAuthenticated
+
+
+class PreconditionRequired(InvalidRequest):
+    """An action sent without the case version it was based on."""
+
+# Most specific first: the first matching class decides the status.
+STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (CaseNotFound, 404),
+    (ConcurrencyConflict, 409),
+    (StaleDataError, 409),
+    (IllegalTransition, 409),
+    (NotAuthenticated, 401),
+    (AccessDenied, 403),
+    (PreconditionRequired, 428),
+    (InvalidRequest, 400),
+    (DomainError, 400),
+)
+
+
+def status_for(exc: Exception) -> int:
+    for cls, status in STATUS_OF:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def detail_for(exc: Exception) -> str:
+    if isinstance(exc, CaseNotFound):
+        return f"no case {exc.reference}"
+    if isinstance(exc, StaleDataError):
+        return "the case was changed by someone else at the same time; reload it and retry"
+    return str(exc)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"detail": detail_for(exc)}, status_code=status, headers=headers)
+
+
+def install(application: FastAPI) -> None:
+    # CaseNotFound is a LookupError, not a DomainError, so it is registered on its own.
+    application.add_exception_handler(CaseNotFound, _domain_error)
+    application.add_exception_handler(DomainError, _domain_error)
+    # Two writers racing past the version check: the loser's UPDATE matches no row. Use cases
+    # flush before they commit, so this can surface outside UnitOfWork.commit's translation.
+    application.add_exception_handler(StaleDataError, _domain_error)

@@ -1,0 +1,68 @@
+"""/healthz and /metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import select, text
+
+from case_store.models import JobRun
+from minsheng.services.sla.sweep import SWEEP_JOB
+from minsheng.web.deps import AppDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="200 when the database (and Redis, if configured) answer")
+def healthz(app: AppDep) -> JSONResponse:
+    checks: dict[str, str] = {}
+    body: dict[str, Any] = {"checks": checks}
+    try:
+        with app.engine.connect() as conn:
+            conn.execute(text("select 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
+        checks["database"] = f"failing: {type(exc).__name__}"
+    if app.settings.redis_url:
+        checks["redis"] = _check_redis(app.settings.redis_url)
+    if checks["database"] == "ok":
+        body["last_sweep_age_seconds"] = _sweep_age(app)
+    failing = sorted(name for name, state in checks.items() if state != "ok")
+    body["status"] = "ok" if not failing else "failing: " + ", ".join(failing)
+    return JSONResponse(body, status_code=503 if failing else 200)
+
+
+def _check_redis(url: str) -> str:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"failing: {type(exc).__name__}"
+
+
+def _sweep_age(app: AppDep) -> float | None:
+    """Seconds since the SLA sweep last finished; None before the first sweep."""
+    try:
+        with app.uow() as uow:
+            finished = uow.session.scalars(
+                select(JobRun.finished_at).where(JobRun.name == SWEEP_JOB)).first()
+    except Exception:  # noqa: BLE001 - an unmigrated database has no job_runs yet
+        return None
+    if finished is None:
+        return None
+    return round((app.now() - finished).total_seconds(), 1)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

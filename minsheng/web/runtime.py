@@ -1,0 +1,67 @@
+"""What `minsheng serve` runs beside the HTTP API, inside the ASGI lifespan:
+
+- the outbox delivery for every channel this process can send to — Telegram when a token is
+  set; 'web' rows are fetched by the web chat — and the SLA sweep every minute
+  (minsheng.services.jobs.start_background; with Redis configured, Celery workers and beat do both);
+- Telegram long polling when a token is set, on the server's own event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from minsheng.services.messaging import delivery
+from minsheng.services import jobs
+from minsheng.services.bootstrap import App
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_S = 60.0
+
+
+@contextlib.asynccontextmanager
+async def background(app: App, *, sweep_interval: float = SWEEP_INTERVAL_S) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        senders: dict[str, delivery.Sender] = {}
+        if app.settings.telegram_token is not None:
+            senders["telegram"] = await stack.enter_async_context(_telegram(app))
+        # Embedded mode delivers and sweeps here; with Redis set, Celery does and this is a no-op.
+        handle = jobs.start_background(app, senders, sweep_every=sweep_interval)
+        # A delivery may be waiting on a send scheduled on this loop: stop it off the loop.
+        stack.push_async_callback(asyncio.to_thread, handle.stop)
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _telegram(app: App) -> AsyncIterator[delivery.Sender]:
+    """PTB's Application driven by hand (not run_polling, which would own the event loop)."""
+    from telegram import Update
+
+    from minsheng.channels import telegram
+
+    application = telegram.build_application(app)
+    await application.initialize()
+    try:
+        await telegram._set_commands(application)  # noqa: SLF001 - same product, one menu
+        assert application.updater is not None
+        if app.settings.webhook.enabled:  # updates arrive on /telegram/webhook instead
+            from minsheng.web.routes import telegram_webhook
+
+            await telegram_webhook.register(application.bot, app)
+        else:
+            await application.updater.start_polling(
+                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+                timeout=telegram.POLL_TIMEOUT, drop_pending_updates=False)
+            log.info("Telegram: polling for updates")
+        await application.start()
+        try:
+            yield telegram.TelegramSender(application.bot, asyncio.get_running_loop())
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+    finally:
+        await application.shutdown()
