@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 INSTALLED_DEV := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test model migrate bench clean browser
+.PHONY: help run test lint model migrate bench clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -36,8 +36,14 @@ migrate: $(INSTALLED)  ## bring the database to the latest schema
 run: $(INSTALLED) migrate model  ## set up, then serve the product on http://127.0.0.1:8000
 	$(BIN)/minsheng serve
 
-test: $(INSTALLED_DEV) model browser  ## set up, then run every test
+test: lint model browser  ## set up, check the layers and types, then run every test
 	$(BIN)/python -m pytest
+
+lint: $(INSTALLED_DEV)  ## the static checks: layers (import-linter), ruff, mypy
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The web chat's browser test drives Debian's chromium; installed once, only as root.
 browser:

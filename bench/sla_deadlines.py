@@ -12,7 +12,7 @@ import datetime as dt
 import time
 from zoneinfo import ZoneInfo
 
-from minsheng.services.sla.calendar_files import load_work_calendar
+from minsheng.services.calendar_files import load_work_calendar
 from routing.calendar import working_day_deadline
 from routing.sla import SlaPolicy, due_alerts, next_due_at, start_clock
 

@@ -19,11 +19,13 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    Document,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
+    PhotoSize,
     Update,
 )
 from telegram.constants import MessageLimit, ParseMode
@@ -128,6 +130,9 @@ async def with_files(app: App, bot: Any, update: Update, inbound: Inbound) -> In
     message = update.message
     if message is None or not inbound.has_photo:
         return inbound
+    media: PhotoSize | Document
+    name: str | None
+    mime: str | None
     if message.photo:
         kind, media, name, mime = "photo", message.photo[-1], None, "image/jpeg"
     elif message.document is not None:

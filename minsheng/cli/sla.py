@@ -1,7 +1,8 @@
-"""`minsheng sla deadline`: print a case's resolution deadline as one JSON line.
+"""`minsheng sla`: the deadline calculator, the sweep and the overdue list.
 
-Kept light on purpose (yaml, json, zoneinfo and the pure calendar core only) so that it
-answers well within a second without touching the database.
+`sla deadline` is kept light on purpose (yaml, json, zoneinfo and the pure calendar core
+only) so that it answers well within a second without touching the database; the main
+parser hands it straight to `main` here. `sweep` and `overdue` are ordinary subcommands.
 """
 
 from __future__ import annotations
@@ -13,11 +14,57 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CONFIG = Path("config.yml")
 DEFAULT_WORKING_DAYS = 30
 
+
+def register(sub: Any) -> None:
+    sla = sub.add_parser("sla", help="working-day deadlines and the SLA sweep")
+    sla_sub = sla.add_subparsers(metavar="ACTION")
+    sla_sub.add_parser("deadline", help="the deadline N working days after a moment "
+                       "(see `minsheng sla deadline --help`)")
+    swp = sla_sub.add_parser("sweep", help="raise due warnings and breaches now")
+    swp.add_argument("--json", action="store_true")
+    swp.set_defaults(func=_sweep)
+
+    ovd = sla_sub.add_parser("overdue", help="open cases past a deadline, most overdue first")
+    ovd.add_argument("--department")
+    ovd.add_argument("--json", action="store_true")
+    ovd.set_defaults(func=_overdue)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from minsheng.cli.common import app_for, print_json
+    from minsheng.services.sla import sweep
+
+    result = sweep.run(app_for(args))
+    if args.json:
+        print_json(result)
+    else:
+        print(f"checked {result['checked']} case(s), raised {result['alerts']} alert(s), "
+              f"escalated {result['escalated']}, survey reminders "
+              f"{result['survey_reminders']}, closed unrated {result['closed_unrated']}")
+    return 0
+
+
+def _overdue(args: argparse.Namespace) -> int:
+    from minsheng.cli.common import app_for, print_json
+    from minsheng.services.sla import sweep
+
+    rows = sweep.overdue(app_for(args), department=args.department)
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        print("  ".join(f"{v}" for v in row.values()))
+    print(f"{len(rows)} overdue case(s)", file=sys.stderr)
+    return 0
+
+
+# -- sla deadline ---------------------------------------------------------------------------
 
 class UsageError(Exception):
     """A problem the user can fix; printed on stderr with exit status 2."""
@@ -54,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 def _deadline(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from minsheng.services.sla.calendar_files import CalendarFileError, load_from_config_section
+    from minsheng.services.calendar_files import CalendarFileError, load_from_config_section
     from routing.calendar import working_day_deadline
 
     if args.working_days < 1:

@@ -149,6 +149,12 @@ class WebhookCfg(_Model):
     port: int = Field(default=8443, gt=0, lt=65536)
 
 
+class DeliveryCfg(_Model):
+    # A claim older than this belongs to a process that died; another sender takes it over.
+    # It must exceed the longest send (rate-limit waits included), or a live send is repeated.
+    stale_claim_seconds: float = Field(default=120, ge=5)
+
+
 class DatabaseCfg(_Model):
     url: str | None = None
     path: str = "var/minsheng.db"
@@ -170,6 +176,7 @@ class FileConfig(_Model):
     limits: LimitsCfg = LimitsCfg()
     attachments: AttachmentsCfg = AttachmentsCfg()
     webhook: WebhookCfg = WebhookCfg()
+    delivery: DeliveryCfg = DeliveryCfg()
 
 
 class Settings(_Model):
@@ -193,6 +200,7 @@ class Settings(_Model):
     limits: LimitsCfg = LimitsCfg()
     attachments: AttachmentsCfg = AttachmentsCfg()
     webhook: WebhookCfg = WebhookCfg()
+    delivery: DeliveryCfg = DeliveryCfg()
     webhook_secret: SecretStr | None = None
 
     @property
@@ -303,6 +311,7 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         limits=file_cfg.limits,
         attachments=file_cfg.attachments,
         webhook=file_cfg.webhook,
+        delivery=file_cfg.delivery,
         webhook_secret=SecretStr(secret) if (secret := env.get(
             "MINSHENG_TELEGRAM_WEBHOOK_SECRET")) else None,
     )

@@ -48,7 +48,7 @@ class App:
 
     @functools.cached_property
     def calendar(self) -> WorkCalendar:
-        from minsheng.services.sla.calendar_files import load_work_calendar
+        from minsheng.services.calendar_files import load_work_calendar
 
         cal = self.settings.calendar
         extra = None

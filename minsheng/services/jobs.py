@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from case_store.models import JobRun
 from minsheng.services.messaging import delivery
 from minsheng.services.sla import digest, sweep
+from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,7 @@ def run_sweep(app: App) -> dict[str, Any]:
     """The SLA sweep as the scheduler runs it, timed for the metrics of this process."""
     started = time.perf_counter()
     result = sweep.run(app)
-    from minsheng.worker import metrics  # the process-local counters live with the other job metrics
-
-    metrics.observe_sweep(time.perf_counter() - started)
+    job_metrics.observe_sweep(time.perf_counter() - started)
     return result
 
 
@@ -101,19 +99,6 @@ class Periodic:
             self._stop.wait(self._interval)
 
 
-def last_sweep(app: App) -> dict[str, Any] | None:
-    """When the last sweep finished, how long ago, and how long it took; None before any."""
-    with app.uow() as uow:
-        row = uow.session.get(JobRun, sweep.SWEEP_JOB)
-        if row is None:
-            return None
-        finished = row.finished_at
-        detail = dict(row.detail or {})
-    return {"finished_at": finished.isoformat(),
-            "age_seconds": round(max(0.0, (app.now() - finished).total_seconds()), 1),
-            "seconds": float(detail.get("seconds") or 0.0)}
-
-
 def health(app: App) -> dict[str, Any]:
     """For /healthz: Redis when configured, and the age of the last sweep once one has run.
 
@@ -125,7 +110,7 @@ def health(app: App) -> dict[str, Any]:
         report["redis"] = _ping_redis(app.settings.redis_url)
         report["ok"] = report["redis"] == "ok"
     try:
-        report["last_sweep"] = last_sweep(app)
+        report["last_sweep"] = sweep.last_sweep(app)
     except Exception as exc:  # noqa: BLE001 - the database check belongs to the caller
         report["last_sweep"] = None
         log.warning("the last sweep could not be read: %s", type(exc).__name__)

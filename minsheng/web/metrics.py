@@ -1,4 +1,9 @@
-"""Prometheus metrics on a registry of the application's own (never the global one)."""
+"""Prometheus metrics on a registry of the application's own (never the global one).
+
+Besides the HTTP figures and open cases, the registry carries the background jobs' metrics
+(outbox backlog and dead letters, sweeps, sends, the broker's queue), so any replica's
+/metrics shows the whole system.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,13 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from case_store.lifecycle import OPEN_STATES
-from case_store.models import Case, OutboxMessage
+from case_store.models import Case
+from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
 
 
 class _StoreCollector(Collector):
-    """Figures read from the database at scrape time: open cases and the outbox backlog."""
+    """Open cases by urgency, read from the database at scrape time."""
 
     def __init__(self, app: App) -> None:
         self._app = app
@@ -25,9 +31,6 @@ class _StoreCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         open_cases = GaugeMetricFamily("minsheng_open_cases", "open cases by urgency",
                                        labels=["urgency"])
-        outbox = GaugeMetricFamily("minsheng_outbox_messages",
-                                   "outbox messages by channel and status",
-                                   labels=["channel", "status"])
         try:
             with self._app.uow() as uow:
                 s = uow.session
@@ -36,14 +39,9 @@ class _StoreCollector(Collector):
                         .where(Case.status.in_([st.value for st in OPEN_STATES]))
                         .group_by(Case.urgency)):
                     open_cases.add_metric([urgency], n)
-                for channel, status, n in s.execute(
-                        select(OutboxMessage.channel, OutboxMessage.status, func.count())
-                        .group_by(OutboxMessage.channel, OutboxMessage.status)):
-                    outbox.add_metric([channel, status], n)
         except Exception:  # noqa: BLE001 - /healthz reports the database; metrics stay up
             return
         yield open_cases
-        yield outbox
 
 
 class Metrics:
@@ -54,6 +52,15 @@ class Metrics:
         self.latency = Histogram("minsheng_http_request_seconds", "time to answer a request",
                                  ["method", "route"], registry=self.registry)
         self.registry.register(_StoreCollector(app))
+        job_metrics.register(app, self.registry, _broker_queue_length(app))
+
+
+def _broker_queue_length(app: App) -> Callable[[], int] | None:
+    if not app.settings.redis_url:
+        return None
+    from minsheng.worker import broker
+
+    return broker.queue_length_reader(app.settings.redis_url)
 
 
 def install(application: FastAPI, metrics: Metrics) -> None:

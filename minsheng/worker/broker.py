@@ -12,8 +12,8 @@ QUEUE = "minsheng"  # the default; deployments sharing one Redis give each its o
 # out again. Celery's default is an hour; ours is short because no task runs long (a delivery
 # round stops after DRAIN_BUDGET_S) and because a repeated task is harmless: every task
 # re-reads the database and claims its rows. The rows a dead worker held are found again by
-# their stale claim (minsheng.services.messaging.delivery.STALE_CLAIM, 2 minutes) and re-queued by the relay, so
-# its messages go out within two minutes whatever happens to the task message itself.
+# their stale claim (`delivery.stale_claim_seconds`, two minutes by default) and re-queued by
+# the relay, so its messages go out within that time whatever happens to the task message.
 VISIBILITY_TIMEOUT_S = 90
 DRAIN_BUDGET_S = 20.0
 # A delivery kick or a sweep that waited this long is dropped: the relay and beat send fresh

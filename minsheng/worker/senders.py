@@ -17,7 +17,7 @@ import httpx
 from minsheng.channels.telegram import as_html, split_text
 from minsheng.services.messaging import delivery
 from minsheng.services.bootstrap import App
-from minsheng.worker import metrics
+from minsheng.services import job_metrics
 from minsheng.worker.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -146,12 +146,12 @@ class CountingSender:
         try:
             self._inner.send(recipient, text, buttons)
         except delivery.RetryLater:
-            metrics.count_delivery(self.channel, "rate_limited")
+            job_metrics.count_delivery(self.channel, "rate_limited")
             raise
         except (delivery.PermanentDeliveryError, delivery.RejectedMessage):
-            metrics.count_delivery(self.channel, "permanent")
+            job_metrics.count_delivery(self.channel, "permanent")
             raise
         except Exception:
-            metrics.count_delivery(self.channel, "failed")
+            job_metrics.count_delivery(self.channel, "failed")
             raise
-        metrics.count_delivery(self.channel, "sent")
+        job_metrics.count_delivery(self.channel, "sent")

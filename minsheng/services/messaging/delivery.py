@@ -2,7 +2,8 @@
 
 Any number of processes may run `deliver_due` against one database at the same time. A row
 is claimed by one UPDATE that stamps a claim token no other call uses, so each message goes
-to exactly one sender; a claim whose process died is taken over once it is two minutes old.
+to exactly one sender; a claim whose process died is taken over once it is older than
+`delivery.stale_claim_seconds` (two minutes by default).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from minsheng.services.bootstrap import App
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-STALE_CLAIM = dt.timedelta(minutes=2)
 FIRST_BACKOFF = dt.timedelta(seconds=10)
 MAX_BACKOFF = dt.timedelta(minutes=30)
 BATCH = 50
@@ -68,7 +68,8 @@ class _Claimed:
 
 def backoff(attempts: int) -> dt.timedelta:
     """The wait before the next try after `attempts` failed ones: 10 s, 20 s, 40 s... ≤ 30 min."""
-    return min(FIRST_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    wait: dt.timedelta = FIRST_BACKOFF * (2 ** max(0, attempts - 1))
+    return min(wait, MAX_BACKOFF)
 
 
 def default_worker_id() -> str:
@@ -97,21 +98,18 @@ def due_count(app: App, channels: Sequence[str], *, limit: int = 10_000) -> int:
     if not channels:
         return 0
     due = (select(OutboxMessage.id)
-           .where(OutboxMessage.channel.in_(list(channels)), _due_condition(app.now()))
+           .where(OutboxMessage.channel.in_(list(channels)), due_condition(app, app.now()))
            .limit(limit).subquery())
     with app.uow() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(due)) or 0)
 
 
-def due_condition(now: dt.datetime) -> Any:
+def due_condition(app: App, now: dt.datetime) -> Any:
     """Rows that may be claimed now: due and unsent, or held by a claim gone stale."""
-    return _due_condition(now)
-
-
-def _due_condition(now: dt.datetime) -> Any:
+    stale = dt.timedelta(seconds=app.settings.delivery.stale_claim_seconds)
     return or_(
         and_(OutboxMessage.status.in_(("pending", "failed")), OutboxMessage.available_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - STALE_CLAIM),
+        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - stale),
     )
 
 
@@ -124,7 +122,7 @@ def _claim(app: App, channels: list[str], token: str, limit: int,
     IMMEDIATE, so the whole UPDATE runs under the database's single write lock.
     """
     now = app.now()
-    due = _due_condition(now)
+    due = due_condition(app, now)
     candidates = (
         select(OutboxMessage.id)
         .where(OutboxMessage.channel.in_(channels), due)

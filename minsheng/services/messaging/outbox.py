@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,7 +30,7 @@ def enqueue(session: Session, *, key: str, channel: str, recipient: str,
             payload: dict[str, Any], now: dt.datetime, case_id: int | None = None,
             available_at: dt.datetime | None = None) -> bool:
     """Queue one message; a second call with the same key is a no-op (returns False)."""
-    return _insert_ignoring_duplicates(session, OutboxMessage.__table__, {
+    return _insert_ignoring_duplicates(session, cast(Table, OutboxMessage.__table__), {
         "key": key, "case_id": case_id, "channel": channel, "recipient": recipient,
         "payload": payload, "status": "pending", "attempts": 0,
         "available_at": available_at or now, "created_at": now,
@@ -39,5 +39,5 @@ def enqueue(session: Session, *, key: str, channel: str, recipient: str,
 
 def claim_alert(session: Session, case_id: int, key: str, now: dt.datetime) -> bool:
     """Mark an SLA alert as raised; False when some sweep already raised it."""
-    return _insert_ignoring_duplicates(session, CaseAlert.__table__,
+    return _insert_ignoring_duplicates(session, cast(Table, CaseAlert.__table__),
                                        {"case_id": case_id, "key": key, "at": now})

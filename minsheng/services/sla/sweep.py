@@ -414,3 +414,16 @@ def _table(model: type[Any]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+def last_sweep(app: App) -> dict[str, Any] | None:
+    """When the last sweep finished, how long ago, and how long it took; None before any."""
+    with app.uow() as uow:
+        row = uow.session.get(JobRun, SWEEP_JOB)
+        if row is None:
+            return None
+        finished = row.finished_at
+        detail = dict(row.detail or {})
+    return {"finished_at": finished.isoformat(),
+            "age_seconds": round(max(0.0, (app.now() - finished).total_seconds()), 1),
+            "seconds": float(detail.get("seconds") or 0.0)}

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from case_store.models import JobRun
-from minsheng.services.sla.sweep import SWEEP_JOB
+from minsheng.services.sla import sweep
 from minsheng.web.deps import AppDep
 
 router = APIRouter(tags=["operations"])
@@ -52,14 +51,10 @@ def _check_redis(url: str) -> str:
 def _sweep_age(app: AppDep) -> float | None:
     """Seconds since the SLA sweep last finished; None before the first sweep."""
     try:
-        with app.uow() as uow:
-            finished = uow.session.scalars(
-                select(JobRun.finished_at).where(JobRun.name == SWEEP_JOB)).first()
+        last = sweep.last_sweep(app)
     except Exception:  # noqa: BLE001 - an unmigrated database has no job_runs yet
         return None
-    if finished is None:
-        return None
-    return round((app.now() - finished).total_seconds(), 1)
+    return None if last is None else float(last["age_seconds"])
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -53,14 +53,16 @@ async def telegram_webhook(request: Request) -> Response:
         data = json.loads(body) if len(body) <= MAX_BODY else None
     except ValueError:
         data = None
+    from telegram import Update
+
     from minsheng.channels import telegram
 
     bot = await _bot(request, app)
     inbound = telegram.translate(data, bot)
-    if inbound is None:
+    if inbound is None or not isinstance(data, dict):
         return Response(status_code=200)
     try:
-        update = telegram.Update.de_json(data, bot)
+        update = Update.de_json(data, bot)
         await telegram.process_update(app, bot, update, inbound)
     except Exception:  # Telegram retries non-2xx; the claimed update id makes that safe
         log.exception("a webhook update failed; Telegram will retry it")
@@ -89,7 +91,7 @@ def make_bot(app: App) -> Any:
     if token is None:
         raise RuntimeError("MINSHENG_TELEGRAM_TOKEN is not set")
     base_url = app.settings.telegram_base_url
-    kwargs: dict[str, str] = {}
+    kwargs: dict[str, Any] = {}
     if base_url:
         kwargs["base_url"] = base_url
         if base_url.rstrip("/").endswith("/bot"):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "e2e"))
 from fake_bot_api import FakeBotApi
@@ -164,6 +165,18 @@ def drop_queue(redis_url: str, queue: str) -> None:
         client.close()
 
 
+STALE_CLAIM_S = 15
+
+
+def short_claim_config(folder: Path) -> Path:
+    """The shipped config with a short stale-claim time, so a takeover test waits seconds."""
+    data = yaml.safe_load((PROJECT / "config.yml").read_text(encoding="utf-8"))
+    data.setdefault("delivery", {})["stale_claim_seconds"] = STALE_CLAIM_S
+    path = folder / "config.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 class Stack:
     """Starts worker and beat processes against one database, one Redis and one fake Bot API."""
 
@@ -174,12 +187,15 @@ class Stack:
         self.logs = logs
         self.queue = new_queue()
         self.processes: list[Process] = []
+        self.config = short_claim_config(logs)
+        self.stale_claim_seconds = STALE_CLAIM_S
 
     @property
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
         env.update(MINSHENG_DATABASE_URL=self.database_url, MINSHENG_REDIS_URL=self.redis_url,
-                   MINSHENG_TELEGRAM_TOKEN=TOKEN, MINSHENG_TELEGRAM_BASE_URL=self.fake.base_url)
+                   MINSHENG_TELEGRAM_TOKEN=TOKEN, MINSHENG_TELEGRAM_BASE_URL=self.fake.base_url,
+                   MINSHENG_CONFIG=str(self.config))
         return env
 
     def start(self, kind: str, *args: str) -> Process:

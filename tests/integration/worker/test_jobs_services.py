@@ -24,7 +24,8 @@ from minsheng.services.messaging import delivery, outbox, outbox_admin
 from minsheng.services.sla import digest, sweep
 from minsheng.services import jobs
 from minsheng.services.bootstrap import App
-from minsheng.worker import broker, metrics
+from minsheng.services import job_metrics
+from minsheng.worker import broker
 from minsheng.worker.ratelimit import SharedRateLimiter
 from minsheng.worker.relay import Relay
 from minsheng.worker.senders import BotApiSender
@@ -217,13 +218,13 @@ def test_without_redis_the_process_delivers_the_outbox_and_sweeps_by_itself(
         deadline = time.monotonic() + 20
         while not sender.sent and time.monotonic() < deadline:
             time.sleep(0.05)
-        while jobs.last_sweep(sqlite_app) is None and time.monotonic() < deadline:
+        while sweep.last_sweep(sqlite_app) is None and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         handle.stop()
     assert handle.mode == "embedded"
     assert sender.sent == [("1001", "您的诉求已受理")]
-    assert jobs.last_sweep(sqlite_app) is not None
+    assert sweep.last_sweep(sqlite_app) is not None
 
 
 def test_with_redis_configured_the_process_leaves_delivery_and_sweeps_to_celery(
@@ -257,7 +258,7 @@ def test_metrics_show_the_backlog_the_dead_messages_and_the_last_sweep(
     queue(app, "waiting-2")
     sweep.run(app)
 
-    text = generate_latest(metrics.registry(app)).decode()
+    text = generate_latest(job_metrics.registry(app)).decode()
     assert 'minsheng_outbox_messages{channel="telegram",status="dead"} 1.0' in text
     assert 'minsheng_outbox_due{channel="telegram"} 2.0' in text
     assert "minsheng_sweep_last_duration_seconds" in text

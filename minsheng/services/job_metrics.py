@@ -1,4 +1,4 @@
-"""Prometheus metrics for background jobs.
+"""Prometheus metrics for background jobs: served on every web replica's /metrics.
 
 Two kinds: counters kept by the process that does the work (`REGISTRY`: sends and their
 outcomes, sweep durations) and figures read from the database and the broker at scrape time
@@ -10,13 +10,17 @@ process is scraped, so any web replica's /metrics shows the whole system.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+
+from case_store.models import OutboxMessage
+from minsheng.services.messaging import delivery
+from minsheng.services.sla import sweep
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +57,6 @@ class JobsCollector(Collector):
         yield from self._broker()
 
     def _outbox(self) -> Iterator[Metric]:
-        from case_store.models import OutboxMessage
-        from minsheng.services.messaging import delivery
-
         messages = GaugeMetricFamily("minsheng_outbox_messages",
                                      "Outbox rows by channel and status (sent rows are the "
                                      "deliveries made; dead rows need an administrator)",
@@ -71,16 +72,14 @@ class JobsCollector(Collector):
                 messages.add_metric([channel, status], count)
             for channel, count in s.execute(
                     select(OutboxMessage.channel, func.count())
-                    .where(delivery.due_condition(self._app.now()))
+                    .where(delivery.due_condition(self._app, self._app.now()))
                     .group_by(OutboxMessage.channel)):
                 due.add_metric([channel], count)
         yield messages
         yield due
 
     def _sweep(self) -> Iterator[Metric]:
-        from minsheng.services import jobs
-
-        last = jobs.last_sweep(self._app)
+        last = sweep.last_sweep(self._app)
         if last is None:
             return
         duration = GaugeMetricFamily("minsheng_sweep_last_duration_seconds",
@@ -106,13 +105,9 @@ class JobsCollector(Collector):
         yield gauge
 
 
-def register(app: Any, registry: CollectorRegistry) -> None:
-    """Add the job metrics to a registry (the web app's /metrics calls this once)."""
-    queue_length = None
-    if app.settings.redis_url:
-        from minsheng.worker import broker
-
-        queue_length = broker.queue_length_reader(app.settings.redis_url)
+def register(app: Any, registry: CollectorRegistry,
+             queue_length: Callable[[], int] | None = None) -> None:
+    """Add the job metrics to a registry; `queue_length` reads the broker's queue, if any."""
     registry.register(JobsCollector(app, queue_length))
     registry.register(_ProcessCounters())
 
@@ -124,10 +119,8 @@ class _ProcessCounters(Collector):
         yield from REGISTRY.collect()
 
 
-def registry(app: Any) -> CollectorRegistry:
+def registry(app: Any, queue_length: Callable[[], int] | None = None) -> CollectorRegistry:
     """A registry with every job metric, e.g. for `prometheus_client.generate_latest`."""
     result = CollectorRegistry(auto_describe=False)
-    register(app, result)
+    register(app, result, queue_length)
     return result
-
-
