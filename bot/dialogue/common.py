@@ -1,0 +1,36 @@
+"""Small pieces several phases share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot import texts
+from bot.dialogue.model import Button, Result
+from bot.texts import t
+
+
+def cancel_row(lang: str) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(t(lang, "btn_cancel"), "x"),),)
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def due_date(lang: str, value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return texts.date(lang, value) if isinstance(value, dt.date) else "—"
+
+
+def failure_text(lang: str, result: Result, ref: str, default_key: str) -> str:
+    if result.error == "not_found":
+        return t(lang, "case_not_found", ref=ref)
+    if result.error == "failed":
+        return t(lang, "error")
+    return t(lang, default_key, ref=ref)
+
+
+def as_location(value: Any) -> tuple[float, float] | None:
+    return (float(value[0]), float(value[1])) if value else None
