@@ -1,0 +1,133 @@
+"""The case page, its actions and its attachments."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import FileResponse, Response
+
+from case_store.lifecycle import Status
+from minsheng.services.access import web_sessions
+from minsheng.services.access.staff import AccessDenied, Role
+from minsheng.services.casework import queue
+from minsheng.services.errors import (
+    CaseNotFound,
+    ConcurrencyConflict,
+    DomainError,
+    IllegalTransition,
+)
+from minsheng.web.console import i18n
+from minsheng.web.console.common import (
+    Page,
+    console_router,
+    error_page,
+    int_or_none,
+    page_for,
+    redirect,
+    secure,
+    to_login,
+)
+
+ACTIONS = ("accept", "reply", "ask", "transfer", "resolve", "reopen")
+
+router = console_router()
+
+
+def _allowed(status: str, role: Role) -> list[str]:
+    state = Status(status)
+    open_ = state in (Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS,
+                      Status.AWAITING_RESIDENT)
+    allowed = []
+    if state is Status.ROUTED:
+        allowed.append("accept")
+    if open_ or state is Status.RESOLVED:
+        allowed.append("reply")
+    if state in (Status.ACCEPTED, Status.IN_PROGRESS):
+        allowed.append("ask")
+    if open_:
+        allowed += ["transfer", "resolve"]
+    if state in (Status.RESOLVED, Status.CLOSED) and role in queue.REOPEN_ROLES:
+        allowed.append("reopen")
+    return allowed
+
+
+def _case_page(page: Page, reference: str, *, status: int = 200, done: str | None = None,
+               error: str | None = None) -> Response:
+    try:
+        case = queue.detail(page.app, page.member, reference)
+    except CaseNotFound:
+        return error_page(page, 404, "not_found")
+    departments = [d.id for d in page.app.settings.departments if d.id != case["department"]]
+    return page.render("case.html", status=status, case=case, done=done, error=error,
+                       actions=_allowed(case["status"], page.member.role),
+                       departments=departments, now=page.app.now(),
+                       outcomes=list(i18n.OUTCOME_NAMES))
+
+
+@router.get("/cases/{reference}")
+def case_page(request: Request, reference: str, done: str | None = None) -> Response:
+    page = page_for(request)
+    if page.session is None:
+        return to_login(request)
+    return _case_page(page, reference, done=done if done in ACTIONS else None)
+
+
+@router.post("/cases/{reference}/{action}")
+async def case_action(request: Request, reference: str, action: str) -> Response:
+    page = page_for(request)
+    if page.session is None:
+        return to_login(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    if not web_sessions.csrf_ok(page.session, form.get("csrf")):
+        return error_page(page, 403, "csrf_failed")
+    if action not in ACTIONS:
+        return error_page(page, 404, "not_found")
+    version = int_or_none(form.get("version"), 1, 2**31)
+    if version is None:
+        return _case_page(page, reference, status=400,
+                          error=page.t("bad_request", detail="version"))
+    try:
+        _perform(page, reference, action, form, version)
+    except CaseNotFound:
+        return error_page(page, 404, "not_found")
+    except AccessDenied:
+        return _case_page(page, reference, status=403, error=page.t("forbidden"))
+    except (ConcurrencyConflict, IllegalTransition):
+        return _case_page(page, reference, status=409, error=page.t("conflict"))
+    except DomainError as exc:
+        return _case_page(page, reference, status=400,
+                          error=page.t("bad_request", detail=str(exc)))
+    return redirect(f"/console/cases/{reference}?done={action}")
+
+
+def _perform(page: Page, reference: str, action: str, form: dict[str, str],
+             version: int) -> None:
+    app, member = page.app, page.member
+    if action == "accept":
+        queue.accept(app, member, reference, version=version)
+    elif action == "reply":
+        queue.reply(app, member, reference, text=form.get("text", ""), version=version)
+    elif action == "ask":
+        queue.ask(app, member, reference, question=form.get("text", ""), version=version)
+    elif action == "transfer":
+        target = form.get("to_department") or None
+        queue.transfer(app, member, reference, reason=form.get("reason", ""),
+                       to_department=target, to_domain=None, version=version)
+    elif action == "resolve":
+        queue.resolve(app, member, reference, note=form.get("note", ""),
+                      outcome=form.get("outcome", "resolved"), version=version)
+    elif action == "reopen":
+        queue.reopen(app, member, reference, reason=form.get("reason", ""), version=version)
+
+
+@router.get("/cases/{reference}/attachments/{number}")
+def attachment(request: Request, reference: str, number: int) -> Response:
+    page = page_for(request)
+    if page.session is None:
+        return to_login(request)
+    try:
+        stored = queue.attachment_file(page.app, page.member, reference, number)
+    except CaseNotFound:
+        return error_page(page, 404, "not_found")
+    # Always a download, never rendered here: an uploaded file must not run as a page.
+    return secure(FileResponse(stored.path, media_type="application/octet-stream",
+                               filename=stored.filename))
