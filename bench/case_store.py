@@ -3,7 +3,7 @@
 Run:  .venv/bin/python bench/case_store.py [--count 100000] [--workers 1] [--url POSTGRES_URL]
       [--only sqlite|postgres]
 
-Each case is a real `cases.submit`: one transaction that finds or creates the resident, writes
+Each case is a real `submission.submit`: one transaction that finds or creates the resident, writes
 the case, its `created` and `routed` events and the resident's message, routes it and starts
 both SLA clocks. SQLite uses a fresh file in a temporary folder; PostgreSQL a schema of its
 own, dropped afterwards. With --workers above 1, that many threads submit at once.
@@ -30,9 +30,9 @@ import sqlalchemy as sa
 from case_store import migrate
 from case_store.db import make_engine
 from minsheng.config.settings import PROJECT_ROOT, load_settings
-from minsheng.services.casework import cases
+from minsheng.services.casework import submission
 from minsheng.services.bootstrap import App, bootstrap
-from minsheng.services.casework.cases import Intake
+from minsheng.services.casework.submission import Intake
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SAMPLES = [
@@ -62,7 +62,7 @@ def submit_all(app: App, count: int, workers: int) -> float:
                 i = next(next_index, None)
             if i is None:
                 return
-            cases.submit(app, intake(i))
+            submission.submit(app, intake(i))
 
     threads = [threading.Thread(target=worker) for _ in range(workers)]
     began = time.perf_counter()

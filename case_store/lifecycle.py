@@ -62,6 +62,11 @@ OPEN_STATES = frozenset({
     Status.NEW, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.AWAITING_RESIDENT,
 })
 FINAL_STATES = frozenset({Status.CLOSED, Status.WITHDRAWN})
+# The same sets as plain values, for SQL `IN` clauses and JSON.
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s in OPEN_STATES)
+FINAL_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s in FINAL_STATES)
+# Staff may write to the resident once a department has the case, and after resolving it.
+REPLY_STATES = (OPEN_STATES - {Status.NEW}) | {Status.RESOLVED}
 
 _S, _A = Status, Action
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
@@ -95,9 +100,42 @@ def next_status(status: Status | str, action: Action | str) -> Status:
         raise IllegalTransition(status, action) from None
 
 
+def is_open(status: Status | str) -> bool:
+    return Status(status) in OPEN_STATES
+
+
+def is_final(status: Status | str) -> bool:
+    return Status(status) in FINAL_STATES
+
+
+def may_reply(status: Status | str) -> bool:
+    return Status(status) in REPLY_STATES
+
+
 def allowed_actions(status: Status | str) -> list[Action]:
+    """Every lifecycle move out of `status`, whoever makes it."""
     status = Status(status)
     return [action for (state, action) in TRANSITIONS if state == status]
+
+
+# The workspace's names for what staff do to a case; "ask" is Action.ASK_RESIDENT and "reply"
+# is a message, not a move.
+_STAFF_MOVES = (
+    ("accept", Action.ACCEPT), ("start", Action.START), ("ask", Action.ASK_RESIDENT),
+    ("transfer", Action.TRANSFER), ("resolve", Action.RESOLVE), ("reopen", Action.REOPEN),
+)
+STAFF_ACTIONS: tuple[str, ...] = ("accept", "start", "reply", "ask", "transfer", "resolve",
+                                  "reopen")
+
+
+def staff_actions(status: Status | str) -> tuple[str, ...]:
+    """What staff may do to a case in `status`, by workspace action name, in STAFF_ACTIONS
+    order. Who may do which (reopen is a supervisor's call) is the access rules' business."""
+    status = Status(status)
+    allowed = {name for name, action in _STAFF_MOVES if (status, action) in TRANSITIONS}
+    if status in REPLY_STATES:
+        allowed.add("reply")
+    return tuple(name for name in STAFF_ACTIONS if name in allowed)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from case_store.lifecycle import OPEN_STATES
+from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Case, Rating, Resident
 
 
@@ -15,6 +15,16 @@ class CaseNotFound(LookupError):
     def __init__(self, reference: str) -> None:
         self.reference = reference
         super().__init__(f"no case {reference}")
+
+
+class CaseRepository:
+    """The cases of one unit of work, by reference."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, reference: str) -> Case:
+        return get_case(self._session, reference)
 
 
 def get_case(session: Session, reference: str, *, for_update: bool = False) -> Case:
@@ -36,7 +46,7 @@ def list_cases(session: Session, *, department: str | None = None,
     if status:
         stmt = stmt.where(Case.status.in_(list(status)))
     if open_only:
-        stmt = stmt.where(Case.status.in_([s.value for s in OPEN_STATES]))
+        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
     if resident_id is not None:
         stmt = stmt.where(Case.resident_id == resident_id)
     if limit is not None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from case_store.lifecycle import DomainError
+from case_store.repository import CaseRepository
 
 
 class ConcurrencyConflict(DomainError):
@@ -20,9 +21,11 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._after_commit: list[Callable[[], None]] = []
         self.session: Session
+        self.cases: CaseRepository
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
+        self.cases = CaseRepository(self.session)
         self._after_commit = []
         return self
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from minsheng.config.settings import PROJECT_ROOT, load_settings
-from minsheng.services.casework import cases
+from minsheng.services.casework import resident_actions, staff_actions, submission
 from minsheng.services.bootstrap import bootstrap
-from minsheng.services.casework.cases import Intake
+from minsheng.services.casework.submission import Intake
 
 MINSHENG = str(Path(sys.executable).with_name("minsheng"))
 
@@ -59,19 +59,19 @@ def fill(config: Path, env: dict[str, str], day: dt.date) -> None:
     clock = Clock(opened)
     app = bootstrap(settings, clock=clock)
     try:
-        refs = [cases.submit(app, Intake(text="路口红绿灯不亮", domain="transport",
+        refs = [submission.submit(app, Intake(text="路口红绿灯不亮", domain="transport",
                                          urgency="high", kind="demand"))["reference"]
                 for _ in range(3)]
-        complaints = [cases.submit(app, Intake(text="超市卖过期食品", domain="market",
+        complaints = [submission.submit(app, Intake(text="超市卖过期食品", domain="market",
                                                urgency="normal", kind="complaint"))["reference"]
                       for _ in range(2)]
         clock.now = opened + dt.timedelta(minutes=30)
         for ref in refs + complaints:
-            cases.accept(app, ref)
+            staff_actions.accept(app, ref)
         clock.now = opened + dt.timedelta(hours=1)
         for ref in refs:
-            cases.resolve(app, ref, note="信号灯已修复")
-            cases.rate(app, ref, score=5)
+            staff_actions.resolve(app, ref, note="信号灯已修复")
+            resident_actions.rate(app, ref, score=5)
     finally:
         app.dispose()
 

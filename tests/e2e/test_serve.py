@@ -162,12 +162,12 @@ def test_serve_with_a_bot_token_polls_telegram_and_delivers_staff_replies(
 def _submit_for_chat(env: dict[str, str], chat: int) -> str:
     """A case of this Telegram resident, created by the service layer as the chat would."""
     from minsheng.config.settings import load_settings
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import submission
     from minsheng.services.bootstrap import bootstrap
 
     app = bootstrap(load_settings(env["MINSHENG_CONFIG"], env=env))
     try:
-        view = cases.submit(app, cases.Intake(
+        view = submission.submit(app, submission.Intake(
             text="小区门口垃圾堆了一周没人清理", domain="environment", urgency="normal",
             kind="demand", channel="telegram", external_id=str(chat), display_name="居民"))
     finally:

@@ -86,7 +86,7 @@ def test_a_resident_reports_confirms_and_rates_a_case_in_the_web_chat(
         served: tuple[str, Any], browser: Any) -> None:
     from playwright.sync_api import expect
 
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
     base, app = served
     page = browser.new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
@@ -106,7 +106,7 @@ def test_a_resident_reports_confirms_and_rates_a_case_in_the_web_chat(
     reference = re.search(r"MS-\d{4}-[0-9A-Z]{6}", created.inner_text())
     assert reference, created.inner_text()
 
-    cases.resolve(app, reference.group(0), note="已更换灯泡")
+    staff_actions.resolve(app, reference.group(0), note="已更换灯泡")
     expect(page.locator(".msg.bot", has_text="对处理结果满意吗")).to_be_visible(timeout=WAIT_MS)
     page.get_by_role("button", name="5⭐").click()
     expect(page.locator(".msg.bot").last).to_contain_text("谢谢您的评价", timeout=WAIT_MS)

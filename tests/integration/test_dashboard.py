@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from minsheng.services.casework import cases
+import factories
+
+from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.reporting import dashboard
 from minsheng.services.bootstrap import App
-from minsheng.services.casework.cases import Intake
 from minsheng.services.errors import InvalidRequest
 from minsheng.services.access.staff import departments_under
 
@@ -21,12 +22,6 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 def at(month: int, day: int, hour: int = 10) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, tzinfo=SHANGHAI)
-
-
-def submit(app: App, n: int, domain: str, urgency: str = "high", kind: str = "demand") -> str:
-    intake = Intake(text=f"第{n}号诉求", domain=domain, urgency=urgency, kind=kind,
-                    channel="telegram", external_id=str(n))
-    return str(cases.submit(app, intake)["reference"])
 
 
 @pytest.fixture
@@ -41,26 +36,27 @@ def timeline(app: App, clock: Any) -> App:
     """
     clock.set(at(10, 15))
     for n in (1, 2):
-        submit(app, n, "education", urgency="normal")
+        factories.numbered(app, n, "education", urgency="normal")
     clock.set(at(11, 2))
-    h = [submit(app, 10 + n, "housing") for n in range(1, 7)]
-    m = [submit(app, 20 + n, "market", urgency="normal", kind="complaint") for n in (1, 2)]
+    h = [factories.numbered(app, 10 + n, "housing") for n in range(1, 7)]
+    m = [factories.numbered(app, 20 + n, "market", urgency="normal", kind="complaint")
+         for n in (1, 2)]
     clock.set(at(11, 2, 11))
     for ref in h[:4]:
-        cases.accept(app, ref)
-    cases.transfer(app, h[5], to_department="utilities_desk", reason="供水管网问题")
+        staff_actions.accept(app, ref)
+    staff_actions.transfer(app, h[5], to_department="utilities_desk", reason="供水管网问题")
     clock.set(at(11, 2, 12))
-    cases.accept(app, h[5])
+    staff_actions.accept(app, h[5])
     for ref in m:
-        cases.accept(app, ref)
+        staff_actions.accept(app, ref)
     clock.set(at(11, 2, 13))
-    cases.transfer(app, m[1], to_department=None, reason="不属于本单位职责")
+    staff_actions.transfer(app, m[1], to_department=None, reason="不属于本单位职责")
     clock.set(at(11, 3, 11))
-    cases.accept(app, h[4])
+    staff_actions.accept(app, h[4])
     clock.set(at(11, 10))
     for ref, score in zip(h[:5], (5, 5, 4, 2, 5), strict=True):
-        cases.resolve(app, ref, note="已处理")
-        cases.rate(app, ref, score=score)
+        staff_actions.resolve(app, ref, note="已处理")
+        resident_actions.rate(app, ref, score=score)
     clock.set(at(12, 20))
     return app
 

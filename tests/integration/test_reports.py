@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from minsheng.services.casework import cases
+import factories
+
+from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.reporting import reports
 from minsheng.services.bootstrap import App, bootstrap
-from minsheng.services.casework.cases import Intake
 from minsheng.services.errors import InvalidRequest
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -21,16 +22,10 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def submit(app: App, n: int, **labels: str) -> str:
-    intake = Intake(text=f"第{n}号诉求", channel="telegram", external_id=str(n),
-                    **{"domain": "housing", "urgency": "high", "kind": "demand", **labels})
-    return str(cases.submit(app, intake)["reference"])
-
-
 def resolve_and_rate(app: App, ref: str, score: int | None) -> None:
-    cases.resolve(app, ref, note="已处理")
+    staff_actions.resolve(app, ref, note="已处理")
     if score is not None:
-        cases.rate(app, ref, score=score)
+        resident_actions.rate(app, ref, score=score)
 
 
 def by_department(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -52,23 +47,23 @@ def november(app: App, clock: Any) -> App:
       5 Nov (3 working days), m1 rated 5, m2 rated 2; m4 and m5 still open.
     """
     clock.set(NOV_2)
-    h = [submit(app, n) for n in range(1, 7)]
-    m = [submit(app, 10 + n, domain="market", urgency="normal", kind="complaint")
+    h = [factories.numbered(app, n) for n in range(1, 7)]
+    m = [factories.numbered(app, 10 + n, domain="market", urgency="normal", kind="complaint")
          for n in range(1, 6)]
     clock.set(at(11, 2, 11))
-    cases.accept(app, h[0])
+    staff_actions.accept(app, h[0])
     clock.set(at(11, 2, 12))
-    cases.accept(app, h[2])
+    staff_actions.accept(app, h[2])
     clock.set(at(11, 2, 13))
-    cases.reply(app, h[3], text="已派人查看")
+    staff_actions.reply(app, h[3], text="已派人查看")
     clock.set(at(11, 2, 14))
     for ref in m:
-        cases.accept(app, ref)
+        staff_actions.accept(app, ref)
     clock.set(at(11, 2, 15))
-    cases.accept(app, h[5])
+    staff_actions.accept(app, h[5])
     resolve_and_rate(app, h[5], 5)
     clock.set(at(11, 3, 16))
-    cases.accept(app, h[1])
+    staff_actions.accept(app, h[1])
     clock.set(at(11, 4, 10))
     resolve_and_rate(app, h[0], 5)
     clock.set(at(11, 5, 10))
@@ -153,15 +148,15 @@ def test_each_resolution_round_of_a_reopened_case_counts_from_its_own_start(
     small = bootstrap(app.settings.model_copy(update={"sla": sla_cfg}), clock=clock,
                       engine=app.engine)
     clock.set(NOV_2)
-    ref = submit(small, 1, urgency="normal")
+    ref = factories.numbered(small, 1, urgency="normal")
     clock.set(at(11, 4, 10))
     resolve_and_rate(small, ref, 1)          # round 1: 2 working days
     clock.set(at(11, 6, 10))
-    cases.reopen(small, ref, reason="没有解决")
+    staff_actions.reopen(small, ref, reason="没有解决")
     clock.set(at(11, 11, 10))
     resolve_and_rate(small, ref, 2)          # round 2: 9, 10, 11 Nov = 3 working days
     clock.set(at(11, 13, 10))
-    cases.reopen(small, ref, reason="还是没有解决")
+    staff_actions.reopen(small, ref, reason="还是没有解决")
     clock.set(at(11, 30, 10))
     (row,) = reports.department_rates(small, "2026-11-01", "2026-11-30")
     assert row["mean_working_days_to_resolve"] == {"value": 2.5, "sample_size": 2,

@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from case_store import repository
 from case_store.models import CaseAlert, OutboxMessage
 from minsheng.config.settings import ResolutionOverride, Settings
-from minsheng.services.casework import cases
+from minsheng.services.casework import resident_actions, staff_actions, submission, views
 from minsheng.services.messaging import notices
 from minsheng.services.sla import sweep
 from minsheng.services.bootstrap import App, bootstrap
-from minsheng.services.casework.cases import Intake
+from minsheng.services.casework.submission import Intake
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -65,7 +65,7 @@ def outbox_rows(app: App, ref: str | None = None) -> list[tuple[str, str, str]]:
 
 
 def events_of(app: App, ref: str, type_: str) -> list[dict[str, Any]]:
-    return [e for e in cases.events(app, ref) if e["type"] == type_]
+    return [e for e in views.events(app, ref) if e["type"] == type_]
 
 
 def sweep_at(app: App, clock: Any, moment: dt.datetime) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def sweep_at(app: App, clock: Any, moment: dt.datetime) -> dict[str, Any]:
 def test_each_warning_and_the_breach_is_raised_once_when_its_time_comes(
         app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    view = cases.submit(app, _intake(urgency="urgent"))
+    view = submission.submit(app, _intake(urgency="urgent"))
     ref = view["reference"]
     opened = at(2026, 11, 2, 10, 0)
     due = dt.datetime.fromisoformat(view["resolution_due_at"])
@@ -113,15 +113,15 @@ def test_each_warning_and_the_breach_is_raised_once_when_its_time_comes(
 
 def test_a_breached_case_is_escalated_to_the_supervisor_department(app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    ref = cases.submit(app, _intake(domain="utilities", urgency="high",
+    ref = submission.submit(app, _intake(domain="utilities", urgency="high",
                                     text="停水两天了"))["reference"]
-    assert cases.show(app, ref)["department"] == "utilities_desk"
+    assert views.show(app, ref)["department"] == "utilities_desk"
     sweep_at(app, clock, at(2026, 11, 3, 9, 59))
-    assert cases.show(app, ref)["escalated"] is False
+    assert views.show(app, ref)["escalated"] is False
 
     result = sweep_at(app, clock, at(2026, 11, 3, 10, 0))
     assert result["escalated"] == 1
-    assert cases.show(app, ref)["escalated"] is True
+    assert views.show(app, ref)["escalated"] is True
     (escalation,) = events_of(app, ref, "escalated")
     assert escalation["after"]["supervisor"] == "housing_bureau"
     assert escalation["after"]["alert"] == "first_response_breach"
@@ -136,7 +136,7 @@ def test_a_breached_case_is_escalated_to_the_supervisor_department(app: App, clo
 
 def test_a_sweep_run_twice_sends_each_warning_once(app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    refs = [cases.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
+    refs = [submission.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
             for i in range(3)]
     clock.set(at(2026, 11, 20, 10, 0))
     first = sweep.run(app)
@@ -151,7 +151,7 @@ def test_a_sweep_run_twice_sends_each_warning_once(app: App, clock: Any) -> None
 
 def test_a_missed_sweep_raises_every_overdue_alert_on_its_next_run(app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    ref = cases.submit(app, _intake(urgency="high"))["reference"]
+    ref = submission.submit(app, _intake(urgency="high"))["reference"]
     result = sweep_at(app, clock, at(2027, 1, 5, 9, 0))
     assert result["alerts"] == 5
     assert alert_keys(app, ref) == [
@@ -162,10 +162,10 @@ def test_a_missed_sweep_raises_every_overdue_alert_on_its_next_run(app: App, clo
 def test_an_accepted_case_is_still_warned_at_half_its_resolution_window(
         app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    view = cases.submit(app, _intake(urgency="high"))
+    view = submission.submit(app, _intake(urgency="high"))
     ref = view["reference"]
     clock.set(at(2026, 11, 2, 11, 0))
-    cases.accept(app, ref)
+    staff_actions.accept(app, ref)
     opened, due = at(2026, 11, 2, 10, 0), dt.datetime.fromisoformat(view["resolution_due_at"])
 
     sweep_at(app, clock, at(2026, 11, 3, 12, 0))
@@ -176,9 +176,9 @@ def test_an_accepted_case_is_still_warned_at_half_its_resolution_window(
 
 def test_a_resolved_case_raises_nothing_more(app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    ref = cases.submit(app, _intake(urgency="urgent"))["reference"]
+    ref = submission.submit(app, _intake(urgency="urgent"))["reference"]
     clock.set(at(2026, 11, 2, 10, 30))
-    cases.resolve(app, ref, note="已修复")
+    staff_actions.resolve(app, ref, note="已修复")
     assert sweep_at(app, clock, at(2027, 2, 1, 10, 0))["alerts"] == 0
     assert alert_keys(app, ref) == []
 
@@ -188,14 +188,14 @@ def test_a_resolved_case_raises_nothing_more(app: App, clock: Any) -> None:
 def test_the_overdue_list_shows_open_cases_past_a_deadline_most_overdue_first(
         app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    late_resolution = cases.submit(app, _intake(external_id="1"))["reference"]
+    late_resolution = submission.submit(app, _intake(external_id="1"))["reference"]
     clock.set(at(2026, 12, 10, 9, 0))
-    late_response = cases.submit(app, _intake(external_id="2", urgency="urgent",
+    late_response = submission.submit(app, _intake(external_id="2", urgency="urgent",
                                               domain="transport", text="红绿灯坏了"))["reference"]
-    on_time = cases.submit(app, _intake(external_id="3", urgency="high"))["reference"]
-    cases.accept(app, on_time)
-    done = cases.submit(app, _intake(external_id="4", urgency="urgent"))["reference"]
-    cases.resolve(app, done, note="已处理")
+    on_time = submission.submit(app, _intake(external_id="3", urgency="high"))["reference"]
+    staff_actions.accept(app, on_time)
+    done = submission.submit(app, _intake(external_id="4", urgency="urgent"))["reference"]
+    staff_actions.resolve(app, done, note="已处理")
 
     clock.set(at(2026, 12, 15, 9, 0))
     sweep.run(app)
@@ -239,7 +239,7 @@ def test_two_sweeps_in_two_processes_at_once_raise_each_alert_once(
     # The children read the real clock: open the cases long enough ago that every alert of
     # theirs (first response and resolution, 30 working days) is due now.
     clock.set(dt.datetime.now(dt.UTC) - dt.timedelta(days=150))
-    refs = [cases.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
+    refs = [submission.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
             for i in range(120)]
     env = {**os.environ, "MINSHENG_DATABASE_URL": database_url}
     env.pop("MINSHENG_CONFIG", None)
@@ -289,7 +289,7 @@ def test_two_sweeps_in_two_processes_at_once_raise_each_alert_once(
 def test_a_deadline_across_mid_autumn_and_national_day_is_breached_on_the_right_day(
         app: App, clock: Any) -> None:
     clock.set(at(2026, 9, 25, 10, 0))  # Mid-autumn Festival, a holiday
-    view = cases.submit(app, _intake())
+    view = submission.submit(app, _intake())
     ref = view["reference"]
     assert view["resolution_due_at"] == "2026-11-12T23:59:59+08:00"
     assert view["resolution_due_provisional"] is False
@@ -306,7 +306,7 @@ def test_a_make_up_saturday_counts_as_a_working_day_for_the_deadline(
     quick = bootstrap(app.settings.model_copy(update={"sla": short}), clock=clock,
                       engine=app.engine)
     clock.set(at(2026, 9, 30, 10, 0))
-    view = cases.submit(quick, _intake(domain="utilities", text="小区停电"))
+    view = submission.submit(quick, _intake(domain="utilities", text="小区停电"))
     # 1 to 7 October are holidays; 8 and 9 October are working days; Saturday 10 October is
     # a make-up working day (调休), so it is the third.
     assert view["resolution_due_at"] == "2026-10-10T23:59:59+08:00"
@@ -325,7 +325,7 @@ CALENDAR_2027 = {
 def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
         app: App, clock: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     clock.set(at(2026, 12, 10, 10, 0))
-    view = cases.submit(app, _intake())
+    view = submission.submit(app, _intake())
     ref = view["reference"]
     # 15 working days to 31 December, then Monday–Friday in 2027 with no published data.
     assert view["resolution_due_at"] == "2027-01-21T23:59:59+08:00"
@@ -344,7 +344,7 @@ def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
     assert result["recomputed"] == 1
     assert "recomputed 1 provisional deadline" in caplog.text
 
-    after = cases.show(updated, ref)
+    after = views.show(updated, ref)
     # New Year's Day 2027 is a holiday after all: one working day later.
     assert after["resolution_due_at"] == "2027-01-22T23:59:59+08:00"
     assert after["resolution_due_provisional"] is False
@@ -365,12 +365,12 @@ def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
 def test_a_transfer_keeps_the_alerts_and_the_breach_goes_to_the_new_department(
         app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    ref = cases.submit(app, _intake(urgency="urgent"))["reference"]
+    ref = submission.submit(app, _intake(urgency="urgent"))["reference"]
     sweep_at(app, clock, at(2026, 11, 2, 11, 0))
     assert outbox_rows(app, ref) == [(f"{ref}:first_response_warn", "staff", "housing_bureau")]
 
     clock.set(at(2026, 11, 2, 11, 30))
-    cases.transfer(app, ref, to_department="utilities_desk", to_domain="utilities",
+    staff_actions.transfer(app, ref, to_department="utilities_desk", to_domain="utilities",
                    reason="这是供水问题")
     sweep_at(app, clock, at(2026, 11, 2, 11, 45))
     assert alert_keys(app, ref) == ["first_response_warn"]
@@ -385,12 +385,12 @@ def test_a_transfer_keeps_the_alerts_and_the_breach_goes_to_the_new_department(
 
 def test_a_reopened_case_gets_a_fifteen_day_clock_with_new_alert_keys(app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    ref = cases.submit(app, _intake())["reference"]
+    ref = submission.submit(app, _intake())["reference"]
     clock.set(at(2026, 11, 5, 10, 0))
-    cases.resolve(app, ref, note="已联系维保单位修复")
-    cases.rate(app, ref, score=1, comment="根本没修好")
+    staff_actions.resolve(app, ref, note="已联系维保单位修复")
+    resident_actions.rate(app, ref, score=1, comment="根本没修好")
     clock.set(at(2026, 11, 20, 10, 0))
-    view = cases.reopen(app, ref, reason="居民反映电梯仍然故障")
+    view = staff_actions.reopen(app, ref, reason="居民反映电梯仍然故障")
     assert view["resolution_round"] == 2
     assert view["resolution_due_at"] == "2026-12-11T23:59:59+08:00"
 
@@ -430,7 +430,7 @@ def test_urgent_high_and_complaint_notices_go_out_at_once_even_at_night(
         app: App, clock: Any, labels: dict[str, str]) -> None:
     night = at(2026, 10, 3, 2, 30)  # a National Day holiday, in the small hours
     clock.set(night)
-    ref = cases.submit(app, _intake(**labels))["reference"]
+    ref = submission.submit(app, _intake(**labels))["reference"]
     queue_notice(app, ref, night)
     notice = notice_of(app, ref)
     assert notice.available_at == night
@@ -448,13 +448,13 @@ def test_urgent_high_and_complaint_notices_go_out_at_once_even_at_night(
 def test_a_normal_case_notice_waits_for_working_hours(
         app: App, clock: Any, submitted: dt.datetime, sent: dt.datetime) -> None:
     clock.set(submitted)
-    ref = cases.submit(app, _intake())["reference"]
+    ref = submission.submit(app, _intake())["reference"]
     queue_notice(app, ref, submitted)
     assert notice_of(app, ref).available_at == sent
 
 
 def test_a_case_notice_is_queued_once(app: App, clock: Any) -> None:
-    ref = cases.submit(app, _intake(urgency="urgent"))["reference"]
+    ref = submission.submit(app, _intake(urgency="urgent"))["reference"]
     queue_notice(app, ref, clock.now)
     clock.advance(minutes=5)
     queue_notice(app, ref, clock.now)
@@ -466,7 +466,7 @@ def test_a_case_notice_is_queued_once(app: App, clock: Any) -> None:
 
 def test_a_complaint_about_staff_is_announced_to_the_supervisor_without_the_resident(
         app: App, clock: Any) -> None:
-    ref = cases.submit(app, _intake(kind="complaint", complaint_about_staff=True,
+    ref = submission.submit(app, _intake(kind="complaint", complaint_about_staff=True,
                                     accused_department="housing_bureau",
                                     text="住建局窗口工作人员态度恶劣"))["reference"]
     queue_notice(app, ref, clock.now)

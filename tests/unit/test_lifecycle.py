@@ -9,13 +9,16 @@ import pytest
 from case_store.lifecycle import (
     FINAL_STATES,
     OPEN_STATES,
+    OPEN_STATUSES,
     TRANSITIONS,
     Action,
     IllegalTransition,
     Status,
     allowed_actions,
+    is_open,
     next_status,
     plan,
+    staff_actions,
 )
 
 LEGAL = [
@@ -83,3 +86,22 @@ def test_a_withdrawn_or_closed_case_accepts_no_work() -> None:
 
 def test_states_accept_their_string_values() -> None:
     assert next_status("routed", "accept") is Status.ACCEPTED
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (Status.NEW, ()),
+    (Status.ROUTED, ("accept", "reply", "transfer", "resolve")),
+    (Status.ACCEPTED, ("start", "reply", "ask", "transfer", "resolve")),
+    (Status.IN_PROGRESS, ("reply", "ask", "transfer", "resolve")),
+    (Status.AWAITING_RESIDENT, ("reply", "transfer", "resolve")),
+    (Status.RESOLVED, ("reply", "reopen")),
+    (Status.CLOSED, ("reopen",)),
+    (Status.WITHDRAWN, ()),
+])
+def test_staff_actions_follow_the_transitions(status: Status, expected: tuple[str, ...]) -> None:
+    assert staff_actions(status) == expected
+
+
+def test_open_statuses_are_the_open_states_as_values() -> None:
+    assert set(OPEN_STATUSES) == {s.value for s in OPEN_STATES}
+    assert all(is_open(s) for s in OPEN_STATES) and not is_open("resolved")

@@ -17,17 +17,21 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from case_store import repository
-from case_store.lifecycle import OPEN_STATES, Status
-from case_store.models import Attachment, AuditLog, Case, CaseEvent, Message, Rating
-from minsheng.logs import redact
+from case_store.lifecycle import OPEN_STATUSES, Status, staff_actions
+from case_store.models import AuditLog, Case, CaseEvent, Message
 from case_store.taxonomy import DOMAINS, URGENCIES
-from routing.calendar import working_days_between
-from minsheng.services.casework import cases
+from minsheng.services.access.staff import (
+    AccessDenied,
+    Role,
+    Scope,
+    StaffMember,
+    scope_of,
+)
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import staff_actions as actions
+from minsheng.services.casework import workspace_view as present
 from minsheng.services.errors import CaseNotFound, InvalidRequest
-from minsheng.services.access.staff import AccessDenied, Role, Scope, StaffMember, identity_hidden, scope_of
 
-OPEN = [s.value for s in OPEN_STATES]
 MAX_PER_PAGE = 200
 MAX_EXPORT = 10_000
 REOPEN_ROLES = frozenset({Role.SUPERVISOR, Role.TRIAGE, Role.ADMIN})
@@ -71,19 +75,11 @@ class QueueFilter:
 def _next_deadline() -> ColumnElement[Any]:
     """The earliest deadline still running: first response until given, then resolution."""
     return case(
-        (Case.status.not_in(OPEN), None),
+        (Case.status.not_in(OPEN_STATUSES), None),
         (and_(Case.first_responded_at.is_(None), Case.first_response_due_at.is_not(None)),
          Case.first_response_due_at),
         else_=Case.resolution_due_at,
     )
-
-
-def next_deadline_of(c: Case) -> dt.datetime | None:
-    if c.status not in OPEN:
-        return None
-    if c.first_responded_at is None and c.first_response_due_at is not None:
-        return c.first_response_due_at
-    return c.resolution_due_at
 
 
 # -- scope ----------------------------------------------------------------------------------
@@ -94,14 +90,24 @@ def _scope_condition(scope: Scope) -> ColumnElement[bool] | None:
     return Case.department.in_(sorted(scope.departments))
 
 
-def _scoped_case(app: App, s: Session, member: StaffMember, reference: str, *,
-                 routing: bool = False) -> Case:
-    """The case if the member may see it (or route it, for `routing`); else not found."""
+def _scoped_case(app: App, s: Session, member: StaffMember, reference: str) -> Case:
+    """The case if the member may see it; else not found."""
     c = repository.get_case(s, reference)
+    _check_scope(app, member, c)
+    return c
+
+
+def _check_scope(app: App, member: StaffMember, c: Case, *, routing: bool = False) -> None:
+    """Not found unless the member may see the case (or route it, for `routing`)."""
     scope = scope_of(app.settings, member)
-    if scope.sees(c.department) or (routing and scope.may_route_any):
-        return c
-    raise CaseNotFound(reference)
+    if not (scope.sees(c.department) or (routing and scope.may_route_any)):
+        raise CaseNotFound(c.reference)
+
+
+def allowed_actions(member: StaffMember, status: str) -> list[str]:
+    """The workspace actions this member may take on a case in `status`."""
+    return [name for name in staff_actions(status)
+            if name != "reopen" or member.role in REOPEN_ROLES]
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -117,7 +123,7 @@ def queue(app: App, member: StaffMember, flt: QueueFilter) -> dict[str, Any]:
         deadline = _next_deadline()
         rows = s.scalars(stmt.order_by(deadline.is_(None), deadline, Case.id)
                          .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)).unique()
-        items = [_summary(app, member, c, now) for c in rows]
+        items = [present.summary(app, member, c, now) for c in rows]
     return {"items": items, "total": total, "page": flt.page, "per_page": flt.per_page}
 
 
@@ -126,7 +132,7 @@ def _filtered(app: App, member: StaffMember, flt: QueueFilter, now: dt.datetime)
     scope_cond = _scope_condition(scope_of(app.settings, member))
     if scope_cond is not None:
         stmt = stmt.where(scope_cond)
-    stmt = stmt.where(Case.status.in_(list(flt.status) or OPEN))
+    stmt = stmt.where(Case.status.in_(list(flt.status) or OPEN_STATUSES))
     if flt.urgency:
         stmt = stmt.where(Case.urgency.in_(list(flt.urgency)))
     if flt.domain:
@@ -159,19 +165,20 @@ def detail(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
     with app.uow() as uow:
         s = uow.session
         c = _scoped_case(app, s, member, reference)
-        hidden = _hidden(app, member, c)
-        view = _summary(app, member, c, now, rating=repository.latest_rating(s, c.id))
+        hidden = present.hidden_from(app, member, c)
+        view = present.summary(app, member, c, now, rating=repository.latest_rating(s, c.id))
+        view["allowed_actions"] = allowed_actions(member, c.status)
         view["transcript"] = [
-            {"at": _local(app, m.at), "author": m.author,
+            {"at": present.local(app, m.at), "author": m.author,
              "author_name": m.author_name if m.author != "resident" else None,
-             "text": _mask(m.text, hidden)}
+             "text": present.mask(m.text, hidden)}
             for m in s.scalars(select(Message).where(Message.case_id == c.id)
                                .order_by(Message.at, Message.id))]
-        view["attachments"] = _attachment_list(s, c)
-        view["events"] = _event_list(app, c, hidden)
+        view["attachments"] = present.attachment_list(s, c)
+        view["events"] = present.event_list(app, c, hidden)
         view["resident"] = {
             "identity_hidden": hidden,
-            "contact_available": not hidden and _has_contact(c),
+            "contact_available": not hidden and present.has_contact(c),
         }
     return view
 
@@ -179,13 +186,13 @@ def detail(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
 def events(app: App, member: StaffMember, reference: str) -> list[dict[str, Any]]:
     with app.uow() as uow:
         c = _scoped_case(app, uow.session, member, reference)
-        return _event_list(app, c, _hidden(app, member, c))
+        return present.event_list(app, c, present.hidden_from(app, member, c))
 
 
 def attachments(app: App, member: StaffMember, reference: str) -> list[dict[str, Any]]:
     with app.uow() as uow:
         s = uow.session
-        return _attachment_list(s, _scoped_case(app, s, member, reference))
+        return present.attachment_list(s, _scoped_case(app, s, member, reference))
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,7 @@ def attachment_file(app: App, member: StaffMember, reference: str, number: int) 
     with app.uow() as uow:
         s = uow.session
         c = _scoped_case(app, s, member, reference)
-        rows = _attachment_rows(s, c)
+        rows = present.attachment_rows(s, c)
         if not 1 <= number <= len(rows) or not rows[number - 1].storage_path:
             raise CaseNotFound(f"{reference}/attachments/{number}")
         row = rows[number - 1]
@@ -220,7 +227,7 @@ def contact(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
     with app.uow() as uow:
         s = uow.session
         c = _scoped_case(app, s, member, reference)
-        if _hidden(app, member, c):
+        if present.hidden_from(app, member, c):
             raise AccessDenied("this complaint concerns your department: the complainant's "
                                "identity is not shown to it")
         resident = c.resident
@@ -267,153 +274,71 @@ EXPORT_COLUMNS = ("reference", "status", "outcome", "domain", "urgency", "kind",
 
 
 def _export_row(app: App, member: StaffMember, c: Case, now: dt.datetime) -> dict[str, Any]:
-    view = _summary(app, member, c, now)
+    view = present.summary(app, member, c, now)
     return {key: view.get(key) for key in EXPORT_COLUMNS}
-
-
-# -- presenting -----------------------------------------------------------------------------
-
-def _summary(app: App, member: StaffMember, c: Case, now: dt.datetime,
-             rating: Rating | None = None) -> dict[str, Any]:
-    hidden = _hidden(app, member, c)
-    view = cases.case_view(c, rating, app)
-    view["description"] = _mask(view["description"], hidden)
-    view["identity_hidden"] = hidden
-    view["next_deadline"] = _local(app, next_deadline_of(c))
-    view["clocks"] = clocks(app, c, now)
-    return view
-
-
-def clocks(app: App, c: Case, now: dt.datetime) -> dict[str, Any]:
-    """Both SLA clocks with their state and the time left (negative once breached)."""
-    final = c.status not in OPEN
-    first = _clock(app, c.first_response_due_at, c.first_responded_at, now,
-                   stopped=final and c.first_responded_at is None, working_days=False)
-    resolution = _clock(app, c.resolution_due_at, c.resolved_at, now,
-                        stopped=final and c.resolved_at is None, working_days=True)
-    resolution["provisional"] = c.resolution_provisional
-    resolution["round"] = c.resolution_round
-    return {"first_response": first, "resolution": resolution}
-
-
-def _clock(app: App, due: dt.datetime | None, done: dt.datetime | None, now: dt.datetime, *,
-           stopped: bool, working_days: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"due_at": _local(app, due), "done_at": _local(app, done),
-                           "state": "none", "seconds_left": None}
-    if working_days:
-        out["working_days_left"] = None
-    if due is None:
-        return out
-    if done is not None:
-        out["state"] = "met" if done <= due else "late"
-        return out
-    if stopped:
-        out["state"] = "stopped"
-        return out
-    out["state"] = "breached" if now > due else "running"
-    out["seconds_left"] = int((due - now).total_seconds())
-    if working_days:
-        today, due_day = now.astimezone(app.tz).date(), due.astimezone(app.tz).date()
-        out["working_days_left"] = (working_days_between(today, due_day, app.calendar)
-                                    if due_day >= today else
-                                    -working_days_between(due_day, today, app.calendar))
-    return out
-
-
-def _event_list(app: App, c: Case, hidden: bool) -> list[dict[str, Any]]:
-    return [{"at": _local(app, e.at), "actor": e.actor, "type": e.type, "before": e.before,
-             "after": e.after, "note": _mask(e.note, hidden) if e.note else e.note}
-            for e in c.events]
-
-
-def _attachment_rows(s: Session, c: Case) -> list[Attachment]:
-    return list(s.scalars(select(Attachment).where(Attachment.case_id == c.id)
-                          .order_by(Attachment.at, Attachment.id)))
-
-
-def _attachment_list(s: Session, c: Case) -> list[dict[str, Any]]:
-    # Attachments are numbered within their case: internal ids never leave the process.
-    return [{"number": n, "kind": a.kind, "filename": a.filename,
-             "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
-             "latitude": a.latitude, "longitude": a.longitude,
-             "downloadable": bool(a.storage_path)}
-            for n, a in enumerate(_attachment_rows(s, c), start=1)]
-
-
-def _hidden(app: App, member: StaffMember, c: Case) -> bool:
-    return identity_hidden(app.settings, member, c.hide_identity_from)
-
-
-def _has_contact(c: Case) -> bool:
-    return c.resident is not None or bool(c.phone)
-
-
-def _mask(text: str, hidden: bool) -> str:
-    """Phone and ID numbers are taken out of a resident's words for a department that must
-    not learn who complained."""
-    return redact(text) if hidden else text
-
-
-def _local(app: App, value: dt.datetime | None) -> str | None:
-    return value.astimezone(app.tz).isoformat() if value is not None else None
 
 
 # -- actions --------------------------------------------------------------------------------
 
-def _act(app: App, member: StaffMember, reference: str, call: Callable[[], dict[str, Any]], *,
-         routing: bool = False, roles: frozenset[Role] | None = None) -> dict[str, Any]:
-    with app.uow() as uow:
-        c = _scoped_case(app, uow.session, member, reference, routing=routing)
-        hidden = _hidden(app, member, c)
-    if roles is not None and member.role not in roles:
-        raise AccessDenied(f"a {member.role.value} may not do this")
-    view = call()
-    view["description"] = _mask(view["description"], hidden)
+UseCase = Callable[..., dict[str, Any]]
+
+
+def _act(app: App, member: StaffMember, action: UseCase, reference: str, *,
+         routing: bool = False, roles: frozenset[Role] | None = None,
+         **kwargs: Any) -> dict[str, Any]:
+    """Run a staff use case with the member's scope and role checked on the case it loads,
+    in its own unit of work."""
+    hidden = False
+
+    def authorize(c: Case) -> None:
+        nonlocal hidden
+        _check_scope(app, member, c, routing=routing)
+        if roles is not None and member.role not in roles:
+            raise AccessDenied(f"a {member.role.value} may not do this")
+        hidden = present.hidden_from(app, member, c)
+
+    view = action(app, reference, actor=member.actor, authorize=authorize, **kwargs)
+    view["description"] = present.mask(view["description"], hidden)
     view["identity_hidden"] = hidden
     return view
 
 
 def accept(app: App, member: StaffMember, reference: str, *, version: int) -> dict[str, Any]:
-    return _act(app, member, reference, lambda: cases.accept(
-        app, reference, actor=member.actor, expected_version=version))
+    return _act(app, member, actions.accept, reference, expected_version=version)
 
 
 def start(app: App, member: StaffMember, reference: str, *, version: int) -> dict[str, Any]:
-    return _act(app, member, reference, lambda: cases.start(
-        app, reference, actor=member.actor, expected_version=version))
+    return _act(app, member, actions.start, reference, expected_version=version)
 
 
 def reply(app: App, member: StaffMember, reference: str, *, text: str,
           version: int) -> dict[str, Any]:
-    return _act(app, member, reference, lambda: cases.reply(
-        app, reference, text=text, actor=member.actor, expected_version=version))
+    return _act(app, member, actions.reply, reference, text=text, expected_version=version)
 
 
 def ask(app: App, member: StaffMember, reference: str, *, question: str,
         version: int) -> dict[str, Any]:
-    return _act(app, member, reference, lambda: cases.ask_resident(
-        app, reference, question=question, actor=member.actor, expected_version=version))
+    return _act(app, member, actions.ask_resident, reference, question=question,
+                expected_version=version)
 
 
 def transfer(app: App, member: StaffMember, reference: str, *, reason: str,
              to_department: str | None, to_domain: str | None,
              version: int) -> dict[str, Any]:
     """Triage and administrators may route any case; others only their own."""
-    return _act(app, member, reference, lambda: cases.transfer(
-        app, reference, to_department=to_department, to_domain=to_domain, reason=reason,
-        actor=member.actor, expected_version=version), routing=True)
+    return _act(app, member, actions.transfer, reference, routing=True,
+                to_department=to_department, to_domain=to_domain, reason=reason,
+                expected_version=version)
 
 
 def resolve(app: App, member: StaffMember, reference: str, *, note: str, outcome: str,
             version: int) -> dict[str, Any]:
-    return _act(app, member, reference, lambda: cases.resolve(
-        app, reference, note=note, outcome=outcome, actor=member.actor,
-        expected_version=version))
+    return _act(app, member, actions.resolve, reference, note=note, outcome=outcome,
+                expected_version=version)
 
 
 def reopen(app: App, member: StaffMember, reference: str, *, reason: str,
            version: int) -> dict[str, Any]:
     """Reopening is a supervisor's, the triage desk's or an administrator's call."""
-    return _act(app, member, reference, lambda: cases.reopen(
-        app, reference, reason=reason, actor=member.actor, expected_version=version),
-        roles=REOPEN_ROLES)
+    return _act(app, member, actions.reopen, reference, reason=reason,
+                expected_version=version, roles=REOPEN_ROLES)

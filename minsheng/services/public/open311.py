@@ -20,26 +20,25 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.dialogue import RULE_ADVICE
-from case_store.lifecycle import OPEN_STATES, Status
+from case_store.lifecycle import OPEN_STATUSES, Status, is_open
 from case_store.models import Case
 from case_store.references import normalise_reference
 from case_store.taxonomy import DOMAIN_NAMES, DOMAINS
-from routing import sla
-from minsheng.services.casework import cases
-from minsheng.services.residents import intake
 from minsheng.services import policy
 from minsheng.services.access.apikeys import Client
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import submission
 from minsheng.services.errors import CaseNotFound, InvalidRequest
+from minsheng.services.residents import intake
 from minsheng.services.rights.masking import mask_personal
+from routing import sla
 
 CHANNEL = "open311"
 DEFAULT_WINDOW = dt.timedelta(days=90)
 MAX_RESULTS = 1000
 COORDINATE_DECIMALS = 3  # about 100 m: enough to find the pothole, not the flat
 OPEN, CLOSED = "open", "closed"
-_OPEN_STATUSES = tuple(sorted(s.value for s in OPEN_STATES))
-_CLOSED_STATUSES = tuple(sorted(s.value for s in Status if s not in OPEN_STATES))
+_CLOSED_STATUSES = tuple(s.value for s in Status if not is_open(s))
 # Descriptions that could expose a vulnerable person or a complainant are not published.
 _UNPUBLISHED_RULES = frozenset({"self_harm", "child_in_danger"})
 
@@ -230,7 +229,7 @@ def submit_request(app: App, client: Client, request: NewRequest) -> dict[str, A
     }
     if location is not None:
         details["location"] = {"latitude": location[0], "longitude": location[1]}
-    view = cases.submit(app, dataclasses.replace(draft, details=details))
+    view = submission.submit(app, dataclasses.replace(draft, details=details))
     return {"service_request_id": view["reference"],
             "service_notice": _service_notice(app, view, draft.safety_rules)}
 
@@ -317,7 +316,7 @@ def _statuses(text: str | None) -> list[str]:
         raise InvalidRequest(f"unknown status '{unknown[0]}' (open or closed)")
     found: list[str] = []
     if OPEN in wanted:
-        found.extend(_OPEN_STATUSES)
+        found.extend(OPEN_STATUSES)
     if CLOSED in wanted:
         found.extend(_CLOSED_STATUSES)
     return found
@@ -356,7 +355,7 @@ def get_request(app: App, request_id: str, locale: str | None = None) -> dict[st
 
 
 def public_status(status: str) -> str:
-    return OPEN if status in _OPEN_STATUSES else CLOSED
+    return OPEN if status in OPEN_STATUSES else CLOSED
 
 
 def _status_notes(case: Case, lang: int) -> str:

@@ -21,17 +21,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot import dialogue
 from bot.dialogue import Button, Reply
+from case_store import repository
 from case_store.lifecycle import DomainError, Status
 from case_store.models import DialogueSession, ProcessedUpdate
-from routing import sla
-from case_store import repository
-from minsheng.services.residents import attachments as stored_files
-from minsheng.services.casework import cases
-from minsheng.services.residents import guard, intake, resident
 from minsheng.services import policy
-from minsheng.services.rights import privacy
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import resident_actions, submission, views
 from minsheng.services.errors import CaseNotFound, ConcurrencyConflict, InvalidRequest
+from minsheng.services.residents import attachments as stored_files
+from minsheng.services.residents import guard, intake, resident
+from minsheng.services.rights import privacy
+from routing import sla
 
 __all__ = ["Button", "Inbound", "Reply", "handle_inbound"]
 
@@ -232,8 +232,8 @@ def _run(app: App, inbound: Inbound, command: dialogue.Command,
         return privacy.forget(app, channel, chat_id, current_update_id=inbound.update_id)
     if isinstance(command, dialogue.AddDetails):
         _check_owner(app, inbound, command.reference)
-        before = cases.show(app, command.reference)["status"]
-        cases.resident_message(app, command.reference, text=command.text, actor=actor)
+        before = views.show(app, command.reference)["status"]
+        resident_actions.resident_message(app, command.reference, text=command.text, actor=actor)
         return {"answered": before == Status.AWAITING_RESIDENT.value}
     if isinstance(command, dialogue.Rate):
         return resident.rate_own_case(app, channel, chat_id, command.reference, command.score)
@@ -246,8 +246,8 @@ def _run(app: App, inbound: Inbound, command: dialogue.Command,
         return {**view, "resolution_due": _local_date(view.get("resolution_due_at"))}
     if isinstance(command, dialogue.Withdraw):
         _check_owner(app, inbound, command.reference)
-        return cases.withdraw(app, command.reference, actor=actor,
-                              reason="withdrawn by the resident")
+        return resident_actions.withdraw(app, command.reference, actor=actor,
+                                         reason="withdrawn by the resident")
     if isinstance(command, dialogue.SetLanguage):
         resident.set_language(app, channel, chat_id, command.language)
         return {}
@@ -271,7 +271,7 @@ def _submit(app: App, inbound: Inbound, command: dialogue.Submit,
     if command.location is not None:
         details["location"] = {"latitude": command.location[0],
                                "longitude": command.location[1]}
-    view = cases.submit(app, dataclasses.replace(draft, details=details))
+    view = submission.submit(app, dataclasses.replace(draft, details=details))
     if files or command.location is not None:
         _attach(app, view["reference"], files, command.location)
     working_days = sla.resolution_working_days(policy.sla_policy(app.settings), view["domain"],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from routing import router
 from minsheng.services.bootstrap import App
-from minsheng.services.casework.cases import Intake
+from minsheng.services.casework.submission import Intake
+from routing import router
 
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
 

@@ -13,11 +13,11 @@ from bot.dialogue import CaseBrief, Context
 from case_store import repository
 from case_store.lifecycle import DomainError, Status
 from case_store.models import Case, CaseEvent, Rating, Resident
-from routing.calendar import working_days_between
-from minsheng.services.casework import cases
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.errors import CaseNotFound, InvalidRequest
 from minsheng.services.messaging.notify import notify_resident
+from routing.calendar import working_days_between
 
 log = logging.getLogger(__name__)
 RECENT_CASES = 20
@@ -121,7 +121,7 @@ def rate_own_case(app: App, channel: str, chat_id: str, reference: str,
         rating = repository.latest_rating(uow.session, case.id)
         if rating is not None and rating.round == case.resolution_round:
             raise InvalidRequest(f"{reference} is already rated")
-    return cases.rate(app, reference, score=score, actor=f"resident:{channel}")
+    return resident_actions.rate(app, reference, score=score, actor=f"resident:{channel}")
 
 
 def reopen_after_low_rating(app: App, channel: str, chat_id: str, reference: str,
@@ -133,7 +133,7 @@ def reopen_after_low_rating(app: App, channel: str, chat_id: str, reference: str
         if (rating is None or rating.round != case.resolution_round or rating.score > 2
                 or case.status != Status.CLOSED):
             raise InvalidRequest(f"{reference} can be reopened only after a rating of 1 or 2")
-    view = cases.reopen(app, reference, reason=reason, actor=f"resident:{channel}")
+    view = staff_actions.reopen(app, reference, reason=reason, actor=f"resident:{channel}")
     view["working_days"] = app.settings.sla.reopen_working_days
     return view
 
@@ -159,7 +159,7 @@ def survey_sweep(app: App, now: dt.datetime | None = None) -> dict[str, int]:
         uow.commit()
     for reference in to_close:
         try:
-            cases.close(app, reference, actor="system:survey", note="closed unrated")
+            resident_actions.close(app, reference, actor="system:survey", note="closed unrated")
         except DomainError:
             continue  # rated, reopened or closed by someone else meanwhile
         with app.uow() as uow:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from case_store.lifecycle import Status
+from case_store.lifecycle import is_open
 from case_store.models import (
     Attachment,
     AuditLog,
@@ -37,8 +37,6 @@ from case_store.models import (
 from minsheng.logs import redact
 from minsheng.services.bootstrap import App
 
-OPEN = frozenset({Status.NEW.value, Status.ROUTED.value, Status.ACCEPTED.value,
-                  Status.IN_PROGRESS.value, Status.AWAITING_RESIDENT.value})
 TOMBSTONE_PREFIX = "forgotten:"
 _SALT_FILE = "audit.salt"
 # Entities that name or reach a person rather than describe the problem.
@@ -184,9 +182,9 @@ def _unlink_cases(s: Session, resident: Resident) -> dict[str, int]:
     rows = list(s.scalars(select(Case).where(Case.resident_id == resident.id)).unique())
     open_count = messages = 0
     for case in rows:
-        is_open = case.status in OPEN
-        open_count += is_open
-        strip_contact_details(case, keep_place=is_open)
+        still_open = is_open(case.status)
+        open_count += still_open
+        strip_contact_details(case, keep_place=still_open)
         case.resident = None
         case.identity_withdrawn = True
         messages += _clean_transcript(s, case.id)

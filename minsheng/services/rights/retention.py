@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from case_store.lifecycle import Status
+from case_store.lifecycle import FINAL_STATUSES
 from case_store.models import Case, JobRun, Message, Resident
-from minsheng.services.rights import privacy
 from minsheng.services.bootstrap import App
+from minsheng.services.rights import privacy
 
 log = logging.getLogger(__name__)
 
 JOB = "retention"
-FINISHED = (Status.CLOSED.value, Status.WITHDRAWN.value)
+FINISHED = FINAL_STATUSES
 
 
 def cutoff(now: dt.datetime, months: int, tz: dt.tzinfo) -> dt.datetime:

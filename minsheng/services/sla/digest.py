@@ -14,15 +14,14 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from case_store.lifecycle import OPEN_STATES
+from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Case, OutboxMessage
-from minsheng.services.messaging import outbox
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging import outbox
 
 DIGEST_HOUR = 8
 DUE_SOON = dt.timedelta(hours=48)
 LISTED = 20  # references shown per section; the counts are always complete
-OPEN = [s.value for s in OPEN_STATES]
 
 
 @dataclass
@@ -76,7 +75,7 @@ def build(app: App, moment: dt.datetime) -> dict[str, Digest]:
         for case in s.execute(
                 select(Case.reference, Case.department, Case.first_responded_at,
                        Case.first_response_due_at, Case.resolution_due_at)
-                .where(Case.status.in_(OPEN),
+                .where(Case.status.in_(OPEN_STATUSES),
                        or_(and_(first_open, Case.first_response_due_at < horizon),
                            Case.resolution_due_at < horizon))):
             digest = digests.get(case.department or "")

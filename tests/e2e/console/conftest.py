@@ -214,10 +214,10 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
     """Three past months of cases with responses, resolutions, ratings and transfers, open
     cases for the clerk, cases for the triage desk, and 20 cases carrying the payloads."""
     from case_store import migrate
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import resident_actions, staff_actions
     from minsheng.services.access import staff
     from minsheng.services.bootstrap import bootstrap
-    from minsheng.services.casework.cases import Intake
+    import factories
 
     real_now = dt.datetime.now(dt.UTC)
     clock = _Clock(real_now)
@@ -235,9 +235,8 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
     def submit(text: str, domain: str, urgency: str = "high", kind: str = "demand",
                address: str | None = None) -> str:
         n = next(counter)
-        return str(cases.submit(app, Intake(
-            text=text, domain=domain, urgency=urgency, kind=kind, channel="telegram",
-            external_id=f"r{n}", display_name=f"居民{n}", address=address))["reference"])
+        return factories.submit(app, text, domain, urgency=urgency, kind=kind,
+                                resident=f"r{n}", display_name=f"居民{n}", address=address)
 
     today = real_now.astimezone(app.tz).date()
     scores = (5, 4, 5, 3, 5, 4, 2)
@@ -249,15 +248,15 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
         other = [submit(f"其他事项{i}", "other", "normal") for i in range(2)]
         clock.now = start + dt.timedelta(hours=1 + back)
         for ref in housing[:6] + market[:2]:
-            cases.accept(app, ref)
-        cases.transfer(app, housing[6], to_department="utilities_desk", reason="属供水问题")
-        cases.transfer(app, market[2], to_department=None, reason="非本单位职责")
-        cases.transfer(app, other[0], to_department="city_management", reason="城管职责")
+            staff_actions.accept(app, ref)
+        staff_actions.transfer(app, housing[6], to_department="utilities_desk", reason="属供水问题")
+        staff_actions.transfer(app, market[2], to_department=None, reason="非本单位职责")
+        staff_actions.transfer(app, other[0], to_department="city_management", reason="城管职责")
         clock.now = start + dt.timedelta(days=5)
         for ref, score in zip(housing[:6], scores, strict=False):
-            cases.resolve(app, ref, note="已修复")
-            cases.rate(app, ref, score=score)
-        cases.resolve(app, market[0], note="已查处")
+            staff_actions.resolve(app, ref, note="已修复")
+            resident_actions.rate(app, ref, score=score)
+        staff_actions.resolve(app, market[0], note="已查处")
     # Open work for today's queue: one urgent, one overdue-soon, one normal.
     clock.now = real_now - dt.timedelta(hours=3)
     out.refs["overdue"] = submit("楼道积水漏电，已经三小时没人管", "housing", "urgent",
@@ -265,25 +264,25 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
     clock.now = real_now - dt.timedelta(minutes=30)
     out.refs["clerk_case"] = submit("小区门口路灯坏了一个星期，晚上很黑，请尽快维修。",
                                     "housing", "high", address="临江市高新区创业路88号")
-    cases.resident_message(app, out.refs["clerk_case"], text="补充：是东门那一盏。")
+    resident_actions.resident_message(app, out.refs["clerk_case"], text="补充：是东门那一盏。")
     out.refs["normal"] = submit("想咨询公租房申请条件", "housing", "normal", "inquiry")
     clock.now = real_now - dt.timedelta(hours=20)
     submit("物业擅自上调停车费，业主不知情", "housing", "normal", "complaint",
            address="临江市滨江区锦绣花园")
     clock.now = real_now - dt.timedelta(days=2)
     lift = submit("电梯上周困人，维修后仍然经常停运", "housing", "high")
-    cases.accept(app, lift)
+    staff_actions.accept(app, lift)
     clock.now = real_now - dt.timedelta(days=6)
     rubbish = submit("小区垃圾清运不及时，楼下堆了三天", "housing", "normal")
-    cases.accept(app, rubbish)
-    cases.ask_resident(app, rubbish, question="请问是几号楼附近？")
+    staff_actions.accept(app, rubbish)
+    staff_actions.ask_resident(app, rubbish, question="请问是几号楼附近？")
     clock.now = real_now - dt.timedelta(days=12)
     submit("老旧小区加装电梯的补贴政策和进度想了解一下", "housing", "normal", "inquiry")
     # Bounced twice: back at the triage desk's supervisor for a decision.
     bounced = submit("楼上漏水到我家，物业说不归他们管", "housing", "normal")
-    cases.transfer(app, bounced, to_department="utilities_desk", reason="非房管职责")
-    cases.transfer(app, bounced, to_department="housing_bureau", reason="属物业纠纷")
-    cases.transfer(app, bounced, to_department="utilities_desk", reason="仍非房管职责")
+    staff_actions.transfer(app, bounced, to_department="utilities_desk", reason="非房管职责")
+    staff_actions.transfer(app, bounced, to_department="housing_bureau", reason="属物业纠纷")
+    staff_actions.transfer(app, bounced, to_department="utilities_desk", reason="仍非房管职责")
     out.refs["bounced"] = bounced
     # 200 payloads over 20 cases: description, address and eight follow-up messages each.
     injected = []
@@ -294,7 +293,7 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
         ref = submit(chunk[0], "other" if i % 4 == 0 else "environment", "normal",
                      address=chunk[1])
         for text in chunk[2:]:
-            cases.resident_message(app, ref, text=text)
+            resident_actions.resident_message(app, ref, text=text)
         injected.append(ref)
     out.refs["injected"] = injected
     out.dashboard_month = _month_start(today, 1, app.tz).strftime("%Y-%m")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from case_store.models import DialogueSession, OutboxMessage, ProcessedUpdate, Rating, Resident
-from minsheng.services.casework import cases
+from minsheng.services.casework import resident_actions, staff_actions, submission, views
 from minsheng.services.residents import conversation
 from minsheng.services.residents.conversation import Inbound, handle_inbound
 
@@ -44,7 +44,7 @@ def test_an_intake_creates_a_routed_case_with_a_reference_and_a_dated_deadline(
     (created,) = r.tap("ok")
     ref = REF_RE.search(created.text).group(0)
     assert "30 个工作日内，即 2026年12月14日前办结" in created.text
-    view = cases.show(bot_app, ref)
+    view = views.show(bot_app, ref)
     assert (view["status"], view["department"], view["channel"]) == (
         "routed", "transport_bureau", "telegram")
     assert view["address"] == "幸福里小区3号楼"
@@ -62,7 +62,7 @@ def test_an_english_intake_is_answered_in_english_with_the_year_in_the_date(bot_
     r.tap("ct:y")
     (created,) = r.tap("ok")
     assert "within 30 working days, by 14 December 2026" in created.text
-    assert cases.show(bot_app, REF_RE.search(created.text).group(0))["language"] == "en"
+    assert views.show(bot_app, REF_RE.search(created.text).group(0))["language"] == "en"
 
 
 def test_a_redelivered_update_changes_nothing_and_gets_no_answer(bot_app, resident) -> None:
@@ -77,7 +77,7 @@ def test_a_redelivered_update_changes_nothing_and_gets_no_answer(bot_app, reside
     double_tap = r.inbound(callback_data="ok")
     assert len(handle_inbound(bot_app, double_tap)) == 1
     assert handle_inbound(bot_app, double_tap) == []
-    assert len(cases.list_all(bot_app)) == 1
+    assert len(views.list_all(bot_app)) == 1
 
 
 def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
@@ -111,7 +111,7 @@ def test_an_urgent_message_gets_advice_first_then_an_urgent_case(bot_app, reside
     ref = REF_RE.search(created.text).group(0)
     assert "水电气热服务专席" in created.text and "2026年" in created.text
     assert "前会有工作人员联系您" in created.text
-    view = cases.show(bot_app, ref)
+    view = views.show(bot_app, ref)
     assert (view["urgency"], view["department"]) == ("urgent", "utilities_desk")
 
 
@@ -120,7 +120,7 @@ def test_a_resolved_case_asks_for_a_rating_which_a_tap_stores_then_a_low_score_r
     r = resident()
     ref = r.report()
     clock.advance(days=2)
-    cases.resolve(bot_app, ref, note="路灯已更换")
+    staff_actions.resolve(bot_app, ref, note="路灯已更换")
     (survey,) = [m for m in _outbox(bot_app, ref) if m.payload["type"] == "resolved"]
     assert survey.channel == "telegram" and survey.recipient == r.chat_id
     assert "对处理结果满意吗" in survey.payload["text"]
@@ -129,9 +129,9 @@ def test_a_resolved_case_asks_for_a_rating_which_a_tap_stores_then_a_low_score_r
     assert [b["label"][0] for b in row] == ["1", "2", "3", "4", "5"]
 
     (thanks,) = r.tap(f"rate:{ref}:2")
-    assert cases.show(bot_app, ref)["rating"] == 2 and "谢谢您的评价" in thanks.text
+    assert views.show(bot_app, ref)["rating"] == 2 and "谢谢您的评价" in thanks.text
     (again,) = r.tap(f"rate:{ref}:5")
-    assert "已经评价过了" in again.text and cases.show(bot_app, ref)["rating"] == 2
+    assert "已经评价过了" in again.text and views.show(bot_app, ref)["rating"] == 2
     saved, offer = r.say("灯装好了但还是不亮")
     assert "已记录" in saved.text
     with bot_app.uow() as uow:
@@ -139,18 +139,18 @@ def test_a_resolved_case_asks_for_a_rating_which_a_tap_stores_then_a_low_score_r
     assert [b.data for row in offer.buttons for b in row] == [f"ro:{ref}:y", f"ro:{ref}:n"]
     (reopened,) = r.tap(f"ro:{ref}:y")
     assert ref in reopened.text and "15 个工作日内" in reopened.text
-    assert cases.show(bot_app, ref)["status"] == "in_progress"
+    assert views.show(bot_app, ref)["status"] == "in_progress"
     assert len([m for m in _outbox(bot_app, ref) if m.payload["type"] == "resolved"]) == 1
 
 
 def test_a_good_score_closes_the_case_with_no_offer_to_reopen(bot_app, resident) -> None:
     r = resident()
     ref = r.report()
-    cases.resolve(bot_app, ref, note="已修好")
+    staff_actions.resolve(bot_app, ref, note="已修好")
     r.tap(f"rate:{ref}:5")
     (done,) = r.tap("skip")
     assert done.buttons == ()
-    view = cases.show(bot_app, ref)
+    view = views.show(bot_app, ref)
     assert (view["status"], view["rating"]) == ("closed", 5)
 
 
@@ -159,10 +159,10 @@ def test_someone_elses_case_cannot_be_rated_or_withdrawn(bot_app, resident) -> N
     ref = owner.report()
     (reply,) = stranger.say(f"/withdraw {ref}")
     assert "没有找到" in reply.text
-    cases.resolve(bot_app, ref, note="已修好")
+    staff_actions.resolve(bot_app, ref, note="已修好")
     (reply,) = stranger.tap(f"rate:{ref}:1")
     assert "没有找到" in reply.text
-    assert cases.show(bot_app, ref)["rating"] is None
+    assert views.show(bot_app, ref)["rating"] is None
     (status,) = stranger.say(f"/status {ref}")
     assert "没有找到" in status.text
 
@@ -173,7 +173,7 @@ def test_status_mycases_and_plain_words_show_the_residents_cases(bot_app, reside
     first = r.report()
     clock.advance(days=1)
     second = r.report("学校食堂饭菜不卫生，孩子吃了拉肚子")
-    cases.withdraw(bot_app, second)
+    resident_actions.withdraw(bot_app, second)
     (status,) = r.say("/status")
     assert first in status.text and second not in status.text
     assert "2026年12月14日前办结，还剩 29 个工作日" in status.text
@@ -190,7 +190,7 @@ def test_withdraw_by_command_and_by_plain_words(bot_app, resident) -> None:
     ref = r.report()
     (reply,) = r.say(f"撤回 {ref}")
     assert "已撤回" in reply.text
-    assert cases.show(bot_app, ref)["status"] == "withdrawn"
+    assert views.show(bot_app, ref)["status"] == "withdrawn"
     (again,) = r.say(f"/withdraw {ref}")
     assert "无法撤回" in again.text
 
@@ -202,7 +202,7 @@ def test_lang_switches_replies_and_later_notifications(bot_app, resident) -> Non
     assert reply.text.startswith("OK")
     (status,) = r.say("/status")
     assert "Your open cases" in status.text
-    cases.accept(bot_app, ref)
+    staff_actions.accept(bot_app, ref)
     (accepted,) = [m for m in _outbox(bot_app, ref) if m.payload["type"] == "accepted"]
     assert accepted.payload["text"] == f"The Transport Bureau has taken on your case {ref}."
 
@@ -214,30 +214,30 @@ def test_later_words_add_details_to_an_open_case(bot_app, resident) -> None:
     assert choice.buttons[0][0].data == f"add:{ref}"
     (added,) = r.tap(f"add:{ref}")
     assert ref in added.text
-    assert any(e["type"] == "details_added" for e in cases.events(bot_app, ref))
+    assert any(e["type"] == "details_added" for e in views.events(bot_app, ref))
 
 
 def test_an_answer_to_a_departments_question_puts_the_case_back_in_progress(bot_app,
                                                                             resident) -> None:
     r = resident()
     ref = r.report()
-    cases.accept(bot_app, ref)
-    cases.ask_resident(bot_app, ref, question="是哪一盏灯？")
+    staff_actions.accept(bot_app, ref)
+    staff_actions.ask_resident(bot_app, ref, question="是哪一盏灯？")
     (asked,) = [m for m in _outbox(bot_app, ref) if m.payload["type"] == "asked"]
     assert "是哪一盏灯？" in asked.payload["text"]
     (reply,) = r.say("3号楼东侧那一盏")
     assert "已把您的回复转给" in reply.text
-    assert cases.show(bot_app, ref)["status"] == "in_progress"
+    assert views.show(bot_app, ref)["status"] == "in_progress"
 
 
 def test_each_case_event_notifies_the_resident_once(bot_app, resident) -> None:
     r = resident()
     ref = r.report()
-    cases.transfer(bot_app, ref, to_department="hotline_12345", reason="不属于本局")
-    cases.transfer(bot_app, ref, to_department="city_management", reason="分派")
-    cases.accept(bot_app, ref)
-    cases.reply(bot_app, ref, text="已安排维修")
-    cases.reply(bot_app, ref, text="明天上午修好")
+    staff_actions.transfer(bot_app, ref, to_department="hotline_12345", reason="不属于本局")
+    staff_actions.transfer(bot_app, ref, to_department="city_management", reason="分派")
+    staff_actions.accept(bot_app, ref)
+    staff_actions.reply(bot_app, ref, text="已安排维修")
+    staff_actions.reply(bot_app, ref, text="明天上午修好")
     types = [m.payload["type"] for m in _outbox(bot_app, ref)]
     assert types == ["transferred", "routed", "accepted", "replied", "replied"]
     texts = [m.payload["text"] for m in _outbox(bot_app, ref)]
@@ -246,9 +246,9 @@ def test_each_case_event_notifies_the_resident_once(bot_app, resident) -> None:
 
 
 def test_cases_entered_without_a_resident_queue_no_resident_messages(bot_app) -> None:
-    view = cases.submit(bot_app, cases.Intake(text="路灯坏了", domain="transport",
+    view = submission.submit(bot_app, submission.Intake(text="路灯坏了", domain="transport",
                                               urgency="normal", kind="demand"))
-    cases.resolve(bot_app, view["reference"], note="已修好")
+    staff_actions.resolve(bot_app, view["reference"], note="已修好")
     assert _outbox(bot_app, view["reference"]) == []
 
 
@@ -273,14 +273,14 @@ def test_an_unrated_resolution_gets_one_reminder_after_three_days_and_closes_aft
 
     r = resident()
     ref = r.report()
-    cases.resolve(bot_app, ref, note="已修好")
+    staff_actions.resolve(bot_app, ref, note="已修好")
     assert survey_sweep(bot_app, clock.advance(days=2)) == {"reminded": 0, "closed": 0}
     assert survey_sweep(bot_app, clock.advance(days=1, minutes=1)) == {"reminded": 1, "closed": 0}
     assert survey_sweep(bot_app, clock.advance(days=1)) == {"reminded": 0, "closed": 0}
     (reminder,) = [m for m in _outbox(bot_app, ref) if m.payload["type"] == "survey_reminder"]
     assert "回复 1 到 5 的数字" in reminder.payload["text"] and reminder.payload["buttons"] == []
     assert survey_sweep(bot_app, clock.advance(days=3)) == {"reminded": 0, "closed": 1}
-    view = cases.show(bot_app, ref)
+    view = views.show(bot_app, ref)
     assert (view["status"], view["rating"]) == ("closed", None)
     types = [m.payload["type"] for m in _outbox(bot_app, ref)]
     assert types.count("closed_unrated") == 1 and types.count("resolved") == 1
@@ -290,9 +290,9 @@ def test_an_unrated_resolution_gets_one_reminder_after_three_days_and_closes_aft
 def test_a_digit_after_the_reminder_rates_the_case(bot_app, resident) -> None:
     r = resident()
     ref = r.report()
-    cases.resolve(bot_app, ref, note="已修好")
+    staff_actions.resolve(bot_app, ref, note="已修好")
     (thanks,) = r.say("4")
-    assert cases.show(bot_app, ref)["rating"] == 4 and "谢谢" in thanks.text
+    assert views.show(bot_app, ref)["rating"] == 4 and "谢谢" in thanks.text
 
 
 def test_the_terminal_chat_runs_an_intake_and_shows_the_rating_question_later(bot_app) -> None:
@@ -305,8 +305,8 @@ def test_the_terminal_chat_runs_an_intake_and_shows_the_rating_question_later(bo
     assert console.run(bot_app, stdin=io.StringIO(lines), stdout=out, chat_id="li") == 0
     ref = REF_RE.search(out.getvalue()).group(0)
     assert "[1] 可以" in out.getvalue() and "2026年12月14日前办结" in out.getvalue()
-    cases.resolve(bot_app, ref, note="已修好")
+    staff_actions.resolve(bot_app, ref, note="已修好")
     later = io.StringIO()
     console.run(bot_app, stdin=io.StringIO("4\n"), stdout=later, chat_id="li")
     assert "对处理结果满意吗" in later.getvalue() and "[1] 1⭐" in later.getvalue()
-    assert cases.show(bot_app, ref)["rating"] == 4
+    assert views.show(bot_app, ref)["rating"] == 4

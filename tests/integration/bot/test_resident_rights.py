@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import JSON, String, Text, select
 
 from case_store.models import AuditLog, Base, Case, OutboxMessage, ProcessedUpdate, Resident
-from minsheng.services.casework import cases
+from minsheng.services.casework import resident_actions, staff_actions, views
 from minsheng.services.rights import privacy, retention
 
 CHAT = "880055123"
@@ -44,7 +44,7 @@ def report_with_phone(resident: Any) -> str:
 def test_mydata_lists_identity_cases_and_ratings(resident: Any) -> None:
     me = resident(CHAT)
     ref = me.report()
-    cases.resolve(me.app, ref, note="已更换灯泡")
+    staff_actions.resolve(me.app, ref, note="已更换灯泡")
     me.tap(f"rate:{ref}:5")
     (reply,) = me.say("/mydata")
     assert NAME in reply.text and ref in reply.text
@@ -83,8 +83,8 @@ def test_forget_removes_the_resident_from_every_table_and_every_log(
     caplog.set_level(logging.DEBUG)
     me = resident(CHAT)
     ref = report_with_phone(me)
-    cases.accept(me.app, ref)
-    cases.ask_resident(me.app, ref, question="具体是几号灯杆？")
+    staff_actions.accept(me.app, ref)
+    staff_actions.ask_resident(me.app, ref, question="具体是几号灯杆？")
     me.say(f"靠近大门那根，有事打我{PHONE}")
     me.say("/forget")
     (done,) = me.tap("fg:y")
@@ -108,13 +108,13 @@ def test_open_cases_still_route_and_close_after_forget(resident: Any) -> None:
     me.say("/forget")
     me.tap("fg:y")
     app = me.app
-    view = cases.show(app, ref)
+    view = views.show(app, ref)
     assert view["identity_withdrawn"] is True
-    cases.accept(app, ref)
-    cases.transfer(app, ref, to_department=None, reason="不属于本部门")
-    cases.transfer(app, ref, to_department="city_management", reason="分派")
-    cases.resolve(app, ref, note="已修复")
-    closed = cases.close(app, ref, note="no resident to ask")
+    staff_actions.accept(app, ref)
+    staff_actions.transfer(app, ref, to_department=None, reason="不属于本部门")
+    staff_actions.transfer(app, ref, to_department="city_management", reason="分派")
+    staff_actions.resolve(app, ref, note="已修复")
+    closed = resident_actions.close(app, ref, note="no resident to ask")
     assert closed["status"] == "closed"
     with app.uow() as uow:
         assert uow.session.scalars(select(OutboxMessage.id).where(
@@ -124,7 +124,7 @@ def test_open_cases_still_route_and_close_after_forget(resident: Any) -> None:
 def test_forget_cancels_notifications_still_waiting_to_be_sent(resident: Any) -> None:
     me = resident(CHAT)
     ref = me.report()
-    cases.accept(me.app, ref)
+    staff_actions.accept(me.app, ref)
     me.say("/forget")
     me.tap("fg:y")
     with me.app.uow() as uow:
@@ -163,7 +163,7 @@ def test_a_redelivered_confirm_does_not_store_the_chat_again(resident: Any) -> N
 
 def closed_case(me: Any, clock: Any) -> str:
     ref = report_with_phone(me)
-    cases.resolve(me.app, ref, note="已修复")
+    staff_actions.resolve(me.app, ref, note="已修复")
     me.tap(f"rate:{ref}:4")
     return ref
 
@@ -177,7 +177,7 @@ def test_retention_anonymises_only_cases_closed_before_the_cutoff(
     clock.advance(days=365 * 2 - 300)
     result = retention.run(old_resident.app)
     assert result["cases"] == 1 and not result["dry_run"]
-    anonymised, kept = cases.show(old_resident.app, old), cases.show(old_resident.app, new)
+    anonymised, kept = views.show(old_resident.app, old), views.show(old_resident.app, new)
     assert PHONE not in anonymised["description"] and anonymised["address"] is None
     assert PHONE in kept["description"] and kept["address"]
     with old_resident.app.uow() as uow:
@@ -197,7 +197,7 @@ def test_retention_dry_run_counts_and_changes_nothing(resident: Any, clock: Any)
     result = retention.run(me.app, dry_run=True)
     assert result["cases"] == 1 and result["dry_run"]
     assert every_stored_string(me.app) == before
-    assert PHONE in cases.show(me.app, ref)["description"]
+    assert PHONE in views.show(me.app, ref)["description"]
 
 
 def test_the_retention_cutoff_counts_calendar_months() -> None:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from case_store.models import WebSession
-from minsheng.services.casework import cases
+from minsheng.services.casework import staff_actions
 from minsheng.services.residents import web_chat
 
 
@@ -62,7 +62,7 @@ def test_department_news_reaches_the_page_by_polling_once(channel_app: Any) -> N
         client.post("/chat/api/send", json=step, headers=headers)
     created = client.post("/chat/api/send", json={"data": "ok"}, headers=headers).json()
     reference = created["replies"][0]["text"].split("编号 ")[1].split("。")[0]
-    cases.accept(channel_app, reference)
+    staff_actions.accept(channel_app, reference)
     polled = client.get("/chat/api/poll", headers=headers).json()["messages"]
     assert len(polled) == 1 and reference in polled[0]["text"]
     assert client.get("/chat/api/poll", headers=headers).json()["messages"] == []

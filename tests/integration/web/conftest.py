@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+import factories
 from fastapi.testclient import TestClient
 
 from case_store.models import Attachment
 from case_store.repository import get_case
-from minsheng.services.casework import cases
+from minsheng.services.casework import views
 from minsheng.services.access import staff
 from minsheng.services.bootstrap import App
 from minsheng.web.app import create_app
@@ -38,10 +40,8 @@ class Workspace:
     def submit(self, text: str, domain: str, *, urgency: str = "normal", kind: str = "demand",
                resident: str | None = "tg-1001", name: str | None = "张先生",
                phone: str | None = None, **extra: Any) -> str:
-        view = cases.submit(self.app, cases.Intake(
-            text=text, domain=domain, urgency=urgency, kind=kind, channel="telegram",
-            external_id=resident, display_name=name, phone=phone, **extra))
-        return str(view["reference"])
+        return factories.submit(self.app, text, domain, urgency=urgency, kind=kind,
+                                resident=resident, display_name=name, phone=phone, **extra)
 
     def attach(self, reference: str, content: bytes, filename: str = "photo.jpg") -> None:
         """A photo stored under the project's files, as the chat channels keep them."""
@@ -58,7 +58,7 @@ class Workspace:
             uow.commit()
 
     def version(self, reference: str) -> int:
-        return int(cases.show(self.app, reference)["version"])
+        return int(views.show(self.app, reference)["version"])
 
 
 @pytest.fixture

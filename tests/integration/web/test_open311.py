@@ -15,7 +15,7 @@ from case_store.models import Case
 from case_store.references import new_access_token
 from case_store.taxonomy import DOMAINS
 from minsheng.services.access import apikeys
-from minsheng.services.casework import cases
+from minsheng.services.casework import resident_actions, staff_actions, submission, views
 from minsheng.services.bootstrap import App
 from minsheng.web.app import create_app
 
@@ -123,14 +123,14 @@ def test_a_request_without_an_api_key_is_400_with_the_open311_error_list(api: Op
         "service_code": "transport", "description": "红绿灯坏了", "address_string": "人民路"})
     assert_open311_error(response, 400)
     assert "api_key" in response.json()[0]["description"]
-    assert cases.list_all(api.app) == []
+    assert views.list_all(api.app) == []
 
 
 def test_a_request_with_a_wrong_api_key_is_403_and_creates_nothing(api: Open311) -> None:
     response = api.post(api_key="msk_not-a-key", service_code="transport",
                         description="红绿灯坏了", address_string="人民路")
     assert_open311_error(response, 403)
-    assert cases.list_all(api.app) == []
+    assert views.list_all(api.app) == []
 
 
 def test_a_revoked_key_is_refused(api: Open311) -> None:
@@ -157,12 +157,12 @@ def test_a_request_creates_and_routes_a_case_as_the_chat_does(api: Open311) -> N
     assert isinstance(body, list) and len(body) == 1
     reference = body[0]["service_request_id"]
     assert "交通运输局" in body[0]["service_notice"]
-    case = cases.show(api.app, reference)
+    case = views.show(api.app, reference)
     assert case["channel"] == "open311"
     assert case["domain"] == "transport" and case["department"] == "transport_bureau"
     assert case["status"] == "routed"
     assert case["address"] == "人民路与解放路路口"
-    assert [e["type"] for e in cases.events(api.app, reference)][:2] == ["created", "routed"]
+    assert [e["type"] for e in views.events(api.app, reference)][:2] == ["created", "routed"]
 
 
 def test_a_gas_smell_becomes_an_urgent_case_with_the_emergency_advice(api: Open311) -> None:
@@ -171,7 +171,7 @@ def test_a_gas_smell_becomes_an_urgent_case_with_the_emergency_advice(api: Open3
     assert response.status_code == 200
     notice = response.json()[0]["service_notice"]
     assert "燃气" in notice and "119" in notice
-    case = cases.show(api.app, response.json()[0]["service_request_id"])
+    case = views.show(api.app, response.json()[0]["service_request_id"])
     assert case["urgency"] == "urgent"
     assert case["first_response_due_at"] is not None
 
@@ -201,7 +201,7 @@ def test_an_invalid_request_is_400_with_a_reason_and_never_a_bare_422(
     response = api.post(**data)
     assert_open311_error(response, 400)
     assert words in response.json()[0]["description"]
-    assert cases.list_all(api.app) == []
+    assert views.list_all(api.app) == []
 
 
 def test_a_malformed_path_format_is_an_open311_error_too(api: Open311) -> None:
@@ -223,7 +223,7 @@ def test_a_request_can_be_submitted_with_an_xml_answer(api: Open311) -> None:
     root = ET.fromstring(response.content)
     assert root.tag == "service_requests"
     reference = root.findtext("request/service_request_id")
-    assert reference and cases.show(api.app, reference)["domain"] == "transport"
+    assert reference and views.show(api.app, reference)["domain"] == "transport"
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_a_request_can_be_submitted_with_an_xml_answer(api: Open311) -> None:
 def test_one_request_is_an_array_of_one_with_the_public_fields(api: Open311) -> None:
     reference = api.submit()
     published = api.one(reference)
-    case = cases.show(api.app, reference)
+    case = views.show(api.app, reference)
     assert published["service_request_id"] == reference
     assert published["status"] == "open"
     assert published["service_code"] == "transport"
@@ -259,33 +259,34 @@ def test_an_unknown_request_id_is_404_with_the_open311_error_list(api: Open311) 
 def test_a_request_is_open_until_resolved_and_closed_after(api: Open311, clock: Any) -> None:
     reference = api.submit()
     seen = [api.one(reference)["status"]]
-    for act in (lambda: cases.accept(api.app, reference),
-                lambda: cases.start(api.app, reference),
-                lambda: cases.ask_resident(api.app, reference, question="具体哪个路口？")):
+    for act in (lambda: staff_actions.accept(api.app, reference),
+                lambda: staff_actions.start(api.app, reference),
+                lambda: staff_actions.ask_resident(api.app, reference, question="具体哪个路口？")):
         clock.advance(hours=1)
         act()
         seen.append(api.one(reference)["status"])
     assert seen == ["open"] * 4
     clock.advance(hours=1)
-    cases.resolve(api.app, reference, note="已更换信号灯控制器")
+    staff_actions.resolve(api.app, reference, note="已更换信号灯控制器")
     resolved = api.one(reference)
     assert resolved["status"] == "closed"
     assert "已办结" in resolved["status_notes"] and "已解决" in resolved["status_notes"]
     assert resolved["updated_datetime"] > resolved["requested_datetime"]
     clock.advance(hours=1)
-    cases.reopen(api.app, reference, reason="还是不亮")
+    staff_actions.reopen(api.app, reference, reason="还是不亮")
     assert api.one(reference)["status"] == "open"
 
 
 def test_a_withdrawn_request_is_closed(api: Open311) -> None:
     reference = api.submit()
-    cases.withdraw(api.app, reference)
+    resident_actions.withdraw(api.app, reference)
     assert api.one(reference)["status"] == "closed"
 
 
 def test_the_agency_responsible_follows_a_transfer(api: Open311) -> None:
     reference = api.submit()
-    cases.transfer(api.app, reference, to_department="housing_bureau", reason="属于小区内道路")
+    staff_actions.transfer(api.app, reference, to_department="housing_bureau",
+                           reason="属于小区内道路")
     assert api.one(reference)["agency_responsible"] == "住房和城乡建设局"
 
 
@@ -313,7 +314,7 @@ def test_requests_filter_by_service_code_and_status(api: Open311) -> None:
     road = api.submit()
     noise = api.submit(service_code="environment", description="工地夜间施工噪音很大")
     done = api.submit(service_code="environment", description="垃圾桶满了没人清")
-    cases.resolve(api.app, done, note="已清运")
+    staff_actions.resolve(api.app, done, note="已清运")
 
     def listed(**params: str) -> set[str]:
         found = api.client.get(f"{BASE}/requests.json", params=params).json()
@@ -404,7 +405,7 @@ def test_the_phone_reaches_the_case_for_staff_but_not_the_public(api: Open311) -
 
 
 def test_a_complaint_about_staff_and_a_self_harm_message_are_not_published(api: Open311) -> None:
-    complaint = cases.submit(api.app, cases.Intake(
+    complaint = submission.submit(api.app, submission.Intake(
         text="投诉供水办工作人员刁难我", domain="utilities", urgency="normal", kind="complaint",
         channel="telegram", external_id="tg-9", complaint_about_staff=True,
         accused_department="utilities_desk"))["reference"]

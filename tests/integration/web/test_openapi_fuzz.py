@@ -8,7 +8,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from minsheng.services.casework import cases
+from minsheng.services.casework import submission
 from minsheng.services.access import staff
 from minsheng.web.app import create_app
 
@@ -18,7 +18,7 @@ EXAMPLES_PER_OPERATION = 15
 def test_no_generated_request_ends_in_a_server_error(sqlite_app: Any, tmp_path: Path) -> None:
     sqlite_app.settings = sqlite_app.settings.model_copy(update={"base_dir": tmp_path})
     for domain in ("housing", "other", "utilities"):
-        cases.submit(sqlite_app, cases.Intake(text="楼道灯坏了", domain=domain,
+        submission.submit(sqlite_app, submission.Intake(text="楼道灯坏了", domain=domain,
                                               urgency="high", kind="demand"))
     creds = staff.add_staff(sqlite_app, name="管理员", department="supervision", role="admin")
     # Signed in as an administrator, so requests reach the handlers behind the token check.

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+import factories
 from fastapi.testclient import TestClient
 
-from minsheng.services.casework import cases
+from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.bootstrap import App
 from minsheng.web.app import create_app
 
@@ -26,10 +28,8 @@ def client(app: App) -> Iterator[TestClient]:
 
 
 def submit(app: App, text: str, domain: str, n: int) -> str:
-    view = cases.submit(app, cases.Intake(
-        text=f"{text}，电话 {PHONE}", domain=domain, urgency="normal", kind="demand",
-        channel="telegram", external_id=f"tg-{n}", display_name=NAME, phone=PHONE))
-    return str(view["reference"])
+    return factories.submit(app, f"{text}，电话 {PHONE}", domain, resident=f"tg-{n}",
+                            display_name=NAME, phone=PHONE)
 
 
 @pytest.fixture
@@ -40,8 +40,8 @@ def history(app: App, clock: Any) -> list[str]:
     noise = submit(app, "工地夜间施工噪音", "environment", 99)
     clock.advance(days=1)
     for reference, score in zip(roads[:5], (5, 5, 4, 2, 5), strict=True):
-        cases.resolve(app, reference, note="已修补")
-        cases.rate(app, reference, score=score)
+        staff_actions.resolve(app, reference, note="已修补")
+        resident_actions.rate(app, reference, score=score)
     clock.set(dt.datetime(2027, 1, 20, 9, 0, tzinfo=SHANGHAI))
     return [*roads, noise]
 
