@@ -151,12 +151,16 @@ def test_each_role_can_work_a_case_in_its_scope(workspace: Any, role: str) -> No
         return client.post(f"/api/v1/cases/{ref}{suffix}", json=body,
                            headers={**headers, "If-Match": etag})
 
+    allowed = client.get(f"/api/v1/cases/{ref}", headers=headers).json()["allowed_actions"]
+    assert allowed == ["accept", "reply", "transfer", "resolve"]
     assert act("/accept", {}).json()["status"] == "accepted"
     assert act("/start", {}).json()["status"] == "in_progress"
     assert act("/ask", {"question": "请问是哪一盏灯？"}).json()["status"] == "awaiting_resident"
     assert act("/reply", {"text": "已安排维修"}).status_code == 200
     resolved = act("/resolve", {"note": "已更换灯泡", "outcome": "resolved"}).json()
     assert (resolved["status"], resolved["outcome"]) == ("resolved", "resolved")
+    allowed = client.get(f"/api/v1/cases/{ref}", headers=headers).json()["allowed_actions"]
+    assert allowed == (["reply"] if ROLES[role][0] == "agent" else ["reply", "reopen"])
     reopened = act("/reopen", {"reason": "又坏了"})
     if ROLES[role][0] == "agent":
         assert reopened.status_code == 403
