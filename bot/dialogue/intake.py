@@ -15,21 +15,29 @@ from bot.dialogue.survey import comment_prompt, reopen_offer
 from bot.texts import t
 from case_store.taxonomy import DOMAINS
 
-PLACE_BOUND = frozenset({"housing", "utilities", "transport", "environment", "public_safety",
-                         "community"})
+PLACE_BOUND = frozenset(
+    {"housing", "utilities", "transport", "environment", "public_safety", "community"}
+)
 PLACE_BOUND_KINDS = frozenset({"demand", "complaint"})
 
 # NLU safety-rule ids -> keys of settings.emergency.advice (anything else: "default").
 RULE_ADVICE = {
-    "gas_leak": "gas", "gas": "gas",
-    "fire_smoke": "fire", "fire": "fire",
+    "gas_leak": "gas",
+    "gas": "gas",
+    "fire_smoke": "fire",
+    "fire": "fire",
     "trapped": "trapped",
-    "elderly_fall_alone": "fall", "fall": "fall",
-    "home_flooding": "flood", "flood": "flood",
+    "elderly_fall_alone": "fall",
+    "fall": "fall",
+    "home_flooding": "flood",
+    "flood": "flood",
     "self_harm": "self_harm",
-    "child_in_danger": "child", "child": "child",
-    "life_support_power": "power_medical", "power_medical": "power_medical",
-    "no_heating_frail_cold": "cold", "cold": "cold",
+    "child_in_danger": "child",
+    "child": "child",
+    "life_support_power": "power_medical",
+    "power_medical": "power_medical",
+    "no_heating_frail_cold": "cold",
+    "cold": "cold",
 }
 
 
@@ -79,10 +87,19 @@ def urgent(s: State, text: str, nlu: Mapping[str, Any], ctx: Context) -> Turn:
     previous = s["draft"] if s["step"] == "describe" else None
     draft = _draft(text, nlu, previous)
     s.update(step="idle", draft=None, greeted=True)
-    command = Submit(text=text, domain=draft["domain"], domain_chosen=False, urgency="urgent",
-                     kind=draft["kind"], language=lang, address=draft["address"],
-                     consent=True, location=as_location(draft["location"]),
-                     has_photo=draft["photo"], nlu=draft["nlu"])
+    command = Submit(
+        text=text,
+        domain=draft["domain"],
+        domain_chosen=False,
+        urgency="urgent",
+        kind=draft["kind"],
+        language=lang,
+        address=draft["address"],
+        consent=True,
+        location=as_location(draft["location"]),
+        has_photo=draft["photo"],
+        nlu=draft["nlu"],
+    )
     return s, [Reply(advice_text(ctx, lang, nlu.get("rules") or []))], [command]
 
 
@@ -136,7 +153,9 @@ def reprompt(s: State, ctx: Context) -> list[Reply]:
     """The question the resident still owes an answer to, asked again."""
     lang, step = s["lang"], s["step"]
     if step in ("pick_domain", "location", "consent", "confirm"):
-        return advance(s, ctx) if step != "pick_domain" else [_domain_list(lang, "pick_domain_again")]
+        return (
+            advance(s, ctx) if step != "pick_domain" else [_domain_list(lang, "pick_domain_again")]
+        )
     if step == "choose_target":
         return [choose_target_reply(s, ctx, prefix=None)]
     if step == "describe":
@@ -187,9 +206,19 @@ def set_consent(s: State, consent: bool, ctx: Context) -> Turn:
 
 
 def _empty_draft() -> dict[str, Any]:
-    return {"text": "", "nlu": {}, "domain": "other", "confidence": 0.0, "domain_chosen": False,
-            "low_confidence": False, "urgency": "normal", "kind": "demand", "address": None,
-            "location": None, "photo": False}
+    return {
+        "text": "",
+        "nlu": {},
+        "domain": "other",
+        "confidence": 0.0,
+        "domain_chosen": False,
+        "low_confidence": False,
+        "urgency": "normal",
+        "kind": "demand",
+        "address": None,
+        "location": None,
+        "photo": False,
+    }
 
 
 def _draft(text: str, nlu: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -197,12 +226,16 @@ def _draft(text: str, nlu: Mapping[str, Any], previous: Mapping[str, Any] | None
     if previous:  # a photo or location sent before the words
         draft["location"], draft["photo"] = previous.get("location"), previous.get("photo", False)
     domain, confidence = label(nlu, "domain", "other")
-    places = [str(e.get("value")) for e in nlu.get("entities") or []
-              if e.get("entity") == "location"]
+    places = [
+        str(e.get("value")) for e in nlu.get("entities") or [] if e.get("entity") == "location"
+    ]
     draft.update(
         text=text,
-        nlu={k: nlu[k] for k in ("domain", "urgency", "kind", "entities", "rules", "language")
-             if k in nlu},
+        nlu={
+            k: nlu[k]
+            for k in ("domain", "urgency", "kind", "entities", "rules", "language")
+            if k in nlu
+        },
         domain=domain if domain in DOMAINS else "other",
         confidence=confidence,
         low_confidence=bool(nlu.get("low_confidence")),
@@ -235,12 +268,16 @@ def _needs_domain(s: State, ctx: Context) -> bool:
     d = s["draft"]
     if d["domain_chosen"]:
         return False
-    return d["low_confidence"] or d["confidence"] < ctx.low_confidence_threshold
+    return bool(d["low_confidence"]) or d["confidence"] < ctx.low_confidence_threshold
 
 
 def _needs_place(d: Mapping[str, Any]) -> bool:
-    return (d["domain"] in PLACE_BOUND and d["kind"] in PLACE_BOUND_KINDS
-            and not d["address"] and not d["location"])
+    return (
+        d["domain"] in PLACE_BOUND
+        and d["kind"] in PLACE_BOUND_KINDS
+        and not d["address"]
+        and not d["location"]
+    )
 
 
 def _consent_reply(lang: str, text: str) -> Reply:
@@ -250,7 +287,7 @@ def _consent_reply(lang: str, text: str) -> Reply:
 def _domain_list(lang: str, key: str) -> Reply:
     buttons = [Button(texts.domain_name(lang, d), f"d:{d}") for d in DOMAINS]
     per_row = 2 if lang == "en" else 3
-    rows = [tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row)]
+    rows = [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
     rows.append((Button(t(lang, "btn_cancel"), "x"),))
     return Reply(t(lang, key), tuple(rows))
 
@@ -258,7 +295,11 @@ def _domain_list(lang: str, key: str) -> Reply:
 def _domain_from_words(text: str) -> str | None:
     word = as_word(text)
     for domain in DOMAINS:
-        if word in {domain, texts.domain_name("zh", domain), texts.domain_name("en", domain).lower()}:
+        if word in {
+            domain,
+            texts.domain_name("zh", domain),
+            texts.domain_name("en", domain).lower(),
+        }:
             return domain
     hits = [d for d in DOMAINS if len(word) >= 2 and word in texts.domain_name("zh", d)]
     return hits[0] if len(hits) == 1 else None

@@ -39,8 +39,11 @@ def register(sub: Any) -> None:
     acc.set_defaults(func=_accept)
     trf = case_sub.add_parser("transfer", help="return a misrouted case to another department")
     trf.add_argument("reference")
-    trf.add_argument("--to", dest="to_department",
-                     help="target department id (omit to return it to the triage desk)")
+    trf.add_argument(
+        "--to",
+        dest="to_department",
+        help="target department id (omit to return it to the triage desk)",
+    )
     trf.add_argument("--domain", dest="to_domain", help="the correct domain, if known")
     trf.add_argument("--reason", required=True)
     _actor_args(trf)
@@ -48,8 +51,9 @@ def register(sub: Any) -> None:
     res = case_sub.add_parser("resolve", help="record the department's resolution")
     res.add_argument("reference")
     res.add_argument("--note", required=True, help="what was done, as the resident will read it")
-    res.add_argument("--outcome", default="resolved",
-                     choices=["resolved", "not_responsible", "unresolved"])
+    res.add_argument(
+        "--outcome", default="resolved", choices=["resolved", "not_responsible", "unresolved"]
+    )
     _actor_args(res)
     res.set_defaults(func=_resolve)
     rop = case_sub.add_parser("reopen", help="reopen a resolved or closed case")
@@ -94,107 +98,134 @@ def _ref(text: str) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import views
 
-    views = cases.list_all(app_for(args), department=args.department, status=args.status)
+    rows = views.list_all(app_for(args), department=args.department, status=args.status)
     if args.json:
-        print_json(views)
+        print_json(rows)
         return 0
-    for v in views:
+    for v in rows:
         due = (v["resolution_due_at"] or "")[:10]
-        print(f"{v['reference']}  {v['status']:<17} {v['urgency']:<6} {v['domain']:<15} "
-              f"{v['department'] or '':<22} due {due}")
-    print(f"{len(views)} case(s)", file=sys.stderr)
+        print(
+            f"{v['reference']}  {v['status']:<17} {v['urgency']:<6} {v['domain']:<15} "
+            f"{v['department'] or '':<22} due {due}"
+        )
+    print(f"{len(rows)} case(s)", file=sys.stderr)
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import views
 
-    _show_case(cases.show(app_for(args), _ref(args.reference)), args.json)
+    _show_case(views.show(app_for(args), _ref(args.reference)), args.json)
     return 0
 
 
 def _events(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import views
 
-    evs = cases.events(app_for(args), _ref(args.reference))
+    evs = views.events(app_for(args), _ref(args.reference))
     if args.json:
         print_json(evs)
     else:
         for e in evs:
-            print(f"{e['at']}  {e['type']:<18} {e['actor']:<20} {e['after'] or ''} "
-                  f"{e['note'] or ''}")
+            print(
+                f"{e['at']}  {e['type']:<18} {e['actor']:<20} {e['after'] or ''} {e['note'] or ''}"
+            )
     return 0
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import submission
     from minsheng.services.residents import intake
 
     app = app_for(args)
     explicit = args.domain and args.urgency and args.kind
     classified = {} if explicit else intake.classify(app, args.text)
-    view = cases.submit(app, intake.to_intake(
-        classified, channel="cli", text=args.text, address=args.address,
-        domain=args.domain, urgency=args.urgency, kind=args.kind))
+    view = submission.submit(
+        app,
+        intake.to_intake(
+            classified,
+            channel="cli",
+            text=args.text,
+            address=args.address,
+            domain=args.domain,
+            urgency=args.urgency,
+            kind=args.kind,
+        ),
+    )
     _show_case(view, args.json)
     return 0
 
 
 def _accept(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
-    _show_case(cases.accept(app_for(args), _ref(args.reference), actor=args.actor), args.json)
+    _show_case(
+        staff_actions.accept(app_for(args), _ref(args.reference), actor=args.actor), args.json
+    )
     return 0
 
 
 def _transfer(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
-    view = cases.transfer(app_for(args), _ref(args.reference), to_department=args.to_department,
-                          to_domain=args.to_domain, reason=args.reason, actor=args.actor)
+    view = staff_actions.transfer(
+        app_for(args),
+        _ref(args.reference),
+        to_department=args.to_department,
+        to_domain=args.to_domain,
+        reason=args.reason,
+        actor=args.actor,
+    )
     _show_case(view, args.json)
     return 0
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
-    view = cases.resolve(app_for(args), _ref(args.reference), note=args.note,
-                         outcome=args.outcome, actor=args.actor)
+    view = staff_actions.resolve(
+        app_for(args), _ref(args.reference), note=args.note, outcome=args.outcome, actor=args.actor
+    )
     _show_case(view, args.json)
     return 0
 
 
 def _reopen(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
-    view = cases.reopen(app_for(args), _ref(args.reference), reason=args.reason,
-                        actor=args.actor)
+    view = staff_actions.reopen(
+        app_for(args), _ref(args.reference), reason=args.reason, actor=args.actor
+    )
     _show_case(view, args.json)
     return 0
 
 
 def _start(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
-    _show_case(cases.start(app_for(args), _ref(args.reference), actor=args.actor), args.json)
+    _show_case(
+        staff_actions.start(app_for(args), _ref(args.reference), actor=args.actor), args.json
+    )
     return 0
 
 
 def _reply(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
-    view = cases.reply(app_for(args), _ref(args.reference), text=args.text, actor=args.actor)
+    view = staff_actions.reply(
+        app_for(args), _ref(args.reference), text=args.text, actor=args.actor
+    )
     _show_case(view, args.json)
     return 0
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from minsheng.services.casework import cases
+    from minsheng.services.casework import staff_actions
 
-    view = cases.ask_resident(app_for(args), _ref(args.reference), question=args.question,
-                              actor=args.actor)
+    view = staff_actions.ask_resident(
+        app_for(args), _ref(args.reference), question=args.question, actor=args.actor
+    )
     _show_case(view, args.json)
     return 0

@@ -16,7 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from case_store.lifecycle import OPEN_STATES
+from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Case
 from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
@@ -29,17 +29,19 @@ class _StoreCollector(Collector):
         self._app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        open_cases = GaugeMetricFamily("minsheng_open_cases", "open cases by urgency",
-                                       labels=["urgency"])
+        open_cases = GaugeMetricFamily(
+            "minsheng_open_cases", "open cases by urgency", labels=["urgency"]
+        )
         try:
             with self._app.uow() as uow:
                 s = uow.session
                 for urgency, n in s.execute(
-                        select(Case.urgency, func.count())
-                        .where(Case.status.in_([st.value for st in OPEN_STATES]))
-                        .group_by(Case.urgency)):
+                    select(Case.urgency, func.count())
+                    .where(Case.status.in_(OPEN_STATUSES))
+                    .group_by(Case.urgency)
+                ):
                     open_cases.add_metric([urgency], n)
-        except Exception:  # noqa: BLE001 - /healthz reports the database; metrics stay up
+        except Exception:
             return
         yield open_cases
 
@@ -47,10 +49,18 @@ class _StoreCollector(Collector):
 class Metrics:
     def __init__(self, app: App) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("minsheng_http_requests", "HTTP requests served",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("minsheng_http_request_seconds", "time to answer a request",
-                                 ["method", "route"], registry=self.registry)
+        self.requests = Counter(
+            "minsheng_http_requests",
+            "HTTP requests served",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "minsheng_http_request_seconds",
+            "time to answer a request",
+            ["method", "route"],
+            registry=self.registry,
+        )
         self.registry.register(_StoreCollector(app))
         job_metrics.register(app, self.registry, _broker_queue_length(app))
 
@@ -65,8 +75,9 @@ def _broker_queue_length(app: App) -> Callable[[], int] | None:
 
 def install(application: FastAPI, metrics: Metrics) -> None:
     @application.middleware("http")
-    async def _count(request: Request,
-                     call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         started = time.perf_counter()
         status = 500
         try:
@@ -78,5 +89,4 @@ def install(application: FastAPI, metrics: Metrics) -> None:
             route = request.scope.get("route")
             label = getattr(route, "path", "unmatched")
             metrics.requests.labels(request.method, label, str(status)).inc()
-            metrics.latency.labels(request.method, label).observe(
-                time.perf_counter() - started)
+            metrics.latency.labels(request.method, label).observe(time.perf_counter() - started)

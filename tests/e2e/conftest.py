@@ -8,15 +8,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import ContextManager
 
 import httpx
 import pytest
 
 MINSHENG = str(Path(sys.executable).parent / "minsheng")
 
-RunningService = Callable[..., ContextManager[str]]
+RunningService = Callable[..., AbstractContextManager[str]]
 
 
 def free_port() -> int:
@@ -26,15 +26,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_service(env: dict[str, str], folder: Path, *, ready_path: str = "/healthz",
-                    timeout: float = 60.0) -> Iterator[str]:
+def running_service(
+    env: dict[str, str], folder: Path, *, ready_path: str = "/healthz", timeout: float = 60.0
+) -> Iterator[str]:
     """`minsheng serve` on a free port until `ready_path` answers 200; yields the base URL."""
     port = free_port()
     log_path = folder / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [MINSHENG, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-            stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+            [MINSHENG, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_ready(base + ready_path, process, log_path, timeout)
@@ -48,8 +53,9 @@ def running_service(env: dict[str, str], folder: Path, *, ready_path: str = "/he
                 process.wait()
 
 
-def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path,
-                      timeout: float) -> None:
+def _wait_until_ready(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -22,18 +22,17 @@ from sqlalchemy import Row, Table, and_, bindparam, func, insert, or_, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, raiseload
 
-from case_store.lifecycle import OPEN_STATES
+from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Case, CaseAlert, CaseEvent, JobRun, OutboxMessage
+from minsheng.services import policy
+from minsheng.services.bootstrap import App
+from minsheng.services.residents import resident
 from routing import sla
 from routing.calendar import WorkCalendar
-from minsheng.services import policy
-from minsheng.services.residents import resident
-from minsheng.services.bootstrap import App
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
-OPEN = [s.value for s in OPEN_STATES]
 SWEEP_JOB = "sla_sweep"
 CALENDAR_JOB = "sla_calendar_check"
 # Besides whenever the calendar's covered years change, provisional deadlines are rechecked
@@ -42,10 +41,21 @@ CALENDAR_RECHECK = dt.timedelta(days=1)
 ACTOR = "system:sla"
 
 _CLOCK_FIELDS = (
-    Case.id, Case.reference, Case.department, Case.domain, Case.kind, Case.escalated,
-    Case.created_at, Case.first_response_due_at, Case.first_responded_at,
-    Case.resolution_round, Case.resolution_started_at, Case.resolution_due_at,
-    Case.resolution_provisional, Case.resolved_at, Case.details,
+    Case.id,
+    Case.reference,
+    Case.department,
+    Case.domain,
+    Case.kind,
+    Case.escalated,
+    Case.created_at,
+    Case.first_response_due_at,
+    Case.first_responded_at,
+    Case.resolution_round,
+    Case.resolution_started_at,
+    Case.resolution_due_at,
+    Case.resolution_provisional,
+    Case.resolved_at,
+    Case.details,
 )
 
 
@@ -65,8 +75,12 @@ def run(app: App, now: dt.datetime | None = None, *, max_batches: int = 10_000) 
     """One sweep; returns counts. Safe to run in several processes at once."""
     now = now or app.now()
     started = time.perf_counter()
-    totals: dict[str, Any] = {"checked": 0, "alerts": 0, "escalated": 0,
-                              "recomputed": recompute_provisional(app, now)}
+    totals: dict[str, Any] = {
+        "checked": 0,
+        "alerts": 0,
+        "escalated": 0,
+        "recomputed": recompute_provisional(app, now),
+    }
     for _ in range(max_batches):
         checked, alerts, escalated = _sweep_batch(app, now)
         totals["checked"] += checked
@@ -86,13 +100,17 @@ def run(app: App, now: dt.datetime | None = None, *, max_batches: int = 10_000) 
 
 # -- raising alerts -------------------------------------------------------------------------
 
+
 def _sweep_batch(app: App, now: dt.datetime) -> tuple[int, int, int]:
     with app.uow() as uow:
         s = uow.session
         # Plain rows rather than ORM objects: the sweep only reads them and writes in bulk.
-        stmt = (select(*_CLOCK_FIELDS)
-                .where(Case.next_due_at <= now, Case.status.in_(OPEN))
-                .order_by(Case.next_due_at).limit(BATCH))
+        stmt = (
+            select(*_CLOCK_FIELDS)
+            .where(Case.next_due_at <= now, Case.status.in_(OPEN_STATUSES))
+            .order_by(Case.next_due_at)
+            .limit(BATCH)
+        )
         if _dialect(s) == "postgresql":
             # Concurrent sweeps split the due cases instead of queueing on the same rows.
             stmt = stmt.with_for_update(skip_locked=True)
@@ -133,45 +151,89 @@ def _clock(app: App, case: Row[Any]) -> sla.CaseClock | None:
     return policy.clock_of(cast(Case, case), app.settings, app.calendar)
 
 
-def _raise(app: App, batch: _Batch, case: Row[Any], alert: sla.Alert,
-           now: dt.datetime) -> None:
+def _raise(app: App, batch: _Batch, case: Row[Any], alert: sla.Alert, now: dt.datetime) -> None:
     department = case.department or app.settings.triage_department.id
     event_type = "sla_breach" if alert.escalate else "sla_warning"
     due_at = alert.due_at.astimezone(app.tz).isoformat()
     batch.alerts += 1
-    batch.events.append(_event(case.id, event_type, now,
-                               after={"alert": alert.key, "due_at": due_at}))
-    batch.messages.append(_message(
-        f"{case.reference}:{alert.key}", case.id, department, now,
-        {"type": event_type, "alert": alert.key, "reference": case.reference,
-         "department": department, "due_at": due_at}))
+    batch.events.append(
+        _event(case.id, event_type, now, after={"alert": alert.key, "due_at": due_at})
+    )
+    batch.messages.append(
+        _message(
+            f"{case.reference}:{alert.key}",
+            case.id,
+            department,
+            now,
+            {
+                "type": event_type,
+                "alert": alert.key,
+                "reference": case.reference,
+                "department": department,
+                "due_at": due_at,
+            },
+        )
+    )
     if not alert.escalate:
         return
     # 挂牌督办: every missed deadline is reported to the supervisor department once.
     supervisor = supervisor_of(app, case.department)
     batch.escalations += 1
     batch.escalated_ids.add(case.id)
-    batch.events.append(_event(case.id, "escalated", now,
-                               after={"supervisor": supervisor, "department": department,
-                                      "alert": alert.key},
-                               note="挂牌督办: a deadline was missed"))
-    batch.messages.append(_message(
-        f"{case.reference}:escalated:{alert.key}", case.id, supervisor, now,
-        {"type": "escalated", "alert": alert.key, "reference": case.reference,
-         "department": department, "due_at": due_at}))
+    batch.events.append(
+        _event(
+            case.id,
+            "escalated",
+            now,
+            after={"supervisor": supervisor, "department": department, "alert": alert.key},
+            note="挂牌督办: a deadline was missed",
+        )
+    )
+    batch.messages.append(
+        _message(
+            f"{case.reference}:escalated:{alert.key}",
+            case.id,
+            supervisor,
+            now,
+            {
+                "type": "escalated",
+                "alert": alert.key,
+                "reference": case.reference,
+                "department": department,
+                "due_at": due_at,
+            },
+        )
+    )
 
 
-def _event(case_id: int, type_: str, now: dt.datetime, *, after: dict[str, Any],
-           note: str | None = None) -> dict[str, Any]:
-    return {"case_id": case_id, "at": now, "actor": ACTOR, "type": type_, "before": None,
-            "after": after, "note": note}
+def _event(
+    case_id: int, type_: str, now: dt.datetime, *, after: dict[str, Any], note: str | None = None
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "at": now,
+        "actor": ACTOR,
+        "type": type_,
+        "before": None,
+        "after": after,
+        "note": note,
+    }
 
 
-def _message(key: str, case_id: int, recipient: str, now: dt.datetime,
-             payload: dict[str, Any]) -> dict[str, Any]:
-    return {"key": key, "case_id": case_id, "channel": "staff", "recipient": recipient,
-            "payload": payload, "status": "pending", "attempts": 0, "available_at": now,
-            "created_at": now}
+def _message(
+    key: str, case_id: int, recipient: str, now: dt.datetime, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "case_id": case_id,
+        "channel": "staff",
+        "recipient": recipient,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "available_at": now,
+        "created_at": now,
+    }
 
 
 def _claim(s: Session, pairs: list[tuple[int, str]], now: dt.datetime) -> set[tuple[int, str]]:
@@ -184,8 +246,7 @@ def _claim(s: Session, pairs: list[tuple[int, str]], now: dt.datetime) -> set[tu
         result = conn.execute(_PG_CLAIM, {"rows": rows, "now": now})
     else:
         table = _table(CaseAlert)
-        stmt = (_insert(s, table).on_conflict_do_nothing()
-                .returning(table.c.case_id, table.c.key))
+        stmt = _insert(s, table).on_conflict_do_nothing().returning(table.c.case_id, table.c.key)
         result = conn.execute(stmt, [{"case_id": c, "key": k, "at": now} for c, k in pairs])
     return {(row.case_id, row.key) for row in result}
 
@@ -202,12 +263,16 @@ def _write_batch(s: Session, batch: _Batch, now: dt.datetime) -> None:
     cases = _table(Case)
     # The sweep's own bookkeeping does not bump the case version: a clerk acting on the case
     # at the same moment must not be told someone else changed it.
-    conn.execute(update(cases).where(cases.c.id == bindparam("_id"))
-                 .values(next_due_at=bindparam("_next")), batch.next_due)
+    conn.execute(
+        update(cases).where(cases.c.id == bindparam("_id")).values(next_due_at=bindparam("_next")),
+        batch.next_due,
+    )
     if batch.escalated_ids:
-        conn.execute(update(cases).where(cases.c.id.in_(sorted(batch.escalated_ids)))
-                     .values(escalated=True,
-                             escalated_at=func.coalesce(cases.c.escalated_at, now)))
+        conn.execute(
+            update(cases)
+            .where(cases.c.id.in_(sorted(batch.escalated_ids)))
+            .values(escalated=True, escalated_at=func.coalesce(cases.c.escalated_at, now))
+        )
 
 
 # On PostgreSQL each table gets one statement over a JSON array of rows instead of one
@@ -253,17 +318,59 @@ def _iso(value: object) -> str:
 def _write_batch_postgresql(s: Session, batch: _Batch, now: dt.datetime) -> None:
     conn = s.connection()
     if batch.events:
-        conn.execute(_PG_EVENTS, {"now": now, "actor": ACTOR, "rows": _json_rows(
-            [{"case_id": e["case_id"], "type": e["type"], "after": e["after"],
-              "note": e["note"]} for e in batch.events])})
+        conn.execute(
+            _PG_EVENTS,
+            {
+                "now": now,
+                "actor": ACTOR,
+                "rows": _json_rows(
+                    [
+                        {
+                            "case_id": e["case_id"],
+                            "type": e["type"],
+                            "after": e["after"],
+                            "note": e["note"],
+                        }
+                        for e in batch.events
+                    ]
+                ),
+            },
+        )
     if batch.messages:
-        conn.execute(_PG_OUTBOX, {"now": now, "rows": _json_rows(
-            [{"key": m["key"], "case_id": m["case_id"], "recipient": m["recipient"],
-              "payload": m["payload"]} for m in batch.messages])})
+        conn.execute(
+            _PG_OUTBOX,
+            {
+                "now": now,
+                "rows": _json_rows(
+                    [
+                        {
+                            "key": m["key"],
+                            "case_id": m["case_id"],
+                            "recipient": m["recipient"],
+                            "payload": m["payload"],
+                        }
+                        for m in batch.messages
+                    ]
+                ),
+            },
+        )
     # The sweep's own bookkeeping does not bump the case version (see _write_batch).
-    conn.execute(_PG_CASES, {"now": now, "rows": _json_rows(
-        [{"id": r["_id"], "next_due_at": r["_next"], "escalate": r["_id"] in batch.escalated_ids}
-         for r in batch.next_due])})
+    conn.execute(
+        _PG_CASES,
+        {
+            "now": now,
+            "rows": _json_rows(
+                [
+                    {
+                        "id": r["_id"],
+                        "next_due_at": r["_next"],
+                        "escalate": r["_id"] in batch.escalated_ids,
+                    }
+                    for r in batch.next_due
+                ]
+            ),
+        },
+    )
 
 
 def supervisor_of(app: App, department: str | None) -> str:
@@ -282,12 +389,16 @@ def supervisor_of(app: App, department: str | None) -> str:
 
 # -- overdue list ---------------------------------------------------------------------------
 
+
 def overdue(app: App, department: str | None = None) -> list[dict[str, Any]]:
     """Open cases past their first-response or resolution deadline, most overdue first."""
     now = app.now()
     first_missed = and_(Case.first_responded_at.is_(None), Case.first_response_due_at < now)
-    stmt = (select(Case).options(raiseload("*"))
-            .where(Case.status.in_(OPEN), or_(first_missed, Case.resolution_due_at < now)))
+    stmt = (
+        select(Case)
+        .options(raiseload("*"))
+        .where(Case.status.in_(OPEN_STATUSES), or_(first_missed, Case.resolution_due_at < now))
+    )
     if department is not None:
         stmt = stmt.where(Case.department == department)
     with app.uow() as uow:
@@ -300,8 +411,11 @@ def overdue(app: App, department: str | None = None) -> list[dict[str, Any]]:
 
 def _overdue_row(app: App, case: Case, now: dt.datetime) -> dict[str, Any]:
     missed: list[tuple[str, dt.datetime]] = []
-    if (case.first_responded_at is None and case.first_response_due_at is not None
-            and case.first_response_due_at < now):
+    if (
+        case.first_responded_at is None
+        and case.first_response_due_at is not None
+        and case.first_response_due_at < now
+    ):
         missed.append(("first_response", case.first_response_due_at))
     if case.resolution_due_at is not None and case.resolution_due_at < now:
         missed.append(("resolution", case.resolution_due_at))
@@ -331,6 +445,7 @@ def _overdue_row(app: App, case: Case, now: dt.datetime) -> dict[str, Any]:
 
 # -- provisional deadlines ------------------------------------------------------------------
 
+
 def recompute_provisional(app: App, now: dt.datetime) -> int:
     """Recount provisional deadlines whose years the calendar now covers; logs each one.
 
@@ -342,11 +457,13 @@ def recompute_provisional(app: App, now: dt.datetime) -> int:
     with app.uow() as uow:
         s = uow.session
         last = s.get(JobRun, CALENDAR_JOB)
-        if (last is not None and (last.detail or {}).get("covered_years") == covered
-                and now - last.finished_at < CALENDAR_RECHECK):
+        if (
+            last is not None
+            and (last.detail or {}).get("covered_years") == covered
+            and now - last.finished_at < CALENDAR_RECHECK
+        ):
             return 0
-        changed = [_recount(app, s, case, now) for case in _settled_candidates(s, calendar,
-                                                                               app.tz)]
+        changed = [_recount(app, s, case, now) for case in _settled_candidates(s, calendar, app.tz)]
         count = sum(changed)
         _record_job(s, CALENDAR_JOB, now, {"covered_years": covered, "recomputed": count})
         uow.commit()
@@ -360,13 +477,20 @@ def _settled_candidates(s: Session, calendar: WorkCalendar, tz: dt.tzinfo) -> It
     if not calendar.covered_years:
         return []
     first = min(calendar.covered_years)
-    horizon_year = next(y for y in range(first, max(calendar.covered_years) + 2)
-                        if not calendar.covers(y))
+    horizon_year = next(
+        y for y in range(first, max(calendar.covered_years) + 2) if not calendar.covers(y)
+    )
     horizon = dt.datetime(horizon_year, 1, 1, tzinfo=tz)
-    stmt = (select(Case).options(raiseload("*"))
-            .where(Case.resolution_provisional.is_(True), Case.status.in_(OPEN),
-                   Case.resolution_due_at < horizon)
-            .order_by(Case.id))
+    stmt = (
+        select(Case)
+        .options(raiseload("*"))
+        .where(
+            Case.resolution_provisional.is_(True),
+            Case.status.in_(OPEN_STATUSES),
+            Case.resolution_due_at < horizon,
+        )
+        .order_by(Case.id)
+    )
     return list(s.scalars(stmt))
 
 
@@ -379,22 +503,35 @@ def _recount(app: App, s: Session, case: Case, now: dt.datetime) -> bool:
     # No `now`: next_due_at becomes the earliest live alert, even one already past, so the
     # batches that follow raise anything the new deadline has made due (claims dedupe).
     policy.store_clock(case, new_clock)
-    s.add(CaseEvent(case_id=case.id, at=now, actor=ACTOR, type="deadline_recomputed",
-                    before={"resolution_due_at": _local(app, before), "provisional": True},
-                    after={"resolution_due_at": _local(app, new_clock.resolution_due),
-                           "provisional": new_clock.resolution_provisional},
-                    note="the official calendar now covers this deadline's years"))
+    s.add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            actor=ACTOR,
+            type="deadline_recomputed",
+            before={"resolution_due_at": _local(app, before), "provisional": True},
+            after={
+                "resolution_due_at": _local(app, new_clock.resolution_due),
+                "provisional": new_clock.resolution_provisional,
+            },
+            note="the official calendar now covers this deadline's years",
+        )
+    )
     return True
 
 
 # -- helpers --------------------------------------------------------------------------------
 
+
 def _record_job(s: Session, name: str, at: dt.datetime, detail: dict[str, Any]) -> None:
     table = _table(JobRun)
     stmt = _insert(s, table).values(name=name, finished_at=at, detail=detail)
     # An upsert: two sweeps finishing together must not collide on the job's row.
-    s.execute(stmt.on_conflict_do_update(index_elements=[table.c.name],
-                                         set_={"finished_at": at, "detail": detail}))
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.name], set_={"finished_at": at, "detail": detail}
+        )
+    )
 
 
 def _local(app: App, value: dt.datetime | None) -> str | None:
@@ -424,6 +561,8 @@ def last_sweep(app: App) -> dict[str, Any] | None:
             return None
         finished = row.finished_at
         detail = dict(row.detail or {})
-    return {"finished_at": finished.isoformat(),
-            "age_seconds": round(max(0.0, (app.now() - finished).total_seconds()), 1),
-            "seconds": float(detail.get("seconds") or 0.0)}
+    return {
+        "finished_at": finished.isoformat(),
+        "age_seconds": round(max(0.0, (app.now() - finished).total_seconds()), 1),
+        "seconds": float(detail.get("seconds") or 0.0),
+    }

@@ -23,12 +23,17 @@ from minsheng.web.console import i18n
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
-STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-                ".svg": "image/svg+xml"}
+STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 SESSION_COOKIE = "ms_session"
 LOGIN_CSRF_COOKIE = "ms_login_csrf"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.TRIAGE})
 TRIAGE_ROLES = frozenset({Role.TRIAGE, Role.ADMIN})
 
@@ -48,6 +53,7 @@ def console_router() -> APIRouter:
 
 # -- page context ---------------------------------------------------------------------------
 
+
 @dataclass
 class Page:
     app: App
@@ -62,10 +68,17 @@ class Page:
 
     def render(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         html = templates.get_template(name).render(
-            t=self.t, lang=self.t.language, session=self.session, path=self.request.url.path,
-            here=_here(self.request), role=self.session.member.role.value
-            if self.session else None, nav=_nav(self.app, self.session), when=_when, left=_left_text(
-                self.t), **values)
+            t=self.t,
+            lang=self.t.language,
+            session=self.session,
+            path=self.request.url.path,
+            here=_here(self.request),
+            role=self.session.member.role.value if self.session else None,
+            nav=_nav(self.app, self.session),
+            when=_when,
+            left=_left_text(self.t),
+            **values,
+        )
         return secure(HTMLResponse(html, status_code=status))
 
 
@@ -73,8 +86,9 @@ def page_for(request: Request) -> Page:
     app: App = request.app.state.app
     token = request.cookies.get(SESSION_COOKIE)
     session = web_sessions.resume(app, token)
-    language = i18n.negotiate(request.cookies.get(i18n.COOKIE),
-                              request.headers.get("accept-language"))
+    language = i18n.negotiate(
+        request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
+    )
     departments = {d.id: (d.name_zh, d.name_en) for d in app.settings.departments}
     return Page(app, request, session, i18n.Translator(language, departments))
 
@@ -85,8 +99,11 @@ def may_triage(app: App, session: web_sessions.ConsoleSession) -> bool:
     if member.role in TRIAGE_ROLES:
         return True
     parent = app.settings.triage_department.parent
-    return member.role is Role.SUPERVISOR and parent is not None and \
-        scope_of(app.settings, member).sees(parent)
+    return (
+        member.role is Role.SUPERVISOR
+        and parent is not None
+        and scope_of(app.settings, member).sees(parent)
+    )
 
 
 def _nav(app: App, session: web_sessions.ConsoleSession | None) -> list[str]:
@@ -127,8 +144,12 @@ def to_login(request: Request) -> Response:
 
 def safe_next(target: str | None) -> str:
     """Only a path inside the console: never another site (//evil.example, https://...)."""
-    if target and target.startswith("/console/") and not target.startswith("/console//") \
-            and "\\" not in target:
+    if (
+        target
+        and target.startswith("/console/")
+        and not target.startswith("/console//")
+        and "\\" not in target
+    ):
         return target
     return "/console/queue"
 
@@ -150,11 +171,11 @@ def _left_text(t: i18n.Translator) -> Any:
             return t.clock_state(clock.get("state"))
         days = clock.get("working_days_left")
         if days is not None and abs(int(clock["seconds_left"])) >= 86_400:
-            return t("working_days_left", n=days) if days >= 0 else \
-                t("working_days_over", n=-days)
+            return t("working_days_left", n=days) if days >= 0 else t("working_days_over", n=-days)
         seconds = int(clock["seconds_left"])
         h, m = divmod(abs(seconds) // 60, 60)
         return t("hours_left", h=h, m=m) if seconds >= 0 else t("hours_over", h=h, m=m)
+
     return left
 
 
@@ -164,6 +185,7 @@ def error_page(page: Page, status: int, key: str) -> HTMLResponse:
 
 
 # -- shared by the list pages ---------------------------------------------------------------
+
 
 def int_or_none(text: str | None, low: int, high: int) -> int | None:
     try:
@@ -176,8 +198,11 @@ def int_or_none(text: str | None, low: int, high: int) -> int | None:
 def _marks(item: dict[str, Any], now: dt.datetime) -> dict[str, bool]:
     deadline = item.get("next_deadline")
     overdue = isinstance(deadline, str) and dt.datetime.fromisoformat(deadline) < now
-    return {"overdue": overdue,
-            "urgent": item["urgency"] == "urgent", "escalated": bool(item.get("escalated"))}
+    return {
+        "overdue": overdue,
+        "urgent": item["urgency"] == "urgent",
+        "escalated": bool(item.get("escalated")),
+    }
 
 
 def marked(items: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any]]:

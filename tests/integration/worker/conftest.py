@@ -64,9 +64,12 @@ class BotApi(FakeBotApi):
                     self._window.popleft()
                 if len(self._window) >= self.rate:
                     self.refused_429 += 1
-                    return 429, {"ok": False, "error_code": 429,
-                                 "description": "Too Many Requests: retry after 1",
-                                 "parameters": {"retry_after": 1}}
+                    return 429, {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    }
                 self._window.append(now)
             self.received.append((text, time.monotonic()))
             self.in_progress[text] += 1
@@ -80,8 +83,9 @@ class BotApi(FakeBotApi):
 
     def delivered(self) -> collections.Counter[str]:
         """How many times each text was accepted (sent and answered with ok)."""
-        return collections.Counter(c.text for c in self.calls_of("sendMessage")
-                                   if "_error" not in c.params)
+        return collections.Counter(
+            c.text for c in self.calls_of("sendMessage") if "_error" not in c.params
+        )
 
     def arrived_before(self, moment: float) -> set[str]:
         with self._lock:
@@ -99,11 +103,16 @@ class Process:
         self.args = args
         self.log = log
         self._out = log.open("ab")
-        self.popen = subprocess.Popen([str(COMMAND), *args], env=env, cwd=PROJECT,
-                                      stdout=self._out, stderr=subprocess.STDOUT,
-                                      start_new_session=True,
-                                      # Only one C call runs between fork and exec.
-                                      preexec_fn=_end_with_parent)  # noqa: PLW1509
+        self.popen = subprocess.Popen(
+            [str(COMMAND), *args],
+            env=env,
+            cwd=PROJECT,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            # Only one C call runs between fork and exec.
+            preexec_fn=_end_with_parent,
+        )
 
     def kill9(self) -> None:
         try:
@@ -193,14 +202,21 @@ class Stack:
     @property
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
-        env.update(MINSHENG_DATABASE_URL=self.database_url, MINSHENG_REDIS_URL=self.redis_url,
-                   MINSHENG_TELEGRAM_TOKEN=TOKEN, MINSHENG_TELEGRAM_BASE_URL=self.fake.base_url,
-                   MINSHENG_CONFIG=str(self.config))
+        env.update(
+            MINSHENG_DATABASE_URL=self.database_url,
+            MINSHENG_REDIS_URL=self.redis_url,
+            MINSHENG_TELEGRAM_TOKEN=TOKEN,
+            MINSHENG_TELEGRAM_BASE_URL=self.fake.base_url,
+            MINSHENG_CONFIG=str(self.config),
+        )
         return env
 
     def start(self, kind: str, *args: str) -> Process:
-        process = Process([kind, "--queue", self.queue, *args], self.env,
-                          self.logs / f"{kind}-{len(self.processes)}.log")
+        process = Process(
+            [kind, "--queue", self.queue, *args],
+            self.env,
+            self.logs / f"{kind}-{len(self.processes)}.log",
+        )
         self.processes.append(process)
         process.wait_for_log("ready." if kind == "worker" else "beat: Starting", timeout=60)
         return process
@@ -231,9 +247,22 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.popen = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
-             str(self.directory), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_for_redis(self.url)
 
     def stop(self) -> None:

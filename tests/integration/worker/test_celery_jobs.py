@@ -20,9 +20,9 @@ from sqlalchemy import select
 from case_store import migrate
 from case_store.models import Case, CaseEvent, OutboxMessage
 from minsheng.config.settings import Settings
-from minsheng.services.casework import cases
-from minsheng.services.messaging import outbox
 from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.casework import staff_actions, submission
+from minsheng.services.messaging import outbox
 
 pytestmark = pytest.mark.redis
 
@@ -43,25 +43,30 @@ def sqlite_live(sqlite_url: str, base_settings: Settings) -> Iterator[App]:
 def _queue(app: App, texts: list[str]) -> None:
     with app.uow() as uow:
         for i, text in enumerate(texts):
-            outbox.enqueue(uow.session, key=f"test:{text}", channel="telegram",
-                           recipient=str(5000 + i % 7),
-                           payload={"type": "replied", "reference": None, "text": text,
-                                    "buttons": []},
-                           now=app.now())
+            outbox.enqueue(
+                uow.session,
+                key=f"test:{text}",
+                channel="telegram",
+                recipient=str(5000 + i % 7),
+                payload={"type": "replied", "reference": None, "text": text, "buttons": []},
+                now=app.now(),
+            )
         uow.commit()
 
 
 def _statuses(app: App) -> dict[str, str]:
     with app.uow() as uow:
-        rows = uow.session.execute(select(OutboxMessage.payload, OutboxMessage.status)
-                                   .where(OutboxMessage.channel == "telegram")).all()
-    return {str(payload["text"]) if payload.get("text") else "": status
-            for payload, status in rows}
+        rows = uow.session.execute(
+            select(OutboxMessage.payload, OutboxMessage.status).where(
+                OutboxMessage.channel == "telegram"
+            )
+        ).all()
+    return {str(payload["text"]) if payload.get("text") else "": status for payload, status in rows}
 
 
 def test_after_a_worker_is_killed_mid_delivery_every_message_arrives_once_its_claims_go_stale_repeating_only_sends_in_flight(
-        sqlite_live: App, sqlite_url: str, shared_redis: str, bot_api: Any,
-        stack_factory: Any) -> None:
+    sqlite_live: App, sqlite_url: str, shared_redis: str, bot_api: Any, stack_factory: Any
+) -> None:
     fake = bot_api(delay=0.2)  # each send takes a while, so the kill finds some in flight
     texts = [f"message {i:03d}" for i in range(60)]
     _queue(sqlite_live, texts)
@@ -78,7 +83,9 @@ def test_after_a_worker_is_killed_mid_delivery_every_message_arrives_once_its_cl
     assert any(status != "sent" for status in at_kill.values()), "the kill came too late"
 
     stack.start("worker", "--concurrency", "2")
-    fake.wait_for(lambda: set(fake.delivered()) >= set(texts), timeout=stack.stale_claim_seconds + 60)
+    fake.wait_for(
+        lambda: set(fake.delivered()) >= set(texts), timeout=stack.stale_claim_seconds + 60
+    )
 
     delivered = fake.delivered()
     repeated = {text for text, times in delivered.items() if times > 1}
@@ -88,8 +95,8 @@ def test_after_a_worker_is_killed_mid_delivery_every_message_arrives_once_its_cl
 
 
 def test_no_notification_is_lost_when_redis_stops_and_restarts_while_cases_arrive(
-        sqlite_live: App, sqlite_url: str, private_redis: Any, bot_api: Any,
-        stack_factory: Any) -> None:
+    sqlite_live: App, sqlite_url: str, private_redis: Any, bot_api: Any, stack_factory: Any
+) -> None:
     fake = bot_api()
     stack = stack_factory(sqlite_url, private_redis.url, fake)
     stack.start("beat")
@@ -100,12 +107,20 @@ def test_no_notification_is_lost_when_redis_stops_and_restarts_while_cases_arriv
     def residents_write_and_staff_accept() -> None:
         try:
             for chat in chats:
-                view = cases.submit(sqlite_live, cases.Intake(
-                    text=f"楼道灯坏了 {chat}", domain="transport", urgency="normal",
-                    kind="demand", channel="telegram", external_id=str(chat)))
-                cases.accept(sqlite_live, view["reference"])
+                view = submission.submit(
+                    sqlite_live,
+                    submission.Intake(
+                        text=f"楼道灯坏了 {chat}",
+                        domain="transport",
+                        urgency="normal",
+                        kind="demand",
+                        channel="telegram",
+                        external_id=str(chat),
+                    ),
+                )
+                staff_actions.accept(sqlite_live, view["reference"])
                 time.sleep(0.2)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+        except BaseException as exc:
             errors.append(exc)
 
     arrivals = threading.Thread(target=residents_write_and_staff_accept)
@@ -128,8 +143,12 @@ def overdue_urgent_cases(database_url: str, base_settings: Settings) -> Iterator
     five_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
     app = _live_app(base_settings, database_url, clock=lambda: five_hours_ago)
     for i in range(12):
-        cases.submit(app, cases.Intake(text=f"燃气管道漏气 {i}", domain="utilities",
-                                       urgency="urgent", kind="demand"))
+        submission.submit(
+            app,
+            submission.Intake(
+                text=f"燃气管道漏气 {i}", domain="utilities", urgency="urgent", kind="demand"
+            ),
+        )
     app.dispose()
     live = _live_app(base_settings, database_url)
     yield live
@@ -137,8 +156,12 @@ def overdue_urgent_cases(database_url: str, base_settings: Settings) -> Iterator
 
 
 def test_two_sweeps_at_once_raise_one_warning_per_case(
-        overdue_urgent_cases: App, database_url: str, shared_redis: str, bot_api: Any,
-        stack_factory: Any) -> None:
+    overdue_urgent_cases: App,
+    database_url: str,
+    shared_redis: str,
+    bot_api: Any,
+    stack_factory: Any,
+) -> None:
     stack = stack_factory(database_url, shared_redis, bot_api())
     worker = stack.start("worker", "--concurrency", "2")
     client = Celery(broker=shared_redis)
@@ -149,8 +172,11 @@ def test_two_sweeps_at_once_raise_one_warning_per_case(
 
     with overdue_urgent_cases.uow() as uow:
         case_ids = uow.session.scalars(select(Case.id)).all()
-        events = uow.session.execute(select(CaseEvent.case_id, CaseEvent.type)
-                                     .where(CaseEvent.type.in_(["sla_warning", "sla_breach"])))
+        events = uow.session.execute(
+            select(CaseEvent.case_id, CaseEvent.type).where(
+                CaseEvent.type.in_(["sla_warning", "sla_breach"])
+            )
+        )
         raised = collections.Counter((case_id, type_) for case_id, type_ in events)
     assert len(case_ids) == 12
     assert all(raised[(case_id, "sla_warning")] == 1 for case_id in case_ids)

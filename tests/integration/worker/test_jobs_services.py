@@ -19,12 +19,11 @@ from prometheus_client import generate_latest
 from sqlalchemy import select, update
 
 from case_store.models import OutboxMessage, Resident
-from minsheng.services.casework import cases
+from minsheng.services import job_metrics, jobs
+from minsheng.services.bootstrap import App
+from minsheng.services.casework import submission
 from minsheng.services.messaging import delivery, outbox, outbox_admin
 from minsheng.services.sla import digest, sweep
-from minsheng.services import jobs
-from minsheng.services.bootstrap import App
-from minsheng.services import job_metrics
 from minsheng.worker import broker
 from minsheng.worker.ratelimit import SharedRateLimiter
 from minsheng.worker.relay import Relay
@@ -39,8 +38,9 @@ class RecordingSender:
         self.failing = False
         self._lock = threading.Lock()
 
-    def send(self, recipient: str, text: str,
-             buttons: Sequence[Sequence[Mapping[str, str]]]) -> None:
+    def send(
+        self, recipient: str, text: str, buttons: Sequence[Sequence[Mapping[str, str]]]
+    ) -> None:
         if self.failing:
             raise ConnectionError("the channel is down")
         with self._lock:
@@ -49,27 +49,33 @@ class RecordingSender:
 
 def queue(app: App, key: str, recipient: str = "1001", text: str = "hello") -> None:
     with app.uow() as uow:
-        outbox.enqueue(uow.session, key=key, channel="telegram", recipient=recipient,
-                       payload={"type": "replied", "reference": None, "text": text,
-                                "buttons": []}, now=app.now())
+        outbox.enqueue(
+            uow.session,
+            key=key,
+            channel="telegram",
+            recipient=recipient,
+            payload={"type": "replied", "reference": None, "text": text, "buttons": []},
+            now=app.now(),
+        )
         uow.commit()
 
 
 def status_of(app: App, key: str) -> str:
     with app.uow() as uow:
-        return str(uow.session.scalar(select(OutboxMessage.status)
-                                      .where(OutboxMessage.key == key)))
+        return str(uow.session.scalar(select(OutboxMessage.status).where(OutboxMessage.key == key)))
 
 
 def submit(app: App, text: str, domain: str, urgency: str, **kw: Any) -> dict[str, Any]:
-    return cases.submit(app, cases.Intake(text=text, domain=domain, urgency=urgency,
-                                          kind="demand", **kw))
+    return submission.submit(
+        app, submission.Intake(text=text, domain=domain, urgency=urgency, kind="demand", **kw)
+    )
 
 
 def staff_rows(app: App, prefix: str) -> list[OutboxMessage]:
     with app.uow() as uow:
-        rows = list(uow.session.scalars(select(OutboxMessage)
-                                        .where(OutboxMessage.key.like(f"{prefix}%"))))
+        rows = list(
+            uow.session.scalars(select(OutboxMessage).where(OutboxMessage.key.like(f"{prefix}%")))
+        )
         for r in rows:
             uow.session.expunge(r)
         return rows
@@ -77,8 +83,10 @@ def staff_rows(app: App, prefix: str) -> list[OutboxMessage]:
 
 # -- the daily digest ----------------------------------------------------------------------
 
+
 def test_each_department_gets_one_digest_a_day_with_its_new_due_soon_and_overdue_cases(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     clock.set(dt.datetime(2026, 11, 1, 14, 0, tzinfo=SHANGHAI))
     lights = submit(app, "路灯不亮", "transport", "normal")
     clock.set(dt.datetime(2026, 11, 2, 5, 0, tzinfo=SHANGHAI))
@@ -96,8 +104,7 @@ def test_each_department_gets_one_digest_a_day_with_its_new_due_soon_and_overdue
     assert utilities["date"] == "2026-11-02"
     assert utilities["overdue"]["references"] == [gas["reference"]]
     assert utilities["due_soon"]["references"] == [pipe["reference"]]
-    assert sorted(utilities["new"]["references"]) == sorted([gas["reference"],
-                                                              pipe["reference"]])
+    assert sorted(utilities["new"]["references"]) == sorted([gas["reference"], pipe["reference"]])
     transport = by_department[lights["department"]].payload
     assert transport["new"]["references"] == [lights["reference"]]
     assert transport["overdue"]["count"] == 0
@@ -119,6 +126,7 @@ def test_a_department_with_nothing_to_report_gets_no_digest(app: App, clock: Any
 
 # -- dead letters --------------------------------------------------------------------------
 
+
 def kill_by_failures(app: App, clock: Any, key: str) -> RecordingSender:
     sender = RecordingSender()
     sender.failing = True
@@ -130,12 +138,14 @@ def kill_by_failures(app: App, clock: Any, key: str) -> RecordingSender:
 
 
 def test_a_message_that_keeps_failing_is_listed_as_dead_and_a_retry_sends_it(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     sender = kill_by_failures(app, clock, "MS-2611-000001:resolved:1")
 
     dead = outbox_admin.dead(app)
     assert [(d["key"], d["attempts"], d["last_error"]) for d in dead] == [
-        ("MS-2611-000001:resolved:1", delivery.MAX_ATTEMPTS, "the channel is down")]
+        ("MS-2611-000001:resolved:1", delivery.MAX_ATTEMPTS, "the channel is down")
+    ]
 
     sender.failing = False
     assert outbox_admin.retry(app, [dead[0]["id"]]) == [dead[0]["id"]]
@@ -158,10 +168,18 @@ def test_retrying_a_message_that_was_delivered_sends_nothing_again(app: App) -> 
 
 
 def test_a_message_to_a_resident_who_blocked_the_bot_stays_dead_until_they_write_again(
-        app: App) -> None:
+    app: App,
+) -> None:
     with app.uow() as uow:
-        uow.session.add(Resident(channel="telegram", external_id="777", language="zh",
-                                 deliverable=False, created_at=app.now()))
+        uow.session.add(
+            Resident(
+                channel="telegram",
+                external_id="777",
+                language="zh",
+                deliverable=False,
+                created_at=app.now(),
+            )
+        )
         uow.commit()
     queue(app, "blocked", recipient="777")
     delivery.deliver_due(app, {"telegram": RecordingSender()}, worker_id="w")
@@ -180,37 +198,57 @@ def test_the_outbox_commands_list_dead_messages_and_requeue_them(sqlite_url: str
     env = {"MINSHENG_DATABASE_URL": sqlite_url, "PATH": "/usr/bin:/bin"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*command, *args], env=env, cwd=project, capture_output=True,
-                              text=True, timeout=60, check=False)
+        return subprocess.run(
+            [*command, *args],
+            env=env,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     assert run("db", "upgrade").returncode == 0
     from sqlalchemy import create_engine
 
     engine = create_engine(sqlite_url)
     with engine.begin() as conn:
-        conn.execute(OutboxMessage.__table__.insert().values(
-            key="MS-2611-000009:accepted:1", channel="telegram", recipient="5",
-            payload={"type": "accepted", "text": "x"}, status="dead", attempts=6,
-            available_at=dt.datetime.now(dt.UTC),
-            created_at=dt.datetime.now(dt.UTC), last_error="HTTP 502"))
+        conn.execute(
+            OutboxMessage.__table__.insert().values(
+                key="MS-2611-000009:accepted:1",
+                channel="telegram",
+                recipient="5",
+                payload={"type": "accepted", "text": "x"},
+                status="dead",
+                attempts=6,
+                available_at=dt.datetime.now(dt.UTC),
+                created_at=dt.datetime.now(dt.UTC),
+                last_error="HTTP 502",
+            )
+        )
     listed = run("outbox", "dead", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [(r["key"], r["last_error"]) for r in json.loads(listed.stdout)] == [
-        ("MS-2611-000009:accepted:1", "HTTP 502")]
+        ("MS-2611-000009:accepted:1", "HTTP 502")
+    ]
 
     assert run("outbox", "retry").returncode == 2
     retried = run("outbox", "retry", "--all")
     assert retried.returncode == 0 and "re-queued 1 message(s)" in retried.stderr
     with engine.connect() as conn:
         assert conn.execute(select(OutboxMessage.status, OutboxMessage.attempts)).one() == (
-            "pending", 0)
+            "pending",
+            0,
+        )
     engine.dispose()
 
 
 # -- the embedded mode, health and metrics -------------------------------------------------
 
+
 def test_without_redis_the_process_delivers_the_outbox_and_sweeps_by_itself(
-        sqlite_app: App) -> None:
+    sqlite_app: App,
+) -> None:
     sender = RecordingSender()
     handle = jobs.start_background(sqlite_app, {"telegram": sender}, sweep_every=0.2)
     try:
@@ -228,9 +266,11 @@ def test_without_redis_the_process_delivers_the_outbox_and_sweeps_by_itself(
 
 
 def test_with_redis_configured_the_process_leaves_delivery_and_sweeps_to_celery(
-        sqlite_app: App) -> None:
+    sqlite_app: App,
+) -> None:
     sqlite_app.settings = sqlite_app.settings.model_copy(
-        update={"redis_url": "redis://127.0.0.1:1/9"})
+        update={"redis_url": "redis://127.0.0.1:1/9"}
+    )
     handle = jobs.start_background(sqlite_app, {"telegram": RecordingSender()})
     running = {t.name for t in threading.enumerate()}
     handle.stop()
@@ -239,12 +279,14 @@ def test_with_redis_configured_the_process_leaves_delivery_and_sweeps_to_celery(
 
 
 def test_health_reports_an_unreachable_redis_and_the_age_of_the_last_sweep(
-        sqlite_app: App, clock: Any) -> None:
+    sqlite_app: App, clock: Any
+) -> None:
     assert jobs.health(sqlite_app) == {"mode": "embedded", "ok": True, "last_sweep": None}
     sweep.run(sqlite_app)
     clock.advance(seconds=90)
     sqlite_app.settings = sqlite_app.settings.model_copy(
-        update={"redis_url": "redis://127.0.0.1:1/9"})
+        update={"redis_url": "redis://127.0.0.1:1/9"}
+    )
 
     report = jobs.health(sqlite_app)
     assert report["ok"] is False and report["redis"].startswith("unreachable")
@@ -252,7 +294,8 @@ def test_health_reports_an_unreachable_redis_and_the_age_of_the_last_sweep(
 
 
 def test_metrics_show_the_backlog_the_dead_messages_and_the_last_sweep(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     kill_by_failures(app, clock, "dead-one")
     queue(app, "waiting-1")
     queue(app, "waiting-2")
@@ -266,13 +309,15 @@ def test_metrics_show_the_backlog_the_dead_messages_and_the_last_sweep(
 
 # -- the worker's Bot API sender and the shared send rate (real HTTP, real Redis) -----------
 
+
 @pytest.fixture
 def fake_api(bot_api: Any) -> Any:
     return bot_api()
 
 
-def sender_for(fake: Any, redis_client: Any = None, rate: float = 1000.0,
-               key: str = "minsheng:rate:test") -> BotApiSender:
+def sender_for(
+    fake: Any, redis_client: Any = None, rate: float = 1000.0, key: str = "minsheng:rate:test"
+) -> BotApiSender:
     limiter = SharedRateLimiter(redis_client, key, rate)
     return BotApiSender(fake.base_url, fake.token, limiter)
 
@@ -294,19 +339,30 @@ def test_a_resident_who_blocked_the_bot_is_a_permanent_failure(fake_api: Any) ->
 
 
 def test_a_message_the_bot_api_refuses_dies_alone_and_the_resident_stays_reachable(
-        sqlite_app: App, fake_api: Any) -> None:
+    sqlite_app: App, fake_api: Any
+) -> None:
     original = fake_api._refusal
 
     def refuse(method: str, params: dict[str, Any]) -> Any:
         if method == "sendMessage" and "broken" in str(params.get("text")):
-            return 400, {"ok": False, "error_code": 400,
-                         "description": "Bad Request: can't parse entities"}
+            return 400, {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: can't parse entities",
+            }
         return original(method, params)
 
     fake_api._refusal = refuse
     with sqlite_app.uow() as uow:
-        uow.session.add(Resident(channel="telegram", external_id="44", language="zh",
-                                 deliverable=True, created_at=sqlite_app.now()))
+        uow.session.add(
+            Resident(
+                channel="telegram",
+                external_id="44",
+                language="zh",
+                deliverable=True,
+                created_at=sqlite_app.now(),
+            )
+        )
         uow.commit()
     queue(sqlite_app, "bad", recipient="44", text="broken")
     queue(sqlite_app, "good", recipient="44", text="fine")
@@ -317,7 +373,8 @@ def test_a_message_the_bot_api_refuses_dies_alone_and_the_resident_stays_reachab
 
 
 def test_a_429_makes_the_message_wait_retry_after_and_holds_every_sender_of_the_bot(
-        fake_api: Any, shared_redis: str, test_queue: str) -> None:
+    fake_api: Any, shared_redis: str, test_queue: str
+) -> None:
     client = broker.redis_client(shared_redis)
     key = f"minsheng:rate:{test_queue}"
     first, second = sender_for(fake_api, client, key=key), sender_for(fake_api, client, key=key)
@@ -334,10 +391,13 @@ def test_a_429_makes_the_message_wait_retry_after_and_holds_every_sender_of_the_
     client.close()
 
 
-def test_the_shared_rate_paces_senders_of_one_bot_across_processes(shared_redis: str,
-                                                                   test_queue: str) -> None:
-    limiters = [SharedRateLimiter(broker.redis_client(shared_redis),
-                                  f"minsheng:rate:{test_queue}", 20.0) for _ in range(2)]
+def test_the_shared_rate_paces_senders_of_one_bot_across_processes(
+    shared_redis: str, test_queue: str
+) -> None:
+    limiters = [
+        SharedRateLimiter(broker.redis_client(shared_redis), f"minsheng:rate:{test_queue}", 20.0)
+        for _ in range(2)
+    ]
     stamps: list[float] = []
     lock = threading.Lock()
 
@@ -360,8 +420,10 @@ def test_the_shared_rate_paces_senders_of_one_bot_across_processes(shared_redis:
 
 # -- the relay -----------------------------------------------------------------------------
 
+
 def test_the_relay_queues_enough_kicks_for_the_due_rows_and_no_more(
-        app: App, shared_redis: str, test_queue: str) -> None:
+    app: App, shared_redis: str, test_queue: str
+) -> None:
     for i in range(25):
         queue(app, f"k{i}", recipient=str(i))
     client = Celery(broker=shared_redis)
@@ -377,13 +439,20 @@ def test_the_relay_queues_enough_kicks_for_the_due_rows_and_no_more(
     client.close()
 
 
-def test_the_relay_queues_nothing_when_nothing_is_due(app: App, shared_redis: str,
-                                                     test_queue: str) -> None:
+def test_the_relay_queues_nothing_when_nothing_is_due(
+    app: App, shared_redis: str, test_queue: str
+) -> None:
     queue(app, "later")
     with app.uow() as uow:
-        uow.session.execute(update(OutboxMessage).values(
-            available_at=app.now() + dt.timedelta(minutes=5)))
+        uow.session.execute(
+            update(OutboxMessage).values(available_at=app.now() + dt.timedelta(minutes=5))
+        )
         uow.commit()
-    relay = Relay(app, lambda: None, broker.queue_length_reader(shared_redis, test_queue),
-                  ["telegram"], claim=10)
+    relay = Relay(
+        app,
+        lambda: None,
+        broker.queue_length_reader(shared_redis, test_queue),
+        ["telegram"],
+        claim=10,
+    )
     assert relay.tick() == 0

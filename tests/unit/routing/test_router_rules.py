@@ -23,8 +23,9 @@ TABLE = RoutingTable(
     supervisors={"区城管局": "区政府办"},
     location_overrides=(
         LocationOverride(department="新城管委会", district="新城区"),
-        LocationOverride(department="老街街道办", district="新城区", street="老街街道",
-                         domains=("environment",)),
+        LocationOverride(
+            department="老街街道办", district="新城区", street="老街街道", domains=("environment",)
+        ),
         LocationOverride(department="开发区建设局", district="开发区", domains=("housing",)),
     ),
     kind_overrides=(KindOverride(kind="suggestion", department="区政策研究室"),),
@@ -96,14 +97,16 @@ def test_a_staff_complaint_without_a_configured_supervisor_goes_to_the_general_s
 
 
 def test_the_accused_department_follows_a_location_override():
-    request = RoutingRequest("housing", "complaint", 0.9, district="开发区",
-                             complaint_about_staff=True)
+    request = RoutingRequest(
+        "housing", "complaint", 0.9, district="开发区", complaint_about_staff=True
+    )
     assert route(request, TABLE).hide_identity_from == "开发区建设局"
 
 
 def test_an_explicitly_accused_department_is_used_even_when_the_domain_is_other():
-    request = RoutingRequest("other", "complaint", 0.3, complaint_about_staff=True,
-                             accused_department="区市场监管局")
+    request = RoutingRequest(
+        "other", "complaint", 0.3, complaint_about_staff=True, accused_department="区市场监管局"
+    )
     decision = route(request, TABLE)
     assert (decision.department, decision.rule) == ("区督查室", "complaint_about_staff")
     assert decision.hide_identity_from == "区市场监管局"
@@ -143,8 +146,7 @@ def test_complaints_about_staff_conduct_are_recognised_in_chinese_and_english(te
 
 @pytest.mark.parametrize(
     "text",
-    ["物业公司不修电梯，已经两个月了", "The landlord never fixes the heating",
-     "餐馆卖的菜不新鲜"],
+    ["物业公司不修电梯，已经两个月了", "The landlord never fixes the heating", "餐馆卖的菜不新鲜"],
 )
 def test_complaints_about_companies_are_not_taken_for_staff_complaints(text):
     assert not looks_like_staff_complaint("complaint", text)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minsheng.services.sla.calendar_files import load_work_calendar, shipped_calendar_text
+from minsheng.services.calendar_files import load_work_calendar, shipped_calendar_text
 from routing.calendar import (
     CalendarDataError,
     WorkCalendar,
@@ -63,9 +63,20 @@ def test_a_naive_start_is_refused_by_the_core(calendar):
 
 @pytest.mark.parametrize(
     "day",
-    [D(2026, 1, 1), D(2026, 1, 2), D(2026, 2, 16), D(2026, 2, 20), D(2026, 2, 23),
-     D(2026, 4, 6), D(2026, 5, 4), D(2026, 5, 5), D(2026, 6, 19), D(2026, 9, 25),
-     D(2026, 10, 1), D(2026, 10, 7)],
+    [
+        D(2026, 1, 1),
+        D(2026, 1, 2),
+        D(2026, 2, 16),
+        D(2026, 2, 20),
+        D(2026, 2, 23),
+        D(2026, 4, 6),
+        D(2026, 5, 4),
+        D(2026, 5, 5),
+        D(2026, 6, 19),
+        D(2026, 9, 25),
+        D(2026, 10, 1),
+        D(2026, 10, 7),
+    ],
 )
 def test_2026_public_holidays_on_weekdays_are_days_off(calendar, day):
     assert day.weekday() < 5
@@ -73,8 +84,8 @@ def test_2026_public_holidays_on_weekdays_are_days_off(calendar, day):
 
 
 @pytest.mark.parametrize(
-    "day", [D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20),
-            D(2026, 10, 10)],
+    "day",
+    [D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10)],
 )
 def test_2026_make_up_weekends_are_working_days(calendar, day):
     assert day.weekday() >= 5
@@ -172,7 +183,8 @@ def test_an_operator_year_replaces_the_shipped_year_of_the_same_number():
 
 def test_single_day_overrides_change_those_days_without_publishing_their_year():
     updated = calendar_from_years(
-        _shipped_years(), extra_holidays=[D(2026, 3, 2), D(2027, 3, 1)],
+        _shipped_years(),
+        extra_holidays=[D(2026, 3, 2), D(2027, 3, 1)],
         extra_workdays=[D(2026, 3, 7)],
     )
     assert not updated.is_working_day(D(2026, 3, 2))

@@ -36,8 +36,14 @@ POLICY = SlaPolicy()
 HOURS = WorkingHours()
 
 
-def clock_for(calendar, opened: str, urgency: str = "normal", kind: str = "demand",
-              domain: str = "housing", policy: SlaPolicy = POLICY) -> CaseClock:
+def clock_for(
+    calendar,
+    opened: str,
+    urgency: str = "normal",
+    kind: str = "demand",
+    domain: str = "housing",
+    policy: SlaPolicy = POLICY,
+) -> CaseClock:
     return start_clock(local(opened), urgency, kind, domain, policy, calendar, SHANGHAI)
 
 
@@ -84,15 +90,18 @@ def test_every_case_is_due_for_resolution_at_the_end_of_the_30th_working_day(cal
 
 
 def test_resolution_windows_follow_the_most_specific_rule(calendar):
-    policy = SlaPolicy(resolution_rules=(
-        ResolutionRule(working_days=10, kind="inquiry"),
-        ResolutionRule(working_days=20, domain="housing"),
-        ResolutionRule(working_days=5, domain="housing", kind="inquiry"),
-    ))
+    policy = SlaPolicy(
+        resolution_rules=(
+            ResolutionRule(working_days=10, kind="inquiry"),
+            ResolutionRule(working_days=20, domain="housing"),
+            ResolutionRule(working_days=5, domain="housing", kind="inquiry"),
+        )
+    )
     inquiry_housing = clock_for(calendar, "2026-03-02 10:00", kind="inquiry", policy=policy)
     demand_housing = clock_for(calendar, "2026-03-02 10:00", policy=policy)
-    inquiry_transport = clock_for(calendar, "2026-03-02 10:00", kind="inquiry",
-                                  domain="transport", policy=policy)
+    inquiry_transport = clock_for(
+        calendar, "2026-03-02 10:00", kind="inquiry", domain="transport", policy=policy
+    )
     demand_transport = clock_for(calendar, "2026-03-02 10:00", domain="transport", policy=policy)
     clocks = (inquiry_housing, demand_housing, inquiry_transport, demand_transport)
     assert [c.resolution_working_days for c in clocks] == [5, 20, 10, 30]
@@ -107,8 +116,13 @@ def test_a_clock_whose_deadline_reaches_an_unpublished_year_is_provisional(calen
 
 def test_alert_keys_are_stable_and_cover_each_warning_and_breach(calendar):
     clock = clock_for(calendar, "2026-03-02 10:00", urgency="urgent")
-    expected = ["first_response_warn", "first_response_breach", "resolution_warn_50@r1",
-                "resolution_warn_80@r1", "resolution_breach@r1"]
+    expected = [
+        "first_response_warn",
+        "first_response_breach",
+        "resolution_warn_50@r1",
+        "resolution_warn_80@r1",
+        "resolution_breach@r1",
+    ]
     assert keys(scheduled_alerts(clock)) == expected
     far_future = local("2027-06-01 00:00")
     assert keys(due_alerts(clock, far_future)) == expected
@@ -151,14 +165,16 @@ def test_nothing_is_due_before_the_first_warning(calendar):
 
 def test_a_first_response_in_time_silences_the_first_response_breach(calendar):
     clock = record_first_response(
-        clock_for(calendar, "2026-03-02 10:00", urgency="urgent"), local("2026-03-02 11:30"))
+        clock_for(calendar, "2026-03-02 10:00", urgency="urgent"), local("2026-03-02 11:30")
+    )
     assert keys(due_alerts(clock, local("2026-03-02 13:00"))) == ["first_response_warn"]
     assert not is_breached(clock, local("2026-03-02 13:00"))
 
 
 def test_a_late_first_response_keeps_the_breach_on_record(calendar):
     clock = record_first_response(
-        clock_for(calendar, "2026-03-02 10:00", urgency="urgent"), local("2026-03-02 14:00"))
+        clock_for(calendar, "2026-03-02 10:00", urgency="urgent"), local("2026-03-02 14:00")
+    )
     assert "first_response_breach" in keys(due_alerts(clock, local("2026-03-02 15:00")))
 
 
@@ -168,8 +184,12 @@ def test_a_breach_escalates_the_case_to_the_supervisor_department(calendar):
     breach = [a for a in due_alerts(clock, now) if a.escalate]
     assert keys(breach) == ["resolution_breach@r1"]
     assert is_breached(clock, now)
-    table = RoutingTable(domain_departments={"housing": "住建局"}, triage_department="热线兜底组",
-                         supervisor_department="督查室", supervisors={"住建局": "区政府办"})
+    table = RoutingTable(
+        domain_departments={"housing": "住建局"},
+        triage_department="热线兜底组",
+        supervisor_department="督查室",
+        supervisors={"住建局": "区政府办"},
+    )
     assert table.supervisor_of("住建局") == "区政府办"
     assert table.supervisor_of("交通局") == "督查室"
 
@@ -185,8 +205,9 @@ def test_resolving_the_case_stops_later_resolution_alerts(calendar):
 def test_a_transfer_keeps_both_clocks(calendar):
     clock = clock_for(calendar, "2026-03-02 10:00", kind="complaint")
     policy = TransferPolicy(triage_department="热线兜底组", triage_supervisor="兜底组长")
-    decision = decide_transfer(TransferRequest("住建局", "not ours: road works", "交通局"), 0,
-                               policy, clock)
+    decision = decide_transfer(
+        TransferRequest("住建局", "not ours: road works", "交通局"), 0, policy, clock
+    )
     assert decision.department == "交通局"
     assert decision.clock == clock
     now = local("2026-04-01 00:00")
@@ -201,27 +222,39 @@ def test_a_reopen_after_dissatisfaction_starts_a_15_working_day_second_round(cal
     assert reopened.resolution_due == local("2026-10-23 23:59:59")
     assert reopened.resolution_round == 2 and reopened.resolved_at is None
     assert keys(scheduled_alerts(reopened)) == [
-        "resolution_warn_50@r2", "resolution_warn_80@r2", "resolution_breach@r2"]
+        "resolution_warn_50@r2",
+        "resolution_warn_80@r2",
+        "resolution_breach@r2",
+    ]
 
 
 def test_the_reopen_window_is_configurable(calendar):
     resolved = record_resolution(clock_for(calendar, "2026-03-02 10:00"), local("2026-03-03 10:00"))
-    reopened = reopen(resolved, local("2026-03-04 10:00"), SlaPolicy(reopen_working_days=1),
-                      calendar, SHANGHAI)
+    reopened = reopen(
+        resolved, local("2026-03-04 10:00"), SlaPolicy(reopen_working_days=1), calendar, SHANGHAI
+    )
     assert reopened.resolution_due == local("2026-03-05 23:59:59")
 
 
 def test_a_case_still_open_cannot_be_reopened(calendar):
     with pytest.raises(ValueError, match="resolved"):
-        reopen(clock_for(calendar, "2026-03-02 10:00"), local("2026-03-03 10:00"), POLICY,
-               calendar, SHANGHAI)
+        reopen(
+            clock_for(calendar, "2026-03-02 10:00"),
+            local("2026-03-03 10:00"),
+            POLICY,
+            calendar,
+            SHANGHAI,
+        )
 
 
 def test_warning_points_are_configurable_and_named_by_percentage(calendar):
     policy = SlaPolicy(resolution_warn_fractions=(0.25, 0.9))
     clock = clock_for(calendar, "2026-03-02 10:00", policy=policy)
     assert keys(scheduled_alerts(clock)) == [
-        "resolution_warn_25@r1", "resolution_warn_90@r1", "resolution_breach@r1"]
+        "resolution_warn_25@r1",
+        "resolution_warn_90@r1",
+        "resolution_breach@r1",
+    ]
 
 
 def test_a_warning_point_outside_the_window_is_refused():
@@ -237,8 +270,9 @@ def test_changing_a_clock_returns_a_new_clock_and_leaves_the_old_one_alone(calen
         clock.resolution_round = 2  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("urgency", "kind"), [("urgent", "demand"), ("high", "inquiry"),
-                                               ("normal", "complaint")])
+@pytest.mark.parametrize(
+    ("urgency", "kind"), [("urgent", "demand"), ("high", "inquiry"), ("normal", "complaint")]
+)
 def test_staff_hear_about_urgent_high_and_complaint_cases_at_once_even_at_night(
     calendar, urgency, kind
 ):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
-from case_store.lifecycle import Status
 from minsheng.services.access import web_sessions
-from minsheng.services.access.staff import AccessDenied, Role
+from minsheng.services.access.staff import AccessDenied
 from minsheng.services.casework import queue
 from minsheng.services.errors import (
     CaseNotFound,
@@ -27,40 +26,35 @@ from minsheng.web.console.common import (
     to_login,
 )
 
-ACTIONS = ("accept", "reply", "ask", "transfer", "resolve", "reopen")
+ACTIONS = ("accept", "start", "reply", "ask", "transfer", "resolve", "reopen")
 
 router = console_router()
 
 
-def _allowed(status: str, role: Role) -> list[str]:
-    state = Status(status)
-    open_ = state in (Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS,
-                      Status.AWAITING_RESIDENT)
-    allowed = []
-    if state is Status.ROUTED:
-        allowed.append("accept")
-    if open_ or state is Status.RESOLVED:
-        allowed.append("reply")
-    if state in (Status.ACCEPTED, Status.IN_PROGRESS):
-        allowed.append("ask")
-    if open_:
-        allowed += ["transfer", "resolve"]
-    if state in (Status.RESOLVED, Status.CLOSED) and role in queue.REOPEN_ROLES:
-        allowed.append("reopen")
-    return allowed
-
-
-def _case_page(page: Page, reference: str, *, status: int = 200, done: str | None = None,
-               error: str | None = None) -> Response:
+def _case_page(
+    page: Page,
+    reference: str,
+    *,
+    status: int = 200,
+    done: str | None = None,
+    error: str | None = None,
+) -> Response:
     try:
         case = queue.detail(page.app, page.member, reference)
     except CaseNotFound:
         return error_page(page, 404, "not_found")
     departments = [d.id for d in page.app.settings.departments if d.id != case["department"]]
-    return page.render("case.html", status=status, case=case, done=done, error=error,
-                       actions=_allowed(case["status"], page.member.role),
-                       departments=departments, now=page.app.now(),
-                       outcomes=list(i18n.OUTCOME_NAMES))
+    return page.render(
+        "case.html",
+        status=status,
+        case=case,
+        done=done,
+        error=error,
+        actions=case["allowed_actions"],
+        departments=departments,
+        now=page.app.now(),
+        outcomes=list(i18n.OUTCOME_NAMES),
+    )
 
 
 @router.get("/cases/{reference}")
@@ -83,8 +77,9 @@ async def case_action(request: Request, reference: str, action: str) -> Response
         return error_page(page, 404, "not_found")
     version = int_or_none(form.get("version"), 1, 2**31)
     if version is None:
-        return _case_page(page, reference, status=400,
-                          error=page.t("bad_request", detail="version"))
+        return _case_page(
+            page, reference, status=400, error=page.t("bad_request", detail="version")
+        )
     try:
         _perform(page, reference, action, form, version)
     except CaseNotFound:
@@ -94,27 +89,40 @@ async def case_action(request: Request, reference: str, action: str) -> Response
     except (ConcurrencyConflict, IllegalTransition):
         return _case_page(page, reference, status=409, error=page.t("conflict"))
     except DomainError as exc:
-        return _case_page(page, reference, status=400,
-                          error=page.t("bad_request", detail=str(exc)))
+        return _case_page(page, reference, status=400, error=page.t("bad_request", detail=str(exc)))
     return redirect(f"/console/cases/{reference}?done={action}")
 
 
-def _perform(page: Page, reference: str, action: str, form: dict[str, str],
-             version: int) -> None:
+def _perform(page: Page, reference: str, action: str, form: dict[str, str], version: int) -> None:
     app, member = page.app, page.member
     if action == "accept":
         queue.accept(app, member, reference, version=version)
+    elif action == "start":
+        queue.start(app, member, reference, version=version)
     elif action == "reply":
         queue.reply(app, member, reference, text=form.get("text", ""), version=version)
     elif action == "ask":
         queue.ask(app, member, reference, question=form.get("text", ""), version=version)
     elif action == "transfer":
         target = form.get("to_department") or None
-        queue.transfer(app, member, reference, reason=form.get("reason", ""),
-                       to_department=target, to_domain=None, version=version)
+        queue.transfer(
+            app,
+            member,
+            reference,
+            reason=form.get("reason", ""),
+            to_department=target,
+            to_domain=None,
+            version=version,
+        )
     elif action == "resolve":
-        queue.resolve(app, member, reference, note=form.get("note", ""),
-                      outcome=form.get("outcome", "resolved"), version=version)
+        queue.resolve(
+            app,
+            member,
+            reference,
+            note=form.get("note", ""),
+            outcome=form.get("outcome", "resolved"),
+            version=version,
+        )
     elif action == "reopen":
         queue.reopen(app, member, reference, reason=form.get("reason", ""), version=version)
 
@@ -129,5 +137,6 @@ def attachment(request: Request, reference: str, number: int) -> Response:
     except CaseNotFound:
         return error_page(page, 404, "not_found")
     # Always a download, never rendered here: an uploaded file must not run as a page.
-    return secure(FileResponse(stored.path, media_type="application/octet-stream",
-                               filename=stored.filename))
+    return secure(
+        FileResponse(stored.path, media_type="application/octet-stream", filename=stored.filename)
+    )

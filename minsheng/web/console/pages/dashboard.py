@@ -48,9 +48,14 @@ def dashboard_page(request: Request) -> Response:
     data = _dashboard_data(page)
     if isinstance(data, Response):
         return data
-    return page.render("dashboard.html", data=data, charts=_charts(page.t, data),
-                       last=data["months"][-1], count=len(data["months"]),
-                       query=request.url.query)
+    return page.render(
+        "dashboard.html",
+        data=data,
+        charts=_charts(page.t, data),
+        last=data["months"][-1],
+        count=len(data["months"]),
+        query=request.url.query,
+    )
 
 
 @router.get("/dashboard/{section}.csv")
@@ -67,8 +72,13 @@ def dashboard_csv(request: Request, section: str) -> Response:
     body = "\ufeff" + dashboard.to_csv(section, data)
     dashboard.record_export(page.app, page.member.actor, section, data["months"])
     name = f"minsheng-{section}-{data['months'][0]}-{data['months'][-1]}.csv"
-    return secure(Response(body, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'}))
+    return secure(
+        Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    )
 
 
 def _charts(t: i18n.Translator, data: dict[str, Any]) -> dict[str, str]:
@@ -77,33 +87,62 @@ def _charts(t: i18n.Translator, data: dict[str, Any]) -> dict[str, str]:
     totals = {r["month"]: r for r in data["rates"] if r["department"] == dashboard.ALL}
     last = months[-1]
     depts = [r for r in data["rates"] if r["month"] == last and r["department"] != dashboard.ALL]
-    volume_domains = [d for d in DOMAINS if any(r["cases"] for r in data["volume"]
-                                                if r["domain"] == d)]
+    volume_domains = [
+        d for d in DOMAINS if any(r["cases"] for r in data["volume"] if r["domain"] == d)
+    ]
     volume = {(r["month"], r["domain"]): r["cases"] for r in data["volume"]}
     overdue_by: dict[str, int] = {}
     for row in data["overdue"]:
         overdue_by[row["department"] or ""] = overdue_by.get(row["department"] or "", 0) + 1
     matrix = data["misroutes"]
     specs: dict[str, dict[str, Any]] = {
-        "rates": {"labels": months, "percent": True, "series": [
-            {"name": t(key), "values": [totals[m][key]["value"] if m in totals else None
-                                        for m in months]}
-            for key in dashboard.RATE_NAMES]},
-        "departments": {"labels": [t.department(r["department"]) for r in depts],
-                        "percent": True, "series": [
-            {"name": t(key), "values": [r[key]["value"] for r in depts]}
-            for key in ("response_rate", "resolution_rate")]},
-        "overdue": {"labels": [t.department(d) for d in overdue_by],
-                    "series": [{"name": t("overdue"), "values": list(overdue_by.values())}]},
-        "misroutes": {"labels": [t.department(d) for d in matrix["from"]],
-                      "series": [{"name": t("misroutes_out"),
-                                  "values": [sum(row) for row in matrix["counts"]]}]},
-        "volume": {"labels": months, "stacked": True, "series": [
-            {"name": t.domain(d), "values": [volume.get((m, d), 0) for m in months]}
-            for d in volume_domains]},
-        "satisfaction": {"labels": months, "percent": True, "series": [
-            {"name": t("satisfaction_rate"),
-             "values": [r["satisfaction_rate"] for r in data["satisfaction"]]}]},
+        "rates": {
+            "labels": months,
+            "percent": True,
+            "series": [
+                {
+                    "name": t(key),
+                    "values": [totals[m][key]["value"] if m in totals else None for m in months],
+                }
+                for key in dashboard.RATE_NAMES
+            ],
+        },
+        "departments": {
+            "labels": [t.department(r["department"]) for r in depts],
+            "percent": True,
+            "series": [
+                {"name": t(key), "values": [r[key]["value"] for r in depts]}
+                for key in ("response_rate", "resolution_rate")
+            ],
+        },
+        "overdue": {
+            "labels": [t.department(d) for d in overdue_by],
+            "series": [{"name": t("overdue"), "values": list(overdue_by.values())}],
+        },
+        "misroutes": {
+            "labels": [t.department(d) for d in matrix["from"]],
+            "series": [
+                {"name": t("misroutes_out"), "values": [sum(row) for row in matrix["counts"]]}
+            ],
+        },
+        "volume": {
+            "labels": months,
+            "stacked": True,
+            "series": [
+                {"name": t.domain(d), "values": [volume.get((m, d), 0) for m in months]}
+                for d in volume_domains
+            ],
+        },
+        "satisfaction": {
+            "labels": months,
+            "percent": True,
+            "series": [
+                {
+                    "name": t("satisfaction_rate"),
+                    "values": [r["satisfaction_rate"] for r in data["satisfaction"]],
+                }
+            ],
+        },
     }
     for spec in specs.values():
         spec["empty"] = t("no_data")

@@ -41,10 +41,22 @@ def login_form(request: Request, next: str | None = None) -> Response:
 def _login_page(page: Page, next_url: str | None, *, failed: bool) -> Response:
     # Login CSRF: a random value in a cookie and in the form must match (double submit).
     token = secrets.token_urlsafe(24)
-    response = page.render("login.html", status=401 if failed else 200, failed=failed,
-                           next_url=safe_next(next_url), login_csrf=token)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax",
-                        secure=https(page.request), path="/console/login", max_age=3600)
+    response = page.render(
+        "login.html",
+        status=401 if failed else 200,
+        failed=failed,
+        next_url=safe_next(next_url),
+        login_csrf=token,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=https(page.request),
+        path="/console/login",
+        max_age=3600,
+    )
     return response
 
 
@@ -57,14 +69,22 @@ async def login_submit(request: Request) -> Response:
     next_url = str(form.get("next") or "")
     if not cookie or not secrets.compare_digest(cookie.encode(), sent.encode()):
         return _login_page(page, next_url, failed=True)
-    new = web_sessions.log_in(page.app, str(form.get("login") or ""),
-                              str(form.get("password") or ""))
+    new = web_sessions.log_in(
+        page.app, str(form.get("login") or ""), str(form.get("password") or "")
+    )
     if new is None:
         return _login_page(page, next_url, failed=True)
     response = redirect(safe_next(next_url))
     max_age = int((new.session.expires_at - page.app.now()).total_seconds())
-    response.set_cookie(SESSION_COOKIE, new.token, httponly=True, samesite="lax",
-                        secure=https(request), path="/console", max_age=max_age)
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.token,
+        httponly=True,
+        samesite="lax",
+        secure=https(request),
+        path="/console",
+        max_age=max_age,
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
     return response
 
@@ -87,6 +107,12 @@ def switch_language(request: Request, code: str, next: str | None = None) -> Res
     target = safe_next(next) if next != "/console/login" else "/console/login"
     response = redirect(target)
     if code in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, code, samesite="lax", secure=https(request),
-                            path="/console", max_age=365 * 86_400)
+        response.set_cookie(
+            i18n.COOKIE,
+            code,
+            samesite="lax",
+            secure=https(request),
+            path="/console",
+            max_age=365 * 86_400,
+        )
     return response

@@ -31,11 +31,24 @@ def _filter_from(request: Request) -> tuple[queue.QueueFilter, dict[str, Any]]:
     text = (q.get("q") or "").strip()[:100]
     page = int_or_none(q.get("page"), 1, 10_000) or 1
     flt = queue.QueueFilter(
-        status=status, urgency=urgency, domain=domain,
-        overdue={"yes": True, "no": False}.get(overdue), due_within_days=due_within,
-        text=text or None, page=page, per_page=PER_PAGE)
-    chosen = {"status": status, "urgency": urgency, "domain": domain, "overdue": overdue,
-              "due_within": due_within, "q": text, "page": page}
+        status=status,
+        urgency=urgency,
+        domain=domain,
+        overdue={"yes": True, "no": False}.get(overdue),
+        due_within_days=due_within,
+        text=text or None,
+        page=page,
+        per_page=PER_PAGE,
+    )
+    chosen = {
+        "status": status,
+        "urgency": urgency,
+        "domain": domain,
+        "overdue": overdue,
+        "due_within": due_within,
+        "q": text,
+        "page": page,
+    }
     return flt, chosen
 
 
@@ -51,6 +64,13 @@ def queue_page(request: Request) -> Response:
     pages = max(1, -(-result["total"] // PER_PAGE))
     base = {k: v for k, v in request.query_params.multi_items() if k != "page"}
     return page.render(
-        "queue.html", items=items, total=result["total"], chosen=chosen, pages=pages,
-        statuses=[s.value for s in Status], urgencies=URGENCIES, domains=DOMAINS,
-        page_url=lambda n: "/console/queue?" + urlencode([*base.items(), ("page", n)]))
+        "queue.html",
+        items=items,
+        total=result["total"],
+        chosen=chosen,
+        pages=pages,
+        statuses=[s.value for s in Status],
+        urgencies=URGENCIES,
+        domains=DOMAINS,
+        page_url=lambda n: "/console/queue?" + urlencode([*base.items(), ("page", n)]),
+    )

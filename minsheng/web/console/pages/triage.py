@@ -39,8 +39,7 @@ def triage_page(request: Request) -> Response:
     supervisor = desk.parent
     if supervisor and scope.sees(supervisor):
         bounced += [i for i in _all_of(page, supervisor) if i["bounce_count"]]
-    return page.render("triage.html", to_route=marked(to_route, now),
-                       bounced=marked(bounced, now))
+    return page.render("triage.html", to_route=marked(to_route, now), bounced=marked(bounced, now))
 
 
 def _all_of(page: Page, department: str) -> list[dict[str, Any]]:
