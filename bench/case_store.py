@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from case_store import migrate
 from case_store.db import make_engine
 from minsheng.config.settings import PROJECT_ROOT, load_settings
-from minsheng.services.casework import submission
 from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.casework import submission
 from minsheng.services.casework.submission import Intake
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -47,9 +47,15 @@ SAMPLES = [
 
 def intake(i: int) -> Intake:
     text, domain, urgency, kind = SAMPLES[i % len(SAMPLES)]
-    return Intake(text=f"{text}（{i}）", domain=domain, urgency=urgency, kind=kind,
-                  channel="telegram", external_id=str(100_000 + i % 5000),
-                  display_name="居民")
+    return Intake(
+        text=f"{text}（{i}）",
+        domain=domain,
+        urgency=urgency,
+        kind=kind,
+        channel="telegram",
+        external_id=str(100_000 + i % 5000),
+        display_name="居民",
+    )
 
 
 def submit_all(app: App, count: int, workers: int) -> float:
@@ -75,8 +81,11 @@ def submit_all(app: App, count: int, workers: int) -> float:
 
 def run(name: str, url: str, count: int, workers: int) -> None:
     settings = load_settings(PROJECT_ROOT / "config.yml", env={"MINSHENG_DATABASE_URL": url})
-    engine = make_engine(url, pool_size=max(5, workers), max_overflow=0) \
-        if not url.startswith("sqlite") else make_engine(url)
+    engine = (
+        make_engine(url, pool_size=max(5, workers), max_overflow=0)
+        if not url.startswith("sqlite")
+        else make_engine(url)
+    )
     app = bootstrap(settings, engine=engine)
     migrate.upgrade(app.engine)
     app.calendar  # load the calendar files before the clock starts  # noqa: B018
@@ -85,8 +94,11 @@ def run(name: str, url: str, count: int, workers: int) -> None:
         stored = conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
         events = conn.execute(sa.text("SELECT count(*) FROM case_events")).scalar_one()
     app.dispose()
-    print(f"{name}: {count / elapsed:,.0f} cases/s ({stored:,} cases and {events:,} events "
-          f"in {elapsed:.1f} s, {workers} worker(s))", flush=True)
+    print(
+        f"{name}: {count / elapsed:,.0f} cases/s ({stored:,} cases and {events:,} events "
+        f"in {elapsed:.1f} s, {workers} worker(s))",
+        flush=True,
+    )
 
 
 def run_postgres(server: str, count: int, workers: int) -> None:
@@ -96,8 +108,9 @@ def run_postgres(server: str, count: int, workers: int) -> None:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
         sep = "&" if "?" in server else "?"
-        run("PostgreSQL", f"{server}{sep}options={quote(f'-csearch_path={schema}')}", count,
-            workers)
+        run(
+            "PostgreSQL", f"{server}{sep}options={quote(f'-csearch_path={schema}')}", count, workers
+        )
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -108,8 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--url", default=os.environ.get("MINSHENG_TEST_POSTGRES_URL",
-                                                        DEFAULT_URL))
+    parser.add_argument("--url", default=os.environ.get("MINSHENG_TEST_POSTGRES_URL", DEFAULT_URL))
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     args = parser.parse_args()
     if args.only != "postgres":

@@ -37,8 +37,8 @@ from sqlalchemy import func, select
 from case_store import migrate
 from case_store.models import OutboxMessage
 from minsheng.config.settings import load_settings
-from minsheng.services.messaging import outbox
 from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.messaging import outbox
 
 TOKEN = "123456:BENCH-token"
 LIMIT_PER_S = 30
@@ -61,9 +61,12 @@ class LimitedBotApi(FakeBotApi):
                     self._window.popleft()
                 if len(self._window) >= LIMIT_PER_S:
                     self.refused += 1
-                    return 429, {"ok": False, "error_code": 429,
-                                 "description": "Too Many Requests: retry after 1",
-                                 "parameters": {"retry_after": 1}}
+                    return 429, {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    }
                 self._window.append(now)
         return super()._dispatch(method, params)
 
@@ -72,24 +75,44 @@ def queue_notifications(app: App, count: int) -> None:
     now = app.now()
     with app.uow() as uow:
         for i in range(count):
-            outbox.enqueue(uow.session, key=f"bench:{i}", channel="telegram",
-                           recipient=str(100_000 + i % 2000),
-                           payload={"type": "accepted", "reference": None,
-                                    "text": f"notification {i}", "buttons": []}, now=now)
+            outbox.enqueue(
+                uow.session,
+                key=f"bench:{i}",
+                channel="telegram",
+                recipient=str(100_000 + i % 2000),
+                payload={
+                    "type": "accepted",
+                    "reference": None,
+                    "text": f"notification {i}",
+                    "buttons": [],
+                },
+                now=now,
+            )
         uow.commit()
 
 
 def unsent(app: App) -> int:
     with app.uow() as uow:
-        return int(uow.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                      .where(OutboxMessage.status != "sent")) or 0)
+        return int(
+            uow.session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status != "sent")
+            )
+            or 0
+        )
 
 
 def start(kind: str, args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     out = log.open("ab")
-    return subprocess.Popen([str(Path(sys.executable).with_name("minsheng")), kind, *args],
-                            env=env, cwd=PROJECT, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("minsheng")), kind, *args],
+        env=env,
+        cwd=PROJECT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -119,24 +142,33 @@ def main() -> int:
     flush.flushdb()
     folder = Path(tempfile.mkdtemp(prefix="minsheng-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
-    app = bootstrap(load_settings(PROJECT / "config.yml", env={}).model_copy(
-        update={"database_url": url}))
+    app = bootstrap(
+        load_settings(PROJECT / "config.yml", env={}).model_copy(update={"database_url": url})
+    )
     migrate.upgrade(app.engine)
     queue_notifications(app, args.count)
     fake = LimitedBotApi().start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
-    env.update(MINSHENG_DATABASE_URL=url, MINSHENG_REDIS_URL=args.redis_url,
-               MINSHENG_TELEGRAM_TOKEN=TOKEN, MINSHENG_TELEGRAM_BASE_URL=fake.base_url)
+    env.update(
+        MINSHENG_DATABASE_URL=url,
+        MINSHENG_REDIS_URL=args.redis_url,
+        MINSHENG_TELEGRAM_TOKEN=TOKEN,
+        MINSHENG_TELEGRAM_BASE_URL=fake.base_url,
+    )
     worker_args = ["--concurrency", str(args.concurrency), "--loglevel", "WARNING"]
     if args.send_rate:
         worker_args += ["--send-rate", str(args.send_rate)]
-    print(f"{args.count} notifications queued; {args.workers} worker(s) x {args.concurrency} "
-          f"process(es); the fake Bot API accepts {LIMIT_PER_S}/s", flush=True)
+    print(
+        f"{args.count} notifications queued; {args.workers} worker(s) x {args.concurrency} "
+        f"process(es); the fake Bot API accepts {LIMIT_PER_S}/s",
+        flush=True,
+    )
 
     started = time.monotonic()
     processes = [start("beat", ["--loglevel", "WARNING"], env, folder / "beat.log")]
-    processes += [start("worker", worker_args, env, folder / f"worker-{i}.log")
-                  for i in range(args.workers)]
+    processes += [
+        start("worker", worker_args, env, folder / f"worker-{i}.log") for i in range(args.workers)
+    ]
     try:
         while unsent(app) and time.monotonic() - started < args.timeout:
             time.sleep(1.0)
@@ -147,8 +179,9 @@ def main() -> int:
         fake.stop()
         flush.flushdb()
 
-    accepted = collections.Counter(c.text for c in fake.calls_of("sendMessage")
-                                   if "_error" not in c.params)
+    accepted = collections.Counter(
+        c.text for c in fake.calls_of("sendMessage") if "_error" not in c.params
+    )
     expected = {f"notification {i}" for i in range(args.count)}
     lost = len(expected - set(accepted))
     duplicated = sum(1 for text in expected if accepted[text] > 1)
@@ -156,8 +189,10 @@ def main() -> int:
     print(f"lost:        {lost}")
     print(f"duplicated:  {duplicated}")
     print(f"429 answers: {fake.refused}")
-    print(f"time:        {elapsed:.1f} s from starting the processes "
-          f"({args.count / elapsed:.1f} messages/s)")
+    print(
+        f"time:        {elapsed:.1f} s from starting the processes "
+        f"({args.count / elapsed:.1f} messages/s)"
+    )
     print(f"logs:        {folder}")
     app.dispose()
     return 0 if lost == 0 and duplicated == 0 else 1

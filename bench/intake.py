@@ -33,9 +33,12 @@ from minsheng.config.settings import PROJECT_ROOT, load_settings
 from minsheng.services.bootstrap import App, bootstrap
 from minsheng.services.residents.conversation import Inbound, handle_inbound
 
-DEFAULT_URL = os.environ.get("MINSHENG_BENCH_POSTGRES_URL",
-                             os.environ.get("MINSHENG_TEST_POSTGRES_URL",
-                                            "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+DEFAULT_URL = os.environ.get(
+    "MINSHENG_BENCH_POSTGRES_URL",
+    os.environ.get(
+        "MINSHENG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    ),
+)
 MESSAGES = (
     "幸福里小区3号楼门口的路灯坏了三天了",
     "学校食堂饭菜不卫生，孩子吃了拉肚子",
@@ -58,8 +61,9 @@ def one_resident(app: App, n: int, latencies: list[float], lock: threading.Lock)
         nonlocal update
         update += 1
         started = time.perf_counter()
-        out = handle_inbound(app, Inbound(channel="bench", chat_id=chat,
-                                          update_id=f"{chat}:{update}", **fields))  # type: ignore[arg-type]
+        out = handle_inbound(
+            app, Inbound(channel="bench", chat_id=chat, update_id=f"{chat}:{update}", **fields)
+        )  # type: ignore[arg-type]
         elapsed = time.perf_counter() - started
         with lock:
             latencies.append(elapsed)
@@ -95,15 +99,19 @@ def _fresh_schema(url: str) -> tuple[str, str]:
 def _drive(url: str, first: int, count: int, workers: int) -> tuple[int, list[float]]:
     """One bot process: its own engine and NLU, residents first..first+count."""
     settings = load_settings(PROJECT_ROOT / "config.yml", env={}).model_copy(
-        update={"database_url": url})
+        update={"database_url": url}
+    )
     app = bootstrap(settings, engine=make_engine(url, pool_size=workers, max_overflow=8))
     try:
         app.nlu.parse("预热")
         latencies: list[float] = []
         lock = threading.Lock()
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            sent = sum(pool.map(lambda n: one_resident(app, n, latencies, lock),
-                                range(first, first + count)))
+            sent = sum(
+                pool.map(
+                    lambda n: one_resident(app, n, latencies, lock), range(first, first + count)
+                )
+            )
         return sent, latencies
     finally:
         app.dispose()
@@ -113,8 +121,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=64, help="threads per process")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="bot processes sharing the database, as replicas would")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="bot processes sharing the database, as replicas would",
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="keep the bench schema")
     args = parser.parse_args()
@@ -124,8 +136,11 @@ def main() -> None:
     try:
         migrate.upgrade(engine)
         share = -(-args.residents // args.processes)
-        slices = [(i * share, min(share, args.residents - i * share))
-                  for i in range(args.processes) if args.residents - i * share > 0]
+        slices = [
+            (i * share, min(share, args.residents - i * share))
+            for i in range(args.processes)
+            if args.residents - i * share > 0
+        ]
         started = time.perf_counter()
         if args.processes == 1:
             results = [_drive(url, slices[0][0], slices[0][1], args.workers)]
@@ -133,19 +148,24 @@ def main() -> None:
             import multiprocessing
 
             with multiprocessing.get_context("spawn").Pool(len(slices)) as pool:
-                results = pool.starmap(_drive, [(url, first, count, args.workers)
-                                                for first, count in slices])
+                results = pool.starmap(
+                    _drive, [(url, first, count, args.workers) for first, count in slices]
+                )
         elapsed = time.perf_counter() - started
         sent = sum(r[0] for r in results)
         ordered = sorted(x for r in results for x in r[1])
         with engine.connect() as conn:
             created = conn.execute(sa.text("select count(*) from cases")).scalar_one()
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        print(f"{args.residents} residents, {args.processes} process(es) x {args.workers} "
-              f"threads, {sent} messages in {elapsed:.1f} s; {created} cases created")
+        print(
+            f"{args.residents} residents, {args.processes} process(es) x {args.workers} "
+            f"threads, {sent} messages in {elapsed:.1f} s; {created} cases created"
+        )
         print(f"throughput: {sent / elapsed:,.0f} messages/s")
-        print(f"latency per message: median {statistics.median(ordered) * 1000:.0f} ms, "
-              f"p99 {p99 * 1000:.0f} ms")
+        print(
+            f"latency per message: median {statistics.median(ordered) * 1000:.0f} ms, "
+            f"p99 {p99 * 1000:.0f} ms"
+        )
     finally:
         engine.dispose()
         if not args.keep:

@@ -32,9 +32,9 @@ import sqlalchemy as sa
 from case_store import migrate
 from case_store.db import make_engine
 from minsheng.config.settings import PROJECT_ROOT, load_settings
-from routing.calendar import working_day_deadline
-from minsheng.services.sla import sweep
 from minsheng.services.bootstrap import bootstrap
+from minsheng.services.sla import sweep
+from routing.calendar import working_day_deadline
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DUE_EVERY = 200  # one case in 200 (0.5 %) has an alert due now
@@ -113,8 +113,9 @@ def time_sweep(url: str, now: dt.datetime) -> None:
     app = bootstrap(settings, clock=lambda: now)
     app.calendar  # load the calendar files before the clock starts  # noqa: B018
     with app.engine.connect() as conn:
-        due = conn.execute(sa.text("SELECT count(*) FROM cases WHERE next_due_at <= :now"),
-                           {"now": now}).scalar_one()
+        due = conn.execute(
+            sa.text("SELECT count(*) FROM cases WHERE next_due_at <= :now"), {"now": now}
+        ).scalar_one()
     # The provisional-deadline check runs when the calendar changes and once a day; timed
     # apart, so the figure below is the sweep that runs every minute.
     began = time.perf_counter()
@@ -123,13 +124,17 @@ def time_sweep(url: str, now: dt.datetime) -> None:
     began = time.perf_counter()
     result = sweep.run(app)
     elapsed = time.perf_counter() - began
-    print(f"one sweep: {elapsed:.3f} s for {due:,} due cases "
-          f"(checked {result['checked']:,}, raised {result['alerts']:,} alerts, "
-          f"escalated {result['escalated']:,})")
+    print(
+        f"one sweep: {elapsed:.3f} s for {due:,} due cases "
+        f"(checked {result['checked']:,}, raised {result['alerts']:,} alerts, "
+        f"escalated {result['escalated']:,})"
+    )
     began = time.perf_counter()
     again = sweep.run(app)
-    print(f"the same sweep again: {time.perf_counter() - began:.3f} s "
-          f"(checked {again['checked']}, raised {again['alerts']})")
+    print(
+        f"the same sweep again: {time.perf_counter() - began:.3f} s "
+        f"(checked {again['checked']}, raised {again['alerts']})"
+    )
     app.dispose()
 
 
@@ -153,8 +158,7 @@ def deadline_rate(seconds: float = 2.0) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--url", default=os.environ.get("MINSHENG_TEST_POSTGRES_URL",
-                                                        DEFAULT_URL))
+    parser.add_argument("--url", default=os.environ.get("MINSHENG_TEST_POSTGRES_URL", DEFAULT_URL))
     args = parser.parse_args()
     schema = f"bench_sla_{secrets.token_hex(4)}"
     admin = make_engine(args.url)

@@ -31,8 +31,10 @@ def main() -> None:
     for start in starts:
         working_day_deadline(start, 30, calendar, tz)
     elapsed = time.perf_counter() - began
-    print(f"working_day_deadline(30 working days): {args.count / elapsed:,.0f} computations/s "
-          f"({args.count} in {elapsed:.2f} s)")
+    print(
+        f"working_day_deadline(30 working days): {args.count / elapsed:,.0f} computations/s "
+        f"({args.count} in {elapsed:.2f} s)"
+    )
 
     policy = SlaPolicy()
     sample = starts[: max(1, args.count // 10)]
@@ -42,8 +44,10 @@ def main() -> None:
         due_alerts(clock, start + dt.timedelta(days=20))
         next_due_at(clock, after=start + dt.timedelta(days=20))
     elapsed = time.perf_counter() - began
-    print(f"start_clock + due_alerts + next_due_at: {len(sample) / elapsed:,.0f} cases/s "
-          f"({len(sample)} in {elapsed:.2f} s)")
+    print(
+        f"start_clock + due_alerts + next_due_at: {len(sample) / elapsed:,.0f} cases/s "
+        f"({len(sample)} in {elapsed:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,20 @@ from case_store.taxonomy import DOMAIN_NAMES, KIND_NAMES, URGENCY_NAMES
 
 LANGUAGES = ("zh", "en")
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 _T: dict[str, tuple[str, str]] = {
     "greeting": (
@@ -20,7 +32,7 @@ _T: dict[str, tuple[str, str]] = {
         "您好！我是{city}民生服务助手。\n直接写下您遇到的问题就行，比如“小区门口的路灯坏了三天了”。\n"
         "查进展发 /status，更多用法发 /help。",
         "Hello! This is the {city} public service assistant.\nJust tell me the problem in your "
-        "own words, e.g. \"the street light outside my building has been out for three days\".\n"
+        'own words, e.g. "the street light outside my building has been out for three days".\n'
         "Send /status for progress, /help for more.",
     ),
     "help": (
@@ -35,20 +47,32 @@ _T: dict[str, tuple[str, str]] = {
         "/mydata what we hold about you\n/forget erase your personal data\n"
         "/lang zh switch to Chinese\nIf anyone is in danger, call 110, 119 or 120 now.",
     ),
-    "ask_describe": ("请用一两句话描述您遇到的问题。", "Please describe the problem in a sentence or two."),
-    "photo_first": ("收到照片。请再用一两句话描述问题。", "Photo received. Please describe the problem in a sentence or two."),
-    "location_first": ("收到位置。请再用一两句话描述问题。", "Location received. Please describe the problem in a sentence or two."),
+    "ask_describe": (
+        "请用一两句话描述您遇到的问题。",
+        "Please describe the problem in a sentence or two.",
+    ),
+    "photo_first": (
+        "收到照片。请再用一两句话描述问题。",
+        "Photo received. Please describe the problem in a sentence or two.",
+    ),
+    "location_first": (
+        "收到位置。请再用一两句话描述问题。",
+        "Location received. Please describe the problem in a sentence or two.",
+    ),
     "ask_location": (
         "问题发生在哪里？请写下地址（如“幸福里小区3号楼”），或直接共享位置。",
-        "Where is it? Type the address (e.g. \"Building 3, Xingfuli Estate\") or share your location.",
+        'Where is it? Type the address (e.g. "Building 3, Xingfuli Estate") or share your location.',
     ),
     "location_too_short": (
         "地址太短了，请写得具体一些，例如“幸福里小区3号楼”，或共享位置。",
-        "That address is too short. Please add detail, e.g. \"Building 3, Xingfuli Estate\", or share your location.",
+        'That address is too short. Please add detail, e.g. "Building 3, Xingfuli Estate", or share your location.',
     ),
     "ask_consent": ("处理部门可以联系您了解情况吗？", "May the department contact you about this?"),
     "consent_unclear": ("请点“可以”或“不用”。", "Please tap Yes or No."),
-    "pick_domain": ("我不太确定您的问题属于哪一类，请选一个：", "I am not sure which area this is. Please pick one:"),
+    "pick_domain": (
+        "我不太确定您的问题属于哪一类，请选一个：",
+        "I am not sure which area this is. Please pick one:",
+    ),
     "pick_domain_again": ("请选择一个类别：", "Please pick an area:"),
     "pick_domain_unclear": ("请点下面的按钮选择类别。", "Please tap one of the areas below."),
     "summary": (
@@ -73,8 +97,14 @@ _T: dict[str, tuple[str, str]] = {
         "抱歉，提交没有成功，请稍后再点“确认”。",
         "Sorry, the case could not be submitted. Please tap Confirm again in a moment.",
     ),
-    "cancelled": ("已取消。需要时直接写下问题即可。", "Cancelled. Just write again whenever you need to."),
-    "nothing_to_cancel": ("当前没有进行中的对话。直接写下问题即可。", "Nothing to cancel. Just write your problem whenever you like."),
+    "cancelled": (
+        "已取消。需要时直接写下问题即可。",
+        "Cancelled. Just write again whenever you need to.",
+    ),
+    "nothing_to_cancel": (
+        "当前没有进行中的对话。直接写下问题即可。",
+        "Nothing to cancel. Just write your problem whenever you like.",
+    ),
     "stale_button": ("这个按钮已过期。", "That button has expired."),
     "choose_target": (
         "这条消息是补充到已有的诉求，还是一个新问题？",
@@ -82,15 +112,33 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "btn_add_to": ("补充到 {ref}", "Add to {ref}"),
     "btn_new_problem": ("这是新问题", "It's a new problem"),
-    "details_added": ("已补充到 {ref}，承办部门会看到。", "Added to {ref}; the department will see it."),
-    "answer_forwarded": ("已把您的回复转给 {ref} 的承办部门。", "Your answer has been passed to the department handling {ref}."),
-    "details_failed": ("{ref} 已结束，不能再补充。请直接写下新问题。", "{ref} is finished and takes no more details. Write a new message to report a new problem."),
-    "no_cases": ("您还没有提交过诉求。直接写下问题即可。", "You have no cases yet. Just tell me the problem."),
-    "no_open_cases": ("您目前没有办理中的诉求。/mycases 查看全部。", "You have no open cases. /mycases lists them all."),
+    "details_added": (
+        "已补充到 {ref}，承办部门会看到。",
+        "Added to {ref}; the department will see it.",
+    ),
+    "answer_forwarded": (
+        "已把您的回复转给 {ref} 的承办部门。",
+        "Your answer has been passed to the department handling {ref}.",
+    ),
+    "details_failed": (
+        "{ref} 已结束，不能再补充。请直接写下新问题。",
+        "{ref} is finished and takes no more details. Write a new message to report a new problem.",
+    ),
+    "no_cases": (
+        "您还没有提交过诉求。直接写下问题即可。",
+        "You have no cases yet. Just tell me the problem.",
+    ),
+    "no_open_cases": (
+        "您目前没有办理中的诉求。/mycases 查看全部。",
+        "You have no open cases. /mycases lists them all.",
+    ),
     "open_cases_header": ("您办理中的诉求：", "Your open cases:"),
     "all_cases_header": ("您的诉求（最近 {n} 件）：", "Your cases (latest {n}):"),
     "case_line": ("{ref} · {domain} · {status}", "{ref} · {domain} · {status}"),
-    "case_due_left": ("{due}前办结，还剩 {days} 个工作日", "due by {due}, {days} working days left"),
+    "case_due_left": (
+        "{due}前办结，还剩 {days} 个工作日",
+        "due by {due}, {days} working days left",
+    ),
     "case_due_today": ("今天（{due}）到期", "due today ({due})"),
     "case_overdue": ("已超过办结期限（{due}）", "past its deadline ({due})"),
     "case_detail": (
@@ -98,27 +146,57 @@ _T: dict[str, tuple[str, str]] = {
         "{ref}\nArea: {domain}\nStatus: {status}\nDepartment: {department}\nSubmitted: {created}",
     ),
     "case_rating": ("\n您的评价：{score} 分", "\nYour rating: {score} of 5"),
-    "case_not_found": ("没有找到您的诉求 {ref}，请核对编号。/mycases 查看全部。", "You have no case {ref}. Please check the reference; /mycases lists yours."),
+    "case_not_found": (
+        "没有找到您的诉求 {ref}，请核对编号。/mycases 查看全部。",
+        "You have no case {ref}. Please check the reference; /mycases lists yours.",
+    ),
     "bad_reference": ("编号格式应为 MS-2611-ABC123。", "A reference looks like MS-2611-ABC123."),
     "withdraw_which": ("要撤回哪一件？", "Which case do you want to withdraw?"),
     "btn_withdraw": ("撤回 {ref}", "Withdraw {ref}"),
     "withdrawn": ("已撤回 {ref}。", "{ref} has been withdrawn."),
-    "withdraw_not_open": ("{ref} 已不在办理中，无法撤回。", "{ref} is no longer open, so it cannot be withdrawn."),
+    "withdraw_not_open": (
+        "{ref} 已不在办理中，无法撤回。",
+        "{ref} is no longer open, so it cannot be withdrawn.",
+    ),
     "lang_set": ("好的，接下来用中文和您交流。", "OK, I will reply in English from now on."),
     "lang_which": ("请选择语言 / Choose a language:", "Choose a language / 请选择语言:"),
-    "survey_thanks": ("谢谢您的评价！还有什么想说的吗？可以直接写下，或点“跳过”。", "Thank you for rating! Anything to add? Write it here, or tap Skip."),
+    "survey_thanks": (
+        "谢谢您的评价！还有什么想说的吗？可以直接写下，或点“跳过”。",
+        "Thank you for rating! Anything to add? Write it here, or tap Skip.",
+    ),
     "survey_comment_saved": ("已记录您的意见，谢谢！", "Thank you, your comment has been saved."),
-    "survey_offer_reopen": ("很抱歉没有让您满意。需要重新办理 {ref} 吗？", "Sorry it was not good enough. Shall we reopen {ref}?"),
+    "survey_offer_reopen": (
+        "很抱歉没有让您满意。需要重新办理 {ref} 吗？",
+        "Sorry it was not good enough. Shall we reopen {ref}?",
+    ),
     "survey_done": ("好的，谢谢您！", "All right, thank you!"),
-    "reopened": ("已重新办理 {ref}，承办部门：{department}。{days} 个工作日内，即 {due}前办结。", "{ref} is reopened with {department}. To be resolved within {days} working days, by {due}."),
-    "reopen_failed": ("{ref} 现在不能重新办理。请直接写下问题，提交新诉求。", "{ref} cannot be reopened now. Please write the problem again to submit a new case."),
+    "reopened": (
+        "已重新办理 {ref}，承办部门：{department}。{days} 个工作日内，即 {due}前办结。",
+        "{ref} is reopened with {department}. To be resolved within {days} working days, by {due}.",
+    ),
+    "reopen_failed": (
+        "{ref} 现在不能重新办理。请直接写下问题，提交新诉求。",
+        "{ref} cannot be reopened now. Please write the problem again to submit a new case.",
+    ),
     "already_rated": ("{ref} 已经评价过了，谢谢！", "You have already rated {ref}, thank you!"),
     "not_ratable": ("{ref} 现在不能评价。", "{ref} cannot be rated now."),
-    "rate_hint": ("请点 1 到 5 的数字评价 {ref}。", "Please rate {ref} by tapping a number from 1 to 5."),
+    "rate_hint": (
+        "请点 1 到 5 的数字评价 {ref}。",
+        "Please rate {ref} by tapping a number from 1 to 5.",
+    ),
     "comment_empty": ("请写下您的意见，或点“跳过”。", "Please write your comment, or tap Skip."),
-    "text_only": ("我只能读文字、照片和位置，请用文字描述。", "I can only read text, photos and locations. Please write it down."),
-    "unknown_command": ("没有这个命令。发 /help 查看可用命令。", "I don't know that command. Send /help to see what I can do."),
-    "mydata_nothing": ("我们没有保存您的任何个人信息或诉求。", "We hold no personal data or cases of yours."),
+    "text_only": (
+        "我只能读文字、照片和位置，请用文字描述。",
+        "I can only read text, photos and locations. Please write it down.",
+    ),
+    "unknown_command": (
+        "没有这个命令。发 /help 查看可用命令。",
+        "I don't know that command. Send /help to see what I can do.",
+    ),
+    "mydata_nothing": (
+        "我们没有保存您的任何个人信息或诉求。",
+        "We hold no personal data or cases of yours.",
+    ),
     "mydata_header": ("我们保存的您的信息：", "What we hold about you:"),
     "mydata_identity": (
         "· 身份：{channel} 账号，名称 {name}，电话 {phone}，首次使用 {since}",
@@ -128,7 +206,10 @@ _T: dict[str, tuple[str, str]] = {
         "· 诉求 {ref}（{status}，{created}）：{text}\n  地址 {address}，电话 {phone}，附件 {files} 个",
         "· Case {ref} ({status}, {created}): {text}\n  address {address}, phone {phone}, {files} attachment(s)",
     ),
-    "mydata_rating": ("· 评价 {ref}：{score} 分，意见 {comment}", "· Rating of {ref}: {score}, comment {comment}"),
+    "mydata_rating": (
+        "· 评价 {ref}：{score} 分，意见 {comment}",
+        "· Rating of {ref}: {score}, comment {comment}",
+    ),
     "mydata_tail": (
         "如需删除您的个人信息，请发 /forget。",
         "To have your personal data erased, send /forget.",
@@ -165,7 +246,10 @@ _T: dict[str, tuple[str, str]] = {
         "文件太大了（最多 {limit} MB），请换一个小一些的。",
         "That file is too large (at most {limit} MB). Please send a smaller one.",
     ),
-    "error": ("抱歉，出了点问题，请稍后再试。", "Sorry, something went wrong. Please try again in a moment."),
+    "error": (
+        "抱歉，出了点问题，请稍后再试。",
+        "Sorry, something went wrong. Please try again in a moment.",
+    ),
     "btn_confirm": ("确认", "Confirm"),
     "btn_change_domain": ("更改类别", "Change area"),
     "btn_cancel": ("取消", "Cancel"),
@@ -175,14 +259,38 @@ _T: dict[str, tuple[str, str]] = {
     "btn_reopen": ("重新办理", "Reopen"),
     "btn_no_reopen": ("不用了", "No, thanks"),
     # notifications
-    "n_routed": ("您的诉求 {ref} 已转交{department}办理。", "Your case {ref} has been passed to the {department}."),
-    "n_accepted": ("{department}已受理您的诉求 {ref}。", "The {department} has taken on your case {ref}."),
-    "n_replied": ("{department}就 {ref} 回复：\n{text}", "The {department} replied on {ref}:\n{text}"),
-    "n_asked": ("{department}就 {ref} 想向您了解：\n{question}\n直接回复这条消息即可。", "The {department} has a question about {ref}:\n{question}\nJust reply here."),
-    "n_transferred": ("您的诉求 {ref} 已改由{department}办理，办结期限不变。", "Your case {ref} is now with the {department}; the deadline stays the same."),
-    "n_resolved": ("{ref} 已办结：\n{note}\n对处理结果满意吗？请点 1 到 5 分（5 分最满意）。", "{ref} has been resolved:\n{note}\nAre you satisfied with the result? Tap 1 to 5 (5 is best)."),
-    "n_survey_reminder": ("您还没有评价 {ref} 的处理结果。回复 1 到 5 的数字即可（5 分最满意）。", "You have not rated how {ref} was handled yet. Just reply with a number from 1 to 5 (5 is best)."),
-    "n_closed_unrated": ("{ref} 已结束（未评价）。如问题仍在，请直接写下，提交新诉求。", "{ref} is now closed without a rating. If the problem is still there, just write to report it again."),
+    "n_routed": (
+        "您的诉求 {ref} 已转交{department}办理。",
+        "Your case {ref} has been passed to the {department}.",
+    ),
+    "n_accepted": (
+        "{department}已受理您的诉求 {ref}。",
+        "The {department} has taken on your case {ref}.",
+    ),
+    "n_replied": (
+        "{department}就 {ref} 回复：\n{text}",
+        "The {department} replied on {ref}:\n{text}",
+    ),
+    "n_asked": (
+        "{department}就 {ref} 想向您了解：\n{question}\n直接回复这条消息即可。",
+        "The {department} has a question about {ref}:\n{question}\nJust reply here.",
+    ),
+    "n_transferred": (
+        "您的诉求 {ref} 已改由{department}办理，办结期限不变。",
+        "Your case {ref} is now with the {department}; the deadline stays the same.",
+    ),
+    "n_resolved": (
+        "{ref} 已办结：\n{note}\n对处理结果满意吗？请点 1 到 5 分（5 分最满意）。",
+        "{ref} has been resolved:\n{note}\nAre you satisfied with the result? Tap 1 to 5 (5 is best).",
+    ),
+    "n_survey_reminder": (
+        "您还没有评价 {ref} 的处理结果。回复 1 到 5 的数字即可（5 分最满意）。",
+        "You have not rated how {ref} was handled yet. Just reply with a number from 1 to 5 (5 is best).",
+    ),
+    "n_closed_unrated": (
+        "{ref} 已结束（未评价）。如问题仍在，请直接写下，提交新诉求。",
+        "{ref} is now closed without a rating. If the problem is still there, just write to report it again.",
+    ),
 }
 
 _STATUS = {
@@ -198,7 +306,7 @@ _STATUS = {
 
 
 def lang_of(value: str | None) -> str:
-    """"zh" or "en" from a language tag like "en-GB" or "zh-hans"; Chinese by default."""
+    """ "zh" or "en" from a language tag like "en-GB" or "zh-hans"; Chinese by default."""
     return "en" if (value or "").lower().startswith("en") else "zh"
 
 

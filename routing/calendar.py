@@ -112,10 +112,10 @@ def parse_calendar_document(document: object, source: str) -> list[YearData]:
     if not isinstance(document, Mapping):
         raise CalendarDataError(source, "expected a JSON object at the top level")
     if document.get("format") != CALENDAR_FORMAT:
-        raise CalendarDataError(source, f"expected \"format\": {CALENDAR_FORMAT}")
+        raise CalendarDataError(source, f'expected "format": {CALENDAR_FORMAT}')
     years = document.get("years")
     if not isinstance(years, Mapping):
-        raise CalendarDataError(source, "expected \"years\" to be an object keyed by year")
+        raise CalendarDataError(source, 'expected "years" to be an object keyed by year')
     return [_parse_year(key, value, source) for key, value in years.items()]
 
 

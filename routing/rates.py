@@ -137,7 +137,9 @@ def _rates_for(
     return DepartmentRates(
         department=department,
         response=_deadline_rate(
-            [(r.first_response_due, r.first_responded_at) for r in records], period, as_of,
+            [(r.first_response_due, r.first_responded_at) for r in records],
+            period,
+            as_of,
             min_sample,
         ),
         resolution=_deadline_rate(
@@ -145,8 +147,9 @@ def _rates_for(
         ),
         satisfaction=_satisfaction(records, period, as_of, min_sample),
         complaint_closure=_complaint_closure(records, period, as_of, min_sample),
-        working_days_to_resolve=_mean_working_days(records, period, as_of, calendar, tz,
-                                                   min_sample),
+        working_days_to_resolve=_mean_working_days(
+            records, period, as_of, calendar, tz, min_sample
+        ),
     )
 
 
@@ -176,8 +179,7 @@ def _satisfaction(
     records: list[CaseRecord], period: Period, as_of: dt.datetime, min_sample: int
 ) -> Rate:
     ratings = [
-        r.rating for r in records
-        if r.rating is not None and _known(r.rated_at, as_of) in period
+        r.rating for r in records if r.rating is not None and _known(r.rated_at, as_of) in period
     ]
     return Rate(sum(1 for x in ratings if x in SATISFIED_RATINGS), len(ratings), min_sample)
 

@@ -112,11 +112,19 @@ def route(request: RoutingRequest, table: RoutingTable) -> RoutingDecision:
     if accused is not None and request.accused_department:
         return _staff_complaint_decision(request, table, accused)
     if request.domain == OTHER_DOMAIN:
-        return _decision(table.triage_department, RULE_OTHER_DOMAIN, request, accused,
-                         "domain is 'other'; the triage desk chooses the department")
+        return _decision(
+            table.triage_department,
+            RULE_OTHER_DOMAIN,
+            request,
+            accused,
+            "domain is 'other'; the triage desk chooses the department",
+        )
     if request.confidence < table.min_confidence:
         return _decision(
-            table.triage_department, RULE_LOW_CONFIDENCE, request, accused,
+            table.triage_department,
+            RULE_LOW_CONFIDENCE,
+            request,
+            accused,
             f"confidence {request.confidence:.2f} is below {table.min_confidence:.2f}; "
             "the triage desk chooses the department",
         )
@@ -125,28 +133,53 @@ def route(request: RoutingRequest, table: RoutingTable) -> RoutingDecision:
     override = _location_override(request, table)
     if override is not None:
         place = " / ".join(p for p in (override.district, override.street) if p)
-        return _decision(override.department, RULE_LOCATION_OVERRIDE, request, None,
-                         f"{request.domain} case in {place} goes to {override.department}")
+        return _decision(
+            override.department,
+            RULE_LOCATION_OVERRIDE,
+            request,
+            None,
+            f"{request.domain} case in {place} goes to {override.department}",
+        )
     for kind_override in table.kind_overrides:
         if kind_override.matches(request.domain, request.kind):
-            return _decision(kind_override.department, RULE_KIND_OVERRIDE, request, None,
-                             f"{request.kind} cases go to {kind_override.department}")
+            return _decision(
+                kind_override.department,
+                RULE_KIND_OVERRIDE,
+                request,
+                None,
+                f"{request.kind} cases go to {kind_override.department}",
+            )
     department = table.domain_departments.get(request.domain)
     if department is None:
-        return _decision(table.triage_department, RULE_UNMAPPED_DOMAIN, request, None,
-                         f"no department configured for domain '{request.domain}'; "
-                         "the triage desk chooses the department")
-    return _decision(department, RULE_DOMAIN_TABLE, request, None,
-                     f"domain {request.domain} is handled by {department}")
+        return _decision(
+            table.triage_department,
+            RULE_UNMAPPED_DOMAIN,
+            request,
+            None,
+            f"no department configured for domain '{request.domain}'; "
+            "the triage desk chooses the department",
+        )
+    return _decision(
+        department,
+        RULE_DOMAIN_TABLE,
+        request,
+        None,
+        f"domain {request.domain} is handled by {department}",
+    )
 
 
 def _staff_complaint_decision(
     request: RoutingRequest, table: RoutingTable, accused: str
 ) -> RoutingDecision:
     supervisor = table.supervisor_of(accused)
-    return _decision(supervisor, RULE_COMPLAINT_ABOUT_STAFF, request, accused,
-                     f"complaint about the staff of {accused}; sent to its supervisor "
-                     f"{supervisor}, complainant hidden from {accused}")
+    return _decision(
+        supervisor,
+        RULE_COMPLAINT_ABOUT_STAFF,
+        request,
+        accused,
+        f"complaint about the staff of {accused}; sent to its supervisor "
+        f"{supervisor}, complainant hidden from {accused}",
+    )
 
 
 def _decision(
@@ -157,7 +190,8 @@ def _decision(
 
 def _location_override(request: RoutingRequest, table: RoutingTable) -> LocationOverride | None:
     matching = [
-        o for o in table.location_overrides
+        o
+        for o in table.location_overrides
         if o.matches(request.domain, request.district, request.street)
     ]
     # max() keeps the first of equally specific overrides, so config order breaks ties.
@@ -177,9 +211,29 @@ def _accused_department(request: RoutingRequest, table: RoutingTable) -> str | N
 
 
 _ZH_STAFF_CUES = (
-    "工作人员", "办事员", "窗口人员", "窗口的", "公务员", "干部", "经办人", "接线员", "城管队员",
-    "态度", "不作为", "乱作为", "推诿", "踢皮球", "刁难", "敷衍", "索要好处", "吃拿卡要", "不理睬",
-    "爱答不理", "甩脸色", "骂人", "打人",
+    "工作人员",
+    "办事员",
+    "窗口人员",
+    "窗口的",
+    "公务员",
+    "干部",
+    "经办人",
+    "接线员",
+    "城管队员",
+    "态度",
+    "不作为",
+    "乱作为",
+    "推诿",
+    "踢皮球",
+    "刁难",
+    "敷衍",
+    "索要好处",
+    "吃拿卡要",
+    "不理睬",
+    "爱答不理",
+    "甩脸色",
+    "骂人",
+    "打人",
 )
 _EN_STAFF_CUES = re.compile(
     r"\b(staff|clerks?|officials?|officers?|employees?|civil servants?|rude|rudely|attitude|"

@@ -214,9 +214,7 @@ def reopen(
     )
 
 
-def recompute_resolution_due(
-    clock: CaseClock, calendar: WorkCalendar, tz: dt.tzinfo
-) -> CaseClock:
+def recompute_resolution_due(clock: CaseClock, calendar: WorkCalendar, tz: dt.tzinfo) -> CaseClock:
     """Recount the current round's deadline, e.g. once a provisional year gets its data."""
     deadline = working_day_deadline(
         clock.resolution_started_at, clock.resolution_working_days, calendar, tz
@@ -239,8 +237,12 @@ def scheduled_alerts(clock: CaseClock) -> list[Alert]:
             alerts.append(Alert(FIRST_RESPONSE_WARN, FIRST_RESPONSE_WARN, warn_at))
         if _live(clock.first_response_due, stop):
             alerts.append(
-                Alert(FIRST_RESPONSE_BREACH, FIRST_RESPONSE_BREACH, clock.first_response_due,
-                      escalate=True)
+                Alert(
+                    FIRST_RESPONSE_BREACH,
+                    FIRST_RESPONSE_BREACH,
+                    clock.first_response_due,
+                    escalate=True,
+                )
             )
     r = clock.resolution_round
     window = clock.resolution_due - clock.resolution_started_at
@@ -251,8 +253,13 @@ def scheduled_alerts(clock: CaseClock) -> list[Alert]:
             alerts.append(Alert(key, RESOLUTION_WARN, warn_at, resolution_round=r))
     if _live(clock.resolution_due, clock.resolved_at):
         alerts.append(
-            Alert(f"{RESOLUTION_BREACH}@r{r}", RESOLUTION_BREACH, clock.resolution_due,
-                  resolution_round=r, escalate=True)
+            Alert(
+                f"{RESOLUTION_BREACH}@r{r}",
+                RESOLUTION_BREACH,
+                clock.resolution_due,
+                resolution_round=r,
+                escalate=True,
+            )
         )
     alerts.sort(key=lambda a: a.due_at)
     return alerts

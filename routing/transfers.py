@@ -57,9 +57,11 @@ def decide_transfer(
         raise ValueError("bounces_so_far must not be negative")
     bounces = bounces_so_far + 1
     if bounces > policy.max_bounces:
-        return TransferDecision(policy.triage_supervisor, RULE_TOO_MANY_BOUNCES, bounces,
-                                reason, clock)
+        return TransferDecision(
+            policy.triage_supervisor, RULE_TOO_MANY_BOUNCES, bounces, reason, clock
+        )
     if request.target_department is None:
         return TransferDecision(policy.triage_department, RULE_TO_TRIAGE, bounces, reason, clock)
-    return TransferDecision(request.target_department, RULE_REQUESTED_TARGET, bounces,
-                            reason, clock)
+    return TransferDecision(
+        request.target_department, RULE_REQUESTED_TARGET, bounces, reason, clock
+    )

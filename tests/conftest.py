@@ -14,8 +14,9 @@ import pytest
 from minsheng.config.settings import PROJECT_ROOT, Settings, load_settings
 
 SHARED = PROJECT_ROOT.parent / "shared"
-POSTGRES_URL = os.environ.get("MINSHENG_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "MINSHENG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -76,7 +77,7 @@ def postgres_server() -> str:
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         service_unavailable("PostgreSQL", type(exc).__name__)
     finally:
         engine.dispose()

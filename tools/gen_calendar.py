@@ -91,13 +91,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.output} ({years[0]}–{years[-1]}, {len(years)} years)")
     problems = cross_check(document, args.check_year)
     if problems:
-        print(f"cross-check {args.check_year} against the holidays package: "
-              f"{len(problems)} day(s) differ")
+        print(
+            f"cross-check {args.check_year} against the holidays package: "
+            f"{len(problems)} day(s) differ"
+        )
         for line in problems:
             print("  " + line)
         return 1
-    print(f"cross-check {args.check_year} against the holidays package: "
-          "all 365 days agree on working/non-working")
+    print(
+        f"cross-check {args.check_year} against the holidays package: "
+        "all 365 days agree on working/non-working"
+    )
     return 0
 
 

@@ -31,14 +31,23 @@ def summary(s: State, ctx: Context) -> Reply:
     if s["consent"] is False:
         extras += t(lang, "summary_no_contact")
     place = t(lang, "summary_place", place=d["address"]) if d["address"] else ""
-    text = t(lang, "summary", domain=texts.domain_name(lang, d["domain"]),
-             urgency=texts.urgency_name(lang, d["urgency"]),
-             department=ctx.department(lang, ctx.routing.get(d["domain"])), place=place,
-             text=shorten(d["text"]), extras=extras)
-    return Reply(text, (
-        (Button(t(lang, "btn_confirm"), "ok"),),
-        (Button(t(lang, "btn_change_domain"), "dom"), Button(t(lang, "btn_cancel"), "x")),
-    ))
+    text = t(
+        lang,
+        "summary",
+        domain=texts.domain_name(lang, d["domain"]),
+        urgency=texts.urgency_name(lang, d["urgency"]),
+        department=ctx.department(lang, ctx.routing.get(d["domain"])),
+        place=place,
+        text=shorten(d["text"]),
+        extras=extras,
+    )
+    return Reply(
+        text,
+        (
+            (Button(t(lang, "btn_confirm"), "ok"),),
+            (Button(t(lang, "btn_change_domain"), "dom"), Button(t(lang, "btn_cancel"), "x")),
+        ),
+    )
 
 
 def confirm_text(s: State, text: str, ctx: Context) -> Turn:
@@ -53,10 +62,19 @@ def confirm_text(s: State, text: str, ctx: Context) -> Turn:
 
 def confirm(s: State) -> Turn:
     d = s["draft"]
-    command = Submit(text=d["text"], domain=d["domain"], domain_chosen=d["domain_chosen"],
-                     urgency=d["urgency"], kind=d["kind"], language=s["lang"],
-                     address=d["address"], consent=bool(s["consent"]),
-                     location=as_location(d["location"]), has_photo=d["photo"], nlu=d["nlu"])
+    command = Submit(
+        text=d["text"],
+        domain=d["domain"],
+        domain_chosen=d["domain_chosen"],
+        urgency=d["urgency"],
+        kind=d["kind"],
+        language=s["lang"],
+        address=d["address"],
+        consent=bool(s["consent"]),
+        location=as_location(d["location"]),
+        has_photo=d["photo"],
+        nlu=d["nlu"],
+    )
     return s, [], [command]
 
 
@@ -78,9 +96,16 @@ def after_submit(s: State, result: Result, ctx: Context) -> tuple[State, list[Re
         return s, [Reply(t(lang, "error"))]
     s.update(step="idle", draft=None)
     data = result.data
-    lines = [t(lang, "created", ref=data["reference"],
-               department=ctx.department(lang, data.get("department")),
-               days=data.get("working_days"), due=due_date(lang, data.get("resolution_due")))]
+    lines = [
+        t(
+            lang,
+            "created",
+            ref=data["reference"],
+            department=ctx.department(lang, data.get("department")),
+            days=data.get("working_days"),
+            due=due_date(lang, data.get("resolution_due")),
+        )
+    ]
     first = data.get("first_response_due")
     if isinstance(first, dt.datetime):
         lines.append(t(lang, "created_first_response", when=texts.date_time(lang, first)))
@@ -93,8 +118,10 @@ def after_submit(s: State, result: Result, ctx: Context) -> tuple[State, list[Re
 
 def choose_target_reply(s: State, ctx: Context, prefix: str | None) -> Reply:
     lang = s["lang"]
-    rows = [(Button(t(lang, "btn_add_to", ref=c.reference), f"add:{c.reference}"),)
-            for c in ctx.open_cases()[:3]]
+    rows = [
+        (Button(t(lang, "btn_add_to", ref=c.reference), f"add:{c.reference}"),)
+        for c in ctx.open_cases()[:3]
+    ]
     rows.append((Button(t(lang, "btn_new_problem"), "new"),))
     rows.append((Button(t(lang, "btn_cancel"), "x"),))
     text = t(lang, "choose_target")

@@ -50,8 +50,9 @@ def handle(state: Mapping[str, Any] | None, event: Event, ctx: Context) -> Turn:
     return s, [Reply(t(s["lang"], "text_only"))], []
 
 
-def after(state: Mapping[str, Any], command: Command, result: Result,
-          ctx: Context) -> tuple[State, list[Reply]]:
+def after(
+    state: Mapping[str, Any], command: Command, result: Result, ctx: Context
+) -> tuple[State, list[Reply]]:
     """The replies for a command's outcome, and the state that follows from it."""
     s: State = {**new_state(), **copy.deepcopy(dict(state))}
     if isinstance(command, Submit):
@@ -80,7 +81,8 @@ def _on_text(s: State, text: str, event: Event, ctx: Context) -> Turn:
         return s, [], [rating]
     model_urgent = intake.label(nlu, "urgency", "normal")[0] == "urgent"
     if (nlu.get("rules") and step != "comment") or (
-            model_urgent and step in ("idle", "describe", "choose_target")):
+        model_urgent and step in ("idle", "describe", "choose_target")
+    ):
         return intake.urgent(s, text, nlu, ctx)
     if step in ("idle", "describe"):
         if step == "idle" and (turn := intake.idle_text(s, text, nlu, ctx)) is not None:

@@ -134,8 +134,7 @@ class Forget:
     """Erase the resident's personal data (asked for, then confirmed)."""
 
 
-Command = (Submit | AddDetails | Rate | Comment | Reopen | Withdraw | SetLanguage | MyData
-           | Forget)
+Command = Submit | AddDetails | Rate | Comment | Reopen | Withdraw | SetLanguage | MyData | Forget
 
 
 @dataclass(frozen=True)
@@ -152,5 +151,12 @@ Turn = tuple[State, list[Reply], list[Command]]
 
 
 def new_state() -> State:
-    return {"lang": None, "lang_fixed": False, "greeted": False, "step": "idle",
-            "draft": None, "consent": None, "survey": None}
+    return {
+        "lang": None,
+        "lang_fixed": False,
+        "greeted": False,
+        "step": "idle",
+        "draft": None,
+        "consent": None,
+        "survey": None,
+    }

@@ -12,16 +12,23 @@ _REF_TAIL = str.maketrans("OIL", "011")
 _PUNCT = re.compile(r"[\s。．.!！?？~～，,、\"“”'‘’]+")
 
 _PLAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.IGNORECASE), name) for p, name in (
-        (r"(查询|查看|查|看看)?(一下)?(我的)?(诉求|投诉|案件|工单|问题|反映)?的?(办理)?"
-         r"(进展|进度|状态|结果)(如何|怎么样|怎样|查询)?", "status"),
+    (re.compile(p, re.IGNORECASE), name)
+    for p, name in (
+        (
+            r"(查询|查看|查|看看)?(一下)?(我的)?(诉求|投诉|案件|工单|问题|反映)?的?(办理)?"
+            r"(进展|进度|状态|结果)(如何|怎么样|怎样|查询)?",
+            "status",
+        ),
         (r"(办|处理)到哪(了|一步了)?", "status"),
         (r"(check\s*)?(my\s*)?(case|request|complaint)?\s*(status|progress)", "status"),
         (r"(查询|查看|看看)?(我的|我提交的)(全部|所有)?(诉求|投诉|案件|工单)(列表)?", "mycases"),
         (r"(show\s*)?(all\s*)?my\s*(cases|requests|complaints)", "mycases"),
         (r"帮助|怎么用|使用说明|help|menu|菜单", "help"),
         (r"你好|您好|hi|hello|start|开始", "start"),
-        (r"(提交|反映)?(新的?)(诉求|问题)|new(\s*(case|request|problem))?|我要(反映|提交)问题", "new"),
+        (
+            r"(提交|反映)?(新的?)(诉求|问题)|new(\s*(case|request|problem))?|我要(反映|提交)问题",
+            "new",
+        ),
         (r"取消|退出|算了|cancel|quit", "cancel"),
         (r"(查看|查询)?我的(个人)?(数据|信息|资料)|(show\s*)?my\s*data", "mydata"),
         (r"(删除|清除)(我的)?(个人)?(数据|信息|资料)|forget\s*me|delete\s*my\s*data", "forget"),
@@ -31,8 +38,28 @@ _PLAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 _WITHDRAW = re.compile(r"(撤回|撤销|withdraw)\s*(MS-?\d{4}-?[0-9A-Za-z]{6})?", re.IGNORECASE)
 
-_YES = {"是", "是的", "好", "好的", "可以", "行", "同意", "确认", "确定", "对", "没问题", "嗯",
-        "yes", "y", "ok", "okay", "sure", "confirm", "yep", "yeah"}
+_YES = {
+    "是",
+    "是的",
+    "好",
+    "好的",
+    "可以",
+    "行",
+    "同意",
+    "确认",
+    "确定",
+    "对",
+    "没问题",
+    "嗯",
+    "yes",
+    "y",
+    "ok",
+    "okay",
+    "sure",
+    "confirm",
+    "yep",
+    "yeah",
+}
 _NO = {"不", "不用", "不要", "否", "不可以", "不行", "不同意", "别", "no", "n", "nope", "no thanks"}
 
 
@@ -70,8 +97,12 @@ def parse_command(text: str) -> tuple[str, str] | None:
 
 def wants_nlu(event: Event) -> bool:
     """Whether the caller should classify this event's text before calling `handle`."""
-    return bool(event.text and event.text.strip() and event.callback is None
-                and parse_command(event.text) is None)
+    return bool(
+        event.text
+        and event.text.strip()
+        and event.callback is None
+        and parse_command(event.text) is None
+    )
 
 
 def as_word(text: str) -> str:

@@ -30,15 +30,30 @@ def language_command(s: State, arg: str) -> Turn:
     lang = s["lang"]
     if arg.lower() in texts.LANGUAGES:
         return set_language(s, arg.lower())
-    return s, [Reply(t(lang, "lang_which"), ((Button("中文", "lang:zh"),
-                                              Button("English", "lang:en")),))], []
+    return (
+        s,
+        [
+            Reply(
+                t(lang, "lang_which"), ((Button("中文", "lang:zh"), Button("English", "lang:en")),)
+            )
+        ],
+        [],
+    )
 
 
 def ask_forget(s: State) -> Turn:
     lang = s["lang"]
     s.update(step="forget", draft=None, survey=None)
-    return s, [Reply(t(lang, "forget_confirm"), (
-        (Button(t(lang, "btn_forget"), "fg:y"),), (Button(t(lang, "btn_cancel"), "x"),)))], []
+    return (
+        s,
+        [
+            Reply(
+                t(lang, "forget_confirm"),
+                ((Button(t(lang, "btn_forget"), "fg:y"),), (Button(t(lang, "btn_cancel"), "x"),)),
+            )
+        ],
+        [],
+    )
 
 
 def forget(s: State) -> Turn:
@@ -67,17 +82,39 @@ def my_data_text(lang: str, data: Mapping[str, Any]) -> str:
         return t(lang, "mydata_nothing")
     lines = [t(lang, "mydata_header")]
     if identity:
-        lines.append(t(lang, "mydata_identity", channel=identity.get("channel"),
-                       name=identity.get("display_name") or "—",
-                       phone=identity.get("phone") or "—", since=identity.get("since")))
+        lines.append(
+            t(
+                lang,
+                "mydata_identity",
+                channel=identity.get("channel"),
+                name=identity.get("display_name") or "—",
+                phone=identity.get("phone") or "—",
+                since=identity.get("since"),
+            )
+        )
     for case in data.get("cases") or []:
-        lines.append(t(lang, "mydata_case", ref=case["reference"],
-                       status=texts.status_name(lang, case["status"]),
-                       created=case["created"], text=shorten(str(case["description"]), 80),
-                       address=case.get("address") or "—", phone=case.get("phone") or "—",
-                       files=case.get("attachments", 0)))
+        lines.append(
+            t(
+                lang,
+                "mydata_case",
+                ref=case["reference"],
+                status=texts.status_name(lang, case["status"]),
+                created=case["created"],
+                text=shorten(str(case["description"]), 80),
+                address=case.get("address") or "—",
+                phone=case.get("phone") or "—",
+                files=case.get("attachments", 0),
+            )
+        )
     for rating in data.get("ratings") or []:
-        lines.append(t(lang, "mydata_rating", ref=rating["reference"], score=rating["score"],
-                       comment=rating.get("comment") or "—"))
+        lines.append(
+            t(
+                lang,
+                "mydata_rating",
+                ref=rating["reference"],
+                score=rating["score"],
+                comment=rating.get("comment") or "—",
+            )
+        )
     lines.append(t(lang, "mydata_tail"))
     return "\n".join(lines)

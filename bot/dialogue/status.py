@@ -55,8 +55,10 @@ def withdraw(s: State, arg: str, ctx: Context) -> Turn:
     open_cases = ctx.open_cases()
     if not open_cases:
         return s, [Reply(t(lang, "no_open_cases"))], []
-    rows = tuple((Button(t(lang, "btn_withdraw", ref=c.reference), f"wd:{c.reference}"),)
-                 for c in open_cases[:5])
+    rows = tuple(
+        (Button(t(lang, "btn_withdraw", ref=c.reference), f"wd:{c.reference}"),)
+        for c in open_cases[:5]
+    )
     return s, [Reply(t(lang, "withdraw_which"), rows)], []
 
 
@@ -68,8 +70,13 @@ def after_withdraw(s: State, command: Withdraw, result: Result) -> tuple[State, 
 
 
 def _case_line(lang: str, case: CaseBrief, ctx: Context) -> str:
-    line = t(lang, "case_line", ref=case.reference, domain=texts.domain_name(lang, case.domain),
-             status=texts.status_name(lang, case.status))
+    line = t(
+        lang,
+        "case_line",
+        ref=case.reference,
+        domain=texts.domain_name(lang, case.domain),
+        status=texts.status_name(lang, case.status),
+    )
     if case.status in OPEN_STATES and case.resolution_due is not None:
         line += "\n  " + _time_left(lang, case, ctx)
     return line
@@ -86,10 +93,15 @@ def _time_left(lang: str, case: CaseBrief, ctx: Context) -> str:
 
 
 def _case_detail(lang: str, case: CaseBrief, ctx: Context) -> str:
-    text = t(lang, "case_detail", ref=case.reference, domain=texts.domain_name(lang, case.domain),
-             status=texts.status_name(lang, case.status),
-             department=ctx.department(lang, case.department),
-             created=texts.date(lang, case.created))
+    text = t(
+        lang,
+        "case_detail",
+        ref=case.reference,
+        domain=texts.domain_name(lang, case.domain),
+        status=texts.status_name(lang, case.status),
+        department=ctx.department(lang, case.department),
+        created=texts.date(lang, case.created),
+    )
     if case.status in OPEN_STATES and case.resolution_due is not None:
         text += "\n" + _time_left(lang, case, ctx)
     if case.rating is not None:

@@ -21,9 +21,15 @@ def comment_prompt(lang: str, key: str) -> Reply:
 
 
 def reopen_offer(lang: str, ref: str) -> Reply:
-    return Reply(t(lang, "survey_offer_reopen", ref=ref), (
-        (Button(t(lang, "btn_reopen"), f"ro:{ref}:y"), Button(t(lang, "btn_no_reopen"), f"ro:{ref}:n")),
-    ))
+    return Reply(
+        t(lang, "survey_offer_reopen", ref=ref),
+        (
+            (
+                Button(t(lang, "btn_reopen"), f"ro:{ref}:y"),
+                Button(t(lang, "btn_no_reopen"), f"ro:{ref}:n"),
+            ),
+        ),
+    )
 
 
 def comment_text(s: State, text: str) -> Turn:
@@ -52,7 +58,9 @@ def survey_done(s: State) -> Turn:
 def reopen(s: State, ref: str) -> Turn:
     survey = s["survey"] or {}
     score = survey.get("score")
-    reason = f"resident asked to reopen after rating {score}" if score else "resident asked to reopen"
+    reason = (
+        f"resident asked to reopen after rating {score}" if score else "resident asked to reopen"
+    )
     return s, [], [Reopen(ref, reason)]
 
 
@@ -72,15 +80,24 @@ def after_comment(s: State, command: Comment) -> tuple[State, list[Reply]]:
     return _after_survey_answer(s, command.reference, replies)
 
 
-def after_reopen(s: State, command: Reopen, result: Result,
-                 ctx: Context) -> tuple[State, list[Reply]]:
+def after_reopen(
+    s: State, command: Reopen, result: Result, ctx: Context
+) -> tuple[State, list[Reply]]:
     lang = s["lang"] or "zh"
     s["step"], s["survey"] = "idle", None
     if result.ok:
-        return s, [Reply(t(lang, "reopened", ref=command.reference,
-                           department=ctx.department(lang, result.data.get("department")),
-                           days=result.data.get("working_days"),
-                           due=due_date(lang, result.data.get("resolution_due"))))]
+        return s, [
+            Reply(
+                t(
+                    lang,
+                    "reopened",
+                    ref=command.reference,
+                    department=ctx.department(lang, result.data.get("department")),
+                    days=result.data.get("working_days"),
+                    due=due_date(lang, result.data.get("resolution_due")),
+                )
+            )
+        ]
     return s, [Reply(t(lang, "reopen_failed", ref=command.reference))]
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from telegram import (
     BotCommand,
-    Document,
     CallbackQuery,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -40,9 +40,9 @@ from telegram.ext import (
     filters,
 )
 
-from minsheng.services.residents import attachments as stored_files
-from minsheng.services.messaging import delivery, outbox
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging import delivery, outbox
+from minsheng.services.residents import attachments as stored_files
 from minsheng.services.residents.conversation import Button, Inbound, Reply, handle_inbound
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ COMMANDS: dict[str, dict[str, str]] = {
 
 
 # -- translation between Telegram and the service layer ------------------------------------
+
 
 def to_inbound(update: Update) -> Inbound | None:
     """The service layer's view of an update; None for updates the bot ignores."""
@@ -101,8 +102,21 @@ def to_inbound(update: Update) -> Inbound | None:
     )
 
 
-_UNREADABLE = ("sticker", "voice", "audio", "video", "video_note", "animation", "contact",
-               "poll", "dice", "game", "venue", "story", "invoice")
+_UNREADABLE = (
+    "sticker",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "contact",
+    "poll",
+    "dice",
+    "game",
+    "venue",
+    "story",
+    "invoice",
+)
 
 
 def _has_unreadable_content(message: Message) -> bool:
@@ -148,8 +162,14 @@ async def with_files(app: App, bot: Any, update: Update, inbound: Inbound) -> In
     try:
         file = await bot.get_file(media.file_id)
         data = bytes(await file.download_as_bytearray())
-        stored = await asyncio.to_thread(stored_files.store_bytes, app.settings, data,
-                                         kind=kind, filename=name, content_type=mime)
+        stored = await asyncio.to_thread(
+            stored_files.store_bytes,
+            app.settings,
+            data,
+            kind=kind,
+            filename=name,
+            content_type=mime,
+        )
     except stored_files.TooLarge:
         return dataclasses.replace(inbound, has_photo=False, notice=f"{kind}_too_large")
     except (TelegramError, OSError) as exc:
@@ -179,8 +199,11 @@ def keyboard(rows: Iterable[Iterable[Button | Mapping[str, str]]]) -> InlineKeyb
     for row in rows:
         line = []
         for button in row:
-            label, data = ((button.label, button.data) if isinstance(button, Button)
-                           else (button["label"], button["data"]))
+            label, data = (
+                (button.label, button.data)
+                if isinstance(button, Button)
+                else (button["label"], button["data"])
+            )
             line.append(InlineKeyboardButton(text=label, callback_data=data))
         if line:
             markup.append(line)
@@ -208,29 +231,34 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 # -- sending -------------------------------------------------------------------------------
 
-async def send(bot: Any, chat_id: str, text: str,
-               buttons: Iterable[Iterable[Button | Mapping[str, str]]]) -> None:
+
+async def send(
+    bot: Any, chat_id: str, text: str, buttons: Iterable[Iterable[Button | Mapping[str, str]]]
+) -> None:
     """One message (or a few, if long), keyboard on the last part."""
     parts = split_text(as_html(text))
     for i, part in enumerate(parts):
         await bot.send_message(
-            chat_id=chat_id, text=part, parse_mode=ParseMode.HTML,
+            chat_id=chat_id,
+            text=part,
+            parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
-            reply_markup=keyboard(buttons) if i == len(parts) - 1 else None)
+            reply_markup=keyboard(buttons) if i == len(parts) - 1 else None,
+        )
 
 
 class TelegramSender:
     """A delivery Sender, called from the delivery thread, sending on the bot's event loop."""
 
-    def __init__(self, bot: Any, loop: asyncio.AbstractEventLoop,
-                 timeout: float = SEND_TIMEOUT_S) -> None:
+    def __init__(
+        self, bot: Any, loop: asyncio.AbstractEventLoop, timeout: float = SEND_TIMEOUT_S
+    ) -> None:
         self._bot = bot
         self._loop = loop
         self._timeout = timeout
 
     def send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
-        future = asyncio.run_coroutine_threadsafe(self._send(recipient, text, buttons),
-                                                  self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._send(recipient, text, buttons), self._loop)
         future.result(self._timeout)
 
     async def _send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
@@ -246,8 +274,9 @@ class TelegramSender:
             raise
 
 
-async def send_replies(bot: Any, app: App, chat_id: str, update_id: str | None,
-                       replies: Sequence[Reply]) -> None:
+async def send_replies(
+    bot: Any, app: App, chat_id: str, update_id: str | None, replies: Sequence[Reply]
+) -> None:
     """Answer in order; if Telegram asks us to wait, the rest waits in the outbox."""
     for i, reply in enumerate(replies):
         try:
@@ -263,22 +292,33 @@ async def send_replies(bot: Any, app: App, chat_id: str, update_id: str | None,
             return
 
 
-def _queue_replies(app: App, chat_id: str, update_id: str | None, first: int,
-                   replies: Sequence[Reply], wait: float) -> None:
+def _queue_replies(
+    app: App, chat_id: str, update_id: str | None, first: int, replies: Sequence[Reply], wait: float
+) -> None:
     now = app.now()
     with app.uow() as uow:
         for n, reply in enumerate(replies, start=first):
             outbox.enqueue(
-                uow.session, key=f"reply:{CHANNEL}:{chat_id}:{update_id}:{n}",
-                channel=CHANNEL, recipient=chat_id,
-                payload={"type": "reply", "reference": None, "text": reply.text,
-                         "buttons": [[{"label": b.label, "data": b.data} for b in row]
-                                     for row in reply.buttons]},
-                now=now, available_at=now + dt.timedelta(seconds=wait))
+                uow.session,
+                key=f"reply:{CHANNEL}:{chat_id}:{update_id}:{n}",
+                channel=CHANNEL,
+                recipient=chat_id,
+                payload={
+                    "type": "reply",
+                    "reference": None,
+                    "text": reply.text,
+                    "buttons": [
+                        [{"label": b.label, "data": b.data} for b in row] for row in reply.buttons
+                    ],
+                },
+                now=now,
+                available_at=now + dt.timedelta(seconds=wait),
+            )
         uow.commit()
 
 
 # -- handlers ------------------------------------------------------------------------------
+
 
 def _handle(app: App, inbound: Inbound) -> list[Reply]:
     # Writing to us proves the resident can be reached again after having blocked the bot.
@@ -290,8 +330,9 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await process_update(context.bot_data["app"], context.bot, update)
 
 
-async def process_update(app: App, bot: Any, update: Update,
-                         inbound: Inbound | None = None) -> None:
+async def process_update(
+    app: App, bot: Any, update: Update, inbound: Inbound | None = None
+) -> None:
     """One update, polled or posted to the webhook: the same path either way."""
     inbound = inbound or to_inbound(update)
     if inbound is None:
@@ -309,8 +350,9 @@ async def process_update(app: App, bot: Any, update: Update,
         # The turn is committed and its update id claimed: a retry would answer nothing,
         # so the replies wait in the outbox for the delivery runner instead.
         log.warning("replies not sent (%s); queued for delivery", type(exc).__name__)
-        await asyncio.to_thread(_queue_replies, app, inbound.chat_id, inbound.update_id, 0,
-                                replies, 0.0)
+        await asyncio.to_thread(
+            _queue_replies, app, inbound.chat_id, inbound.update_id, 0, replies, 0.0
+        )
 
 
 async def _answer(query: CallbackQuery) -> None:
@@ -336,6 +378,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # -- the process ---------------------------------------------------------------------------
+
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     app: App = application.bot_data["app"]
@@ -364,7 +407,8 @@ async def _set_commands_on(bot: Any) -> None:
         for language in ("zh", "en"):
             commands = [BotCommand(name, text[language]) for name, text in COMMANDS.items()]
             await bot.set_my_commands(
-                commands, language_code=None if language == "zh" else language)
+                commands, language_code=None if language == "zh" else language
+            )
     except TelegramError as exc:
         log.warning("the command menu was not set: %s", exc.message)
 
@@ -382,22 +426,25 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     token = app.settings.telegram_token
     if token is None:
         raise ValueError("MINSHENG_TELEGRAM_TOKEN is not set")
-    builder = (ApplicationBuilder()
-               .token(token.get_secret_value())
-               .rate_limiter(AIORateLimiter())
-               .post_init(_post_init)
-               .post_stop(_post_stop))
+    builder = (
+        ApplicationBuilder()
+        .token(token.get_secret_value())
+        .rate_limiter(AIORateLimiter())
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+    )
     base_url = app.settings.telegram_base_url
     if base_url:
         builder = builder.base_url(base_url)
         if base_url.rstrip("/").endswith("/bot"):
-            builder = builder.base_file_url(base_url.rstrip("/")[:-len("bot")] + "file/bot")
+            builder = builder.base_file_url(base_url.rstrip("/")[: -len("bot")] + "file/bot")
     application = builder.build()
     application.bot_data["app"] = app
     application.add_handler(CallbackQueryHandler(on_update))
     # Every private message: what the bot cannot read gets a polite answer, not silence.
-    application.add_handler(MessageHandler(
-        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_update))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_update)
+    )
     application.add_error_handler(on_error)
     return application
 
@@ -405,8 +452,9 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
 def run_polling(app: App) -> int:
     """`minsheng bot`: serve the bot until SIGINT/SIGTERM; 0 on a clean stop."""
     if app.settings.telegram_token is None:
-        print("error: set MINSHENG_TELEGRAM_TOKEN to the bot's token from @BotFather",
-              file=sys.stderr)
+        print(
+            "error: set MINSHENG_TELEGRAM_TOKEN to the bot's token from @BotFather", file=sys.stderr
+        )
         return 2
     application = build_application(app)
     application.run_polling(

@@ -22,8 +22,13 @@ from minsheng.services.bootstrap import App
 CHANNEL = "console"
 
 
-def run(app: App, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None,
-        chat_id: str | None = None) -> int:
+def run(
+    app: App,
+    *,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    chat_id: str | None = None,
+) -> int:
     from minsheng.services.residents.conversation import Inbound, handle_inbound
 
     read = stdin or sys.stdin
@@ -41,12 +46,21 @@ def run(app: App, *, stdin: IO[str] | None = None, stdout: IO[str] | None = None
             buttons += _print_buttons(reply, len(buttons), out)
 
     def send(**fields: Any) -> None:
-        inbound = Inbound(channel=CHANNEL, chat_id=chat, update_id=f"{prefix}:{next(updates)}",
-                          display_name=chat, language_hint=None, **fields)
+        inbound = Inbound(
+            channel=CHANNEL,
+            chat_id=chat,
+            update_id=f"{prefix}:{next(updates)}",
+            display_name=chat,
+            language_hint=None,
+            **fields,
+        )
         show(handle_inbound(app, inbound))
 
-    print("民生 · Minsheng — 输入您的问题；数字选按钮；Ctrl-D 退出。"
-          " Type your problem; numbers tap buttons; Ctrl-D quits.", file=out)
+    print(
+        "民生 · Minsheng — 输入您的问题；数字选按钮；Ctrl-D 退出。"
+        " Type your problem; numbers tap buttons; Ctrl-D quits.",
+        file=out,
+    )
     send(text="/start")
     while True:
         show_pending(app, chat, show)
@@ -78,20 +92,32 @@ def show_pending(app: App, chat_id: str, show: Callable[[list[Reply]], None]) ->
     replies: list[Reply] = []
     with app.uow() as uow:
         s = uow.session
-        rows = list(s.scalars(select(OutboxMessage).where(
-            OutboxMessage.channel == CHANNEL, OutboxMessage.recipient == chat_id,
-            OutboxMessage.status == "pending").order_by(OutboxMessage.id)))
+        rows = list(
+            s.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == CHANNEL,
+                    OutboxMessage.recipient == chat_id,
+                    OutboxMessage.status == "pending",
+                )
+                .order_by(OutboxMessage.id)
+            )
+        )
         for row in rows:
             # Claim by a conditional update so a second terminal never shows it too.
-            claimed = s.execute(update(OutboxMessage).where(
-                OutboxMessage.id == row.id, OutboxMessage.status == "pending").values(
-                status="sent", sent_at=now, claimed_by="console", claimed_at=now)
-                .returning(OutboxMessage.id)).first()
+            claimed = s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == "pending")
+                .values(status="sent", sent_at=now, claimed_by="console", claimed_at=now)
+                .returning(OutboxMessage.id)
+            ).first()
             if claimed is None:
                 continue
             payload = row.payload
-            buttons = tuple(tuple(Button(b["label"], b["data"]) for b in line)
-                            for line in payload.get("buttons") or [])
+            buttons = tuple(
+                tuple(Button(b["label"], b["data"]) for b in line)
+                for line in payload.get("buttons") or []
+            )
             replies.append(Reply(str(payload.get("text", "")), buttons))
         uow.commit()
     if replies:
@@ -102,5 +128,5 @@ def show_pending(app: App, chat_id: str, show: Callable[[list[Reply]], None]) ->
 def _user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:
         return "resident"

@@ -43,8 +43,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        print(f"{exc.source}: configuration has {len(exc.problems)} problem(s):",
-              file=sys.stderr)
+        print(f"{exc.source}: configuration has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
@@ -84,8 +83,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="config file (default: $MINSHENG_CONFIG or ./config.yml)")
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
     # The order here is the order `minsheng --help` lists the commands in.
-    for group in (config, db, case, sla, report, apikey, nlu, chat, bot, privacy, serve, staff,
-                  worker, outbox):
+    for group in (
+        config,
+        db,
+        case,
+        sla,
+        report,
+        apikey,
+        nlu,
+        chat,
+        bot,
+        privacy,
+        serve,
+        staff,
+        worker,
+        outbox,
+    ):
         group.register(sub)
     return p
 

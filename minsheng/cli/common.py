@@ -27,7 +27,8 @@ def app_for(args: argparse.Namespace, *, check_schema: bool = True) -> Any:
         if current != head:
             raise SchemaOutOfDate(
                 f"the database schema is at {current or 'nothing (empty database)'}, this "
-                f"release needs {head}: run `minsheng db upgrade` (or `make run`) first")
+                f"release needs {head}: run `minsheng db upgrade` (or `make run`) first"
+            )
     return app
 
 

@@ -18,6 +18,8 @@ def _check(args: argparse.Namespace) -> int:
     from minsheng.config.settings import load_settings
 
     settings = load_settings(args.path or args.config)
-    print(f"{settings.config_path}: OK ({len(settings.departments)} departments, "
-          f"triage desk {settings.triage_department.id})")
+    print(
+        f"{settings.config_path}: OK ({len(settings.departments)} departments, "
+        f"triage desk {settings.triage_department.id})"
+    )
     return 0

@@ -30,8 +30,10 @@ def _dead(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     for r in rows:
-        print(f"{r['id']}  {r['channel']:<9} {r['type'] or '':<16} {r['reference'] or '':<15} "
-              f"attempts {r['attempts']}  {r['last_error'] or ''}")
+        print(
+            f"{r['id']}  {r['channel']:<9} {r['type'] or '':<16} {r['reference'] or '':<15} "
+            f"attempts {r['attempts']}  {r['last_error'] or ''}"
+        )
     print(f"{len(rows)} dead message(s)", file=sys.stderr)
     return 0
 
@@ -43,6 +45,8 @@ def _retry(args: argparse.Namespace) -> int:
         print("error: name the message ids to retry, or --all", file=sys.stderr)
         return 2
     ids = outbox_admin.retry(app_for(args), args.ids, all_dead=args.all)
-    print(f"re-queued {len(ids)} message(s){': ' if ids else ''}"
-          f"{' '.join(str(i) for i in ids)}", file=sys.stderr)
+    print(
+        f"re-queued {len(ids)} message(s){': ' if ids else ''}{' '.join(str(i) for i in ids)}",
+        file=sys.stderr,
+    )
     return 0

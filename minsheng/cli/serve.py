@@ -22,6 +22,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     app = app_for(args)
     # log_config=None keeps our redacting formatter on uvicorn's loggers too.
-    uvicorn.run(create_app(app, background=True), host=args.host, port=args.port,
-                log_config=None, proxy_headers=False)
+    uvicorn.run(
+        create_app(app, background=True),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        proxy_headers=False,
+    )
     return 0

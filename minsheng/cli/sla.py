@@ -24,8 +24,10 @@ DEFAULT_WORKING_DAYS = 30
 def register(sub: Any) -> None:
     sla = sub.add_parser("sla", help="working-day deadlines and the SLA sweep")
     sla_sub = sla.add_subparsers(metavar="ACTION")
-    sla_sub.add_parser("deadline", help="the deadline N working days after a moment "
-                       "(see `minsheng sla deadline --help`)")
+    sla_sub.add_parser(
+        "deadline",
+        help="the deadline N working days after a moment (see `minsheng sla deadline --help`)",
+    )
     swp = sla_sub.add_parser("sweep", help="raise due warnings and breaches now")
     swp.add_argument("--json", action="store_true")
     swp.set_defaults(func=_sweep)
@@ -44,9 +46,11 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        print(f"checked {result['checked']} case(s), raised {result['alerts']} alert(s), "
-              f"escalated {result['escalated']}, survey reminders "
-              f"{result['survey_reminders']}, closed unrated {result['closed_unrated']}")
+        print(
+            f"checked {result['checked']} case(s), raised {result['alerts']} alert(s), "
+            f"escalated {result['escalated']}, survey reminders "
+            f"{result['survey_reminders']}, closed unrated {result['closed_unrated']}"
+        )
     return 0
 
 
@@ -65,6 +69,7 @@ def _overdue(args: argparse.Namespace) -> int:
 
 
 # -- sla deadline ---------------------------------------------------------------------------
+
 
 class UsageError(Exception):
     """A problem the user can fix; printed on stderr with exit status 2."""
@@ -89,12 +94,23 @@ def _parser() -> argparse.ArgumentParser:
     deadline = commands.add_parser(
         "deadline", help="resolution deadline on the official working-day calendar"
     )
-    deadline.add_argument("--start", required=True,
-                          help="submission time, ISO 8601; without an offset it is local time")
-    deadline.add_argument("--working-days", type=int, default=DEFAULT_WORKING_DAYS,
-                          help=f"working days (default {DEFAULT_WORKING_DAYS})")
-    deadline.add_argument("--config", type=Path, default=None,
-                          help="config YAML (default: $MINSHENG_CONFIG, else ./config.yml)")
+    deadline.add_argument(
+        "--start",
+        required=True,
+        help="submission time, ISO 8601; without an offset it is local time",
+    )
+    deadline.add_argument(
+        "--working-days",
+        type=int,
+        default=DEFAULT_WORKING_DAYS,
+        help=f"working days (default {DEFAULT_WORKING_DAYS})",
+    )
+    deadline.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config YAML (default: $MINSHENG_CONFIG, else ./config.yml)",
+    )
     return parser
 
 

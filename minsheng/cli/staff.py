@@ -30,14 +30,23 @@ def register(sub: Any) -> None:
 def _add(args: argparse.Namespace) -> int:
     from minsheng.services.access import staff
 
-    creds = staff.add_staff(app_for(args), name=args.name, department=args.department,
-                            role=args.role, login=args.login)
+    creds = staff.add_staff(
+        app_for(args), name=args.name, department=args.department, role=args.role, login=args.login
+    )
     if args.json:
-        print_json({"id": creds.public_id, "login": creds.login, "token": creds.token,
-                    "password": creds.password})
+        print_json(
+            {
+                "id": creds.public_id,
+                "login": creds.login,
+                "token": creds.token,
+                "password": creds.password,
+            }
+        )
     else:
-        print(f"id        {creds.public_id}\nlogin     {creds.login}\n"
-              f"password  {creds.password}\ntoken     {creds.token}")
+        print(
+            f"id        {creds.public_id}\nlogin     {creds.login}\n"
+            f"password  {creds.password}\ntoken     {creds.token}"
+        )
     print("these credentials are shown only now; only their hashes are kept", file=sys.stderr)
     return 0
 
@@ -51,8 +60,10 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         state = "" if r["active"] else "  (inactive)"
-        print(f"{r['id']}  {r['login'] or '':<24} {r['role']:<10} {r['department']:<22} "
-              f"{r['name']}{state}")
+        print(
+            f"{r['id']}  {r['login'] or '':<24} {r['role']:<10} {r['department']:<22} "
+            f"{r['name']}{state}"
+        )
     return 0
 
 

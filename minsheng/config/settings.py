@@ -225,8 +225,9 @@ class Settings(_Model):
 _SECRET_KEYS = {"telegram", "token", "telegram_token", "secret", "password", "api_key"}
 
 
-def config_path_from_env(path: str | os.PathLike[str] | None = None,
-                         env: Mapping[str, str] | None = None) -> Path:
+def config_path_from_env(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Path:
     env = os.environ if env is None else env
     if path:
         return Path(path)
@@ -263,8 +264,10 @@ def check_config(data: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     for key in data:
         if key in _SECRET_KEYS:
-            problems.append(f"{key}: secrets never go in the config file; "
-                            "use environment variables such as MINSHENG_TELEGRAM_TOKEN")
+            problems.append(
+                f"{key}: secrets never go in the config file; "
+                "use environment variables such as MINSHENG_TELEGRAM_TOKEN"
+            )
     clean = {k: v for k, v in data.items() if k not in _SECRET_KEYS}
     try:
         FileConfig.model_validate(clean)
@@ -275,8 +278,9 @@ def check_config(data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def load_settings(path: str | os.PathLike[str] | None = None,
-                  env: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
     env = os.environ if env is None else env
     cfg_path = config_path_from_env(path, env).resolve()
     data = read_config_file(cfg_path)
@@ -312,8 +316,9 @@ def load_settings(path: str | os.PathLike[str] | None = None,
         attachments=file_cfg.attachments,
         webhook=file_cfg.webhook,
         delivery=file_cfg.delivery,
-        webhook_secret=SecretStr(secret) if (secret := env.get(
-            "MINSHENG_TELEGRAM_WEBHOOK_SECRET")) else None,
+        webhook_secret=SecretStr(secret)
+        if (secret := env.get("MINSHENG_TELEGRAM_WEBHOOK_SECRET"))
+        else None,
     )
 
 
@@ -332,8 +337,14 @@ _LIST_NOUNS = {
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else yaml.safe_dump(
-        value, default_flow_style=True, allow_unicode=True).strip().removesuffix("...").strip()
+    text = (
+        repr(value)
+        if isinstance(value, str)
+        else yaml.safe_dump(value, default_flow_style=True, allow_unicode=True)
+        .strip()
+        .removesuffix("...")
+        .strip()
+    )
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -369,8 +380,7 @@ def _describe(err: Mapping[str, Any]) -> str:
         return f"{key}: must be at most {ctx.get('le')}, got {_show(got)}"
     if kind == "string_pattern_mismatch":
         if last == "id":
-            return (f"{key}: must be lower-case letters, digits and underscores, "
-                    f"got {_show(got)}")
+            return f"{key}: must be lower-case letters, digits and underscores, got {_show(got)}"
         return f"{key}: has the wrong format (expected HH:MM), got {_show(got)}"
     if kind == "literal_error":
         return f"{key}: must be one of {ctx.get('expected')}, got {_show(got)}"
@@ -402,8 +412,11 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
                 if dept.get("triage") is True:
                     triage.append(dept_id)
         for i, dept in enumerate(depts):
-            if isinstance(dept, dict) and isinstance(dept.get("parent"), str) \
-                    and dept["parent"] not in ids:
+            if (
+                isinstance(dept, dict)
+                and isinstance(dept.get("parent"), str)
+                and dept["parent"] not in ids
+            ):
                 problems.append(f"departments.{i}.parent: unknown department '{dept['parent']}'")
         if ids and not triage:
             problems.append("departments: one department must be the triage desk (triage: true)")
@@ -413,7 +426,9 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
             seen, cur = {dept_id}, parents.get(dept_id)
             while isinstance(cur, str) and cur in parents:
                 if cur in seen:
-                    problems.append(f"departments: parent chain of '{dept_id}' loops back on itself")
+                    problems.append(
+                        f"departments: parent chain of '{dept_id}' loops back on itself"
+                    )
                     break
                 seen.add(cur)
                 cur = parents.get(cur)
@@ -423,8 +438,10 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
     if isinstance(routing, dict):
         for domain, dept_id in routing.items():
             if domain not in DOMAINS:
-                problems.append(f"routing.{domain}: '{domain}' is not a domain key of the taxonomy "
-                                f"(known: {', '.join(DOMAINS)})")
+                problems.append(
+                    f"routing.{domain}: '{domain}' is not a domain key of the taxonomy "
+                    f"(known: {', '.join(DOMAINS)})"
+                )
             if isinstance(dept_id, str) and known and dept_id not in known:
                 problems.append(f"routing.{domain}: unknown department '{dept_id}'")
         for domain in DOMAINS:
@@ -437,15 +454,20 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
             if not isinstance(ov, dict):
                 continue
             if not ov.get("district") and not ov.get("street"):
-                problems.append(f"routing_rules.location_overrides.{i}: needs a district or a "
-                                "street to match")
+                problems.append(
+                    f"routing_rules.location_overrides.{i}: needs a district or a street to match"
+                )
             if isinstance(ov.get("department"), str) and known and ov["department"] not in known:
-                problems.append(f"routing_rules.location_overrides.{i}.department: "
-                                f"unknown department '{ov['department']}'")
+                problems.append(
+                    f"routing_rules.location_overrides.{i}.department: "
+                    f"unknown department '{ov['department']}'"
+                )
             for dom in ov.get("domains") or []:
                 if dom not in DOMAINS:
-                    problems.append(f"routing_rules.location_overrides.{i}.domains: "
-                                    f"'{dom}' is not a domain key of the taxonomy")
+                    problems.append(
+                        f"routing_rules.location_overrides.{i}.domains: "
+                        f"'{dom}' is not a domain key of the taxonomy"
+                    )
 
     sla = data.get("sla")
     if isinstance(sla, dict):
@@ -453,30 +475,40 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
         if isinstance(frh, dict):
             for urgency, hours in frh.items():
                 if urgency not in URGENCIES:
-                    problems.append(f"sla.first_response_hours.{urgency}: '{urgency}' is not an "
-                                    f"urgency key (known: {', '.join(URGENCIES)})")
+                    problems.append(
+                        f"sla.first_response_hours.{urgency}: '{urgency}' is not an "
+                        f"urgency key (known: {', '.join(URGENCIES)})"
+                    )
                 elif isinstance(hours, (int, float)) and not isinstance(hours, bool) and hours <= 0:
-                    problems.append(f"sla.first_response_hours.{urgency}: must be a positive "
-                                    f"number of hours or null, got {_show(hours)}")
+                    problems.append(
+                        f"sla.first_response_hours.{urgency}: must be a positive "
+                        f"number of hours or null, got {_show(hours)}"
+                    )
             for urgency in URGENCIES:
                 if urgency not in frh:
-                    problems.append(f"sla.first_response_hours.{urgency}: is required "
-                                    "(a number of hours, or null for none)")
+                    problems.append(
+                        f"sla.first_response_hours.{urgency}: is required "
+                        "(a number of hours, or null for none)"
+                    )
         for i, ov in enumerate(sla.get("resolution_overrides") or []):
             if isinstance(ov, dict):
                 if ov.get("domain") is not None and ov["domain"] not in DOMAINS:
-                    problems.append(f"sla.resolution_overrides.{i}.domain: "
-                                    f"'{ov['domain']}' is not a domain key of the taxonomy")
+                    problems.append(
+                        f"sla.resolution_overrides.{i}.domain: "
+                        f"'{ov['domain']}' is not a domain key of the taxonomy"
+                    )
                 if ov.get("kind") is not None and ov["kind"] not in KINDS:
-                    problems.append(f"sla.resolution_overrides.{i}.kind: "
-                                    f"'{ov['kind']}' is not a kind key of the taxonomy")
+                    problems.append(
+                        f"sla.resolution_overrides.{i}.kind: "
+                        f"'{ov['kind']}' is not a kind key of the taxonomy"
+                    )
         warn = sla.get("warn_at")
         if isinstance(warn, list):
             for i, frac in enumerate(warn):
-                if not isinstance(frac, (int, float)) or isinstance(frac, bool) \
-                        or not 0 < frac < 1:
-                    problems.append(f"sla.warn_at.{i}: must be a fraction between 0 and 1, "
-                                    f"got {_show(frac)}")
+                if not isinstance(frac, (int, float)) or isinstance(frac, bool) or not 0 < frac < 1:
+                    problems.append(
+                        f"sla.warn_at.{i}: must be a fraction between 0 and 1, got {_show(frac)}"
+                    )
 
     city = data.get("city")
     if isinstance(city, dict) and isinstance(city.get("timezone"), str):

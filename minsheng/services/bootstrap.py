@@ -77,9 +77,17 @@ class App:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Callable[[], dt.datetime] | None = None,
-              engine: Engine | None = None) -> App:
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    engine: Engine | None = None,
+) -> App:
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
-    return App(settings=settings, engine=engine, session_factory=make_session_factory(engine),
-               clock=clock or utc_now)
+    return App(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        clock=clock or utc_now,
+    )

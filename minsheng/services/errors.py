@@ -11,5 +11,10 @@ class InvalidRequest(DomainError):
     """The request is malformed: an unknown department, an empty note, a score of 7..."""
 
 
-__all__ = ["CaseNotFound", "ConcurrencyConflict", "DomainError", "IllegalTransition",
-           "InvalidRequest"]
+__all__ = [
+    "CaseNotFound",
+    "ConcurrencyConflict",
+    "DomainError",
+    "IllegalTransition",
+    "InvalidRequest",
+]

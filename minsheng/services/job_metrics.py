@@ -25,12 +25,18 @@ from minsheng.services.sla import sweep
 log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
-DELIVERIES = Counter("minsheng_deliveries", "Send attempts made by this process, by outcome "
-                     "(sent, rate_limited, failed, permanent)", ["channel", "outcome"],
-                     registry=REGISTRY)
-SWEEP_SECONDS = Histogram("minsheng_sweep_seconds", "Duration of SLA sweeps run by this process",
-                          buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
-                          registry=REGISTRY)
+DELIVERIES = Counter(
+    "minsheng_deliveries",
+    "Send attempts made by this process, by outcome (sent, rate_limited, failed, permanent)",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)
+SWEEP_SECONDS = Histogram(
+    "minsheng_sweep_seconds",
+    "Duration of SLA sweeps run by this process",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+    registry=REGISTRY,
+)
 
 
 def count_delivery(channel: str, outcome: str) -> None:
@@ -52,28 +58,35 @@ class JobsCollector(Collector):
         try:
             yield from self._outbox()
             yield from self._sweep()
-        except Exception as exc:  # noqa: BLE001 - a scrape must not fail with the database
+        except Exception as exc:
             log.warning("job metrics unavailable: %s", type(exc).__name__)
         yield from self._broker()
 
     def _outbox(self) -> Iterator[Metric]:
-        messages = GaugeMetricFamily("minsheng_outbox_messages",
-                                     "Outbox rows by channel and status (sent rows are the "
-                                     "deliveries made; dead rows need an administrator)",
-                                     labels=["channel", "status"])
-        due = GaugeMetricFamily("minsheng_outbox_due",
-                                "Messages due now and not yet sent (the delivery backlog)",
-                                labels=["channel"])
+        messages = GaugeMetricFamily(
+            "minsheng_outbox_messages",
+            "Outbox rows by channel and status (sent rows are the "
+            "deliveries made; dead rows need an administrator)",
+            labels=["channel", "status"],
+        )
+        due = GaugeMetricFamily(
+            "minsheng_outbox_due",
+            "Messages due now and not yet sent (the delivery backlog)",
+            labels=["channel"],
+        )
         with self._app.uow() as uow:
             s = uow.session
             for channel, status, count in s.execute(
-                    select(OutboxMessage.channel, OutboxMessage.status, func.count())
-                    .group_by(OutboxMessage.channel, OutboxMessage.status)):
+                select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
+                    OutboxMessage.channel, OutboxMessage.status
+                )
+            ):
                 messages.add_metric([channel, status], count)
             for channel, count in s.execute(
-                    select(OutboxMessage.channel, func.count())
-                    .where(delivery.due_condition(self._app, self._app.now()))
-                    .group_by(OutboxMessage.channel)):
+                select(OutboxMessage.channel, func.count())
+                .where(delivery.due_condition(self._app, self._app.now()))
+                .group_by(OutboxMessage.channel)
+            ):
                 due.add_metric([channel], count)
         yield messages
         yield due
@@ -82,11 +95,13 @@ class JobsCollector(Collector):
         last = sweep.last_sweep(self._app)
         if last is None:
             return
-        duration = GaugeMetricFamily("minsheng_sweep_last_duration_seconds",
-                                     "How long the last SLA sweep took")
+        duration = GaugeMetricFamily(
+            "minsheng_sweep_last_duration_seconds", "How long the last SLA sweep took"
+        )
         duration.add_metric([], float(last["seconds"]))
-        age = GaugeMetricFamily("minsheng_sweep_last_age_seconds",
-                                "Seconds since the last SLA sweep finished")
+        age = GaugeMetricFamily(
+            "minsheng_sweep_last_age_seconds", "Seconds since the last SLA sweep finished"
+        )
         age.add_metric([], float(last["age_seconds"]))
         yield duration
         yield age
@@ -96,17 +111,19 @@ class JobsCollector(Collector):
             return
         try:
             length = self._queue_length()
-        except Exception as exc:  # noqa: BLE001 - the broker being down is itself news
+        except Exception as exc:
             log.warning("broker queue length unavailable: %s", type(exc).__name__)
             return
-        gauge = GaugeMetricFamily("minsheng_broker_queue_length",
-                                  "Task messages waiting in the Celery queue")
+        gauge = GaugeMetricFamily(
+            "minsheng_broker_queue_length", "Task messages waiting in the Celery queue"
+        )
         gauge.add_metric([], float(length))
         yield gauge
 
 
-def register(app: Any, registry: CollectorRegistry,
-             queue_length: Callable[[], int] | None = None) -> None:
+def register(
+    app: Any, registry: CollectorRegistry, queue_length: Callable[[], int] | None = None
+) -> None:
     """Add the job metrics to a registry; `queue_length` reads the broker's queue, if any."""
     registry.register(JobsCollector(app, queue_length))
     registry.register(_ProcessCounters())

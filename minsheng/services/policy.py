@@ -21,8 +21,12 @@ def routing_table(settings: Settings) -> router.RoutingTable:
         supervisor_department=triage.parent or triage.id,
         supervisors=MappingProxyType(supervisors),
         location_overrides=tuple(
-            router.LocationOverride(department=o.department, district=o.district,
-                                    street=o.street, domains=tuple(o.domains or ()))
+            router.LocationOverride(
+                department=o.department,
+                district=o.district,
+                street=o.street,
+                domains=tuple(o.domains or ()),
+            )
             for o in settings.routing_rules.location_overrides
         ),
         min_confidence=settings.routing_rules.low_confidence_threshold,
@@ -60,19 +64,26 @@ def _build_sla_policy(settings: Settings) -> sla.SlaPolicy:
 
 def working_hours(settings: Settings) -> sla.WorkingHours:
     wh = settings.sla.working_hours
-    return sla.WorkingHours(start=dt.time.fromisoformat(wh.start),
-                            end=dt.time.fromisoformat(wh.end))
+    return sla.WorkingHours(
+        start=dt.time.fromisoformat(wh.start), end=dt.time.fromisoformat(wh.end)
+    )
 
 
 def clock_of(case: Case, settings: Settings, calendar: WorkCalendar) -> sla.CaseClock:
     """The pure clock of a stored case (what the sweep and the case page reason about)."""
     assert case.resolution_started_at is not None and case.resolution_due_at is not None
     started = case.resolution_started_at
-    years = tuple(range(started.astimezone(settings.tz).year,
-                        case.resolution_due_at.astimezone(settings.tz).year + 1))
+    years = tuple(
+        range(
+            started.astimezone(settings.tz).year,
+            case.resolution_due_at.astimezone(settings.tz).year + 1,
+        )
+    )
     policy = sla_policy(settings)
-    days = int(case.details.get("resolution_working_days") or
-               sla.resolution_working_days(policy, case.domain, case.kind))
+    days = int(
+        case.details.get("resolution_working_days")
+        or sla.resolution_working_days(policy, case.domain, case.kind)
+    )
     return sla.CaseClock(
         opened_at=case.created_at,
         first_response_due=case.first_response_due_at,
@@ -96,13 +107,16 @@ def store_clock(case: Case, clock: sla.CaseClock, now: dt.datetime | None = None
     case.resolution_started_at = clock.resolution_started_at
     case.resolution_due_at = clock.resolution_due
     case.resolution_provisional = clock.resolution_provisional
-    case.details = {**(case.details or {}),
-                    "resolution_working_days": clock.resolution_working_days}
+    case.details = {
+        **(case.details or {}),
+        "resolution_working_days": clock.resolution_working_days,
+    }
     case.next_due_at = sla.next_due_at(clock, after=now)
 
 
-def place_of(settings: Settings, entities: list[dict[str, Any]],
-             address: str | None) -> tuple[str | None, str | None]:
+def place_of(
+    settings: Settings, entities: list[dict[str, Any]], address: str | None
+) -> tuple[str | None, str | None]:
     """The configured override district and street named in the location or address, if any.
 
     Only names that some override uses matter to routing, so matching those names beats

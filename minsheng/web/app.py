@@ -43,17 +43,24 @@ def _include_routers(application: FastAPI) -> None:
     # == ROUTERS ===========================================================================
     # Each router registers here with one import and one include_router line, nothing else.
     from minsheng.web.routes import health
+
     application.include_router(health.router)
     from minsheng.web.routes import staff_api
+
     application.include_router(staff_api.router)
     from minsheng.web.routes import open311
+
     application.include_router(open311.router)
     from minsheng.web.routes import public
+
     application.include_router(public.router)
     from minsheng.web.routes import telegram_webhook
+
     application.include_router(telegram_webhook.router)
     from minsheng.web.console import routes as console
+
     application.include_router(console.router)
     from minsheng.web.routes import web_chat
+
     application.include_router(web_chat.router)
     # == END OF ROUTERS ====================================================================

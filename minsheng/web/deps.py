@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from minsheng.services.bootstrap import App
 from minsheng.services.access.staff import StaffMember, authenticate_token
+from minsheng.services.bootstrap import App
 
 
 def get_app(request: Request) -> App:

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
 
+from minsheng.services.access.staff import AccessDenied, NotAuthenticated
 from minsheng.services.errors import (
     CaseNotFound,
     ConcurrencyConflict,
@@ -13,11 +14,11 @@ from minsheng.services.errors import (
     IllegalTransition,
     InvalidRequest,
 )
-from minsheng.services.access.staff import AccessDenied, NotAuthenticated
 
 
 class PreconditionRequired(InvalidRequest):
     """An action sent without the case version it was based on."""
+
 
 # Most specific first: the first matching class decides the status.
 STATUS_OF: tuple[tuple[type[Exception], int], ...] = (

@@ -13,9 +13,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from minsheng.services.messaging import delivery
 from minsheng.services import jobs
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging import delivery
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def _telegram(app: App) -> AsyncIterator[delivery.Sender]:
     application = telegram.build_application(app)
     await application.initialize()
     try:
-        await telegram._set_commands(application)  # noqa: SLF001 - same product, one menu
+        await telegram._set_commands(application)
         assert application.updater is not None
         if app.settings.webhook.enabled:  # updates arrive on /telegram/webhook instead
             from minsheng.web.routes import telegram_webhook
@@ -54,7 +54,9 @@ async def _telegram(app: App) -> AsyncIterator[delivery.Sender]:
         else:
             await application.updater.start_polling(
                 allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-                timeout=telegram.POLL_TIMEOUT, drop_pending_updates=False)
+                timeout=telegram.POLL_TIMEOUT,
+                drop_pending_updates=False,
+            )
             log.info("Telegram: polling for updates")
         await application.start()
         try:

@@ -25,8 +25,9 @@ DIGEST_CHECK_EVERY_S = 900.0
 celery = Celery("minsheng", include=["minsheng.worker.tasks"])
 
 
-def configure(redis_url: str, *, sweep_every: float = DEFAULT_SWEEP_EVERY_S,
-              queue: str = QUEUE) -> Celery:
+def configure(
+    redis_url: str, *, sweep_every: float = DEFAULT_SWEEP_EVERY_S, queue: str = QUEUE
+) -> Celery:
     celery.conf.update(
         broker_url=redis_url,
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
@@ -51,12 +52,18 @@ def configure(redis_url: str, *, sweep_every: float = DEFAULT_SWEEP_EVERY_S,
 def schedule(sweep_every: float) -> dict[str, dict[str, Any]]:
     """What beat sends. Delivery is not here: the relay beside beat kicks it within a second."""
     return {
-        "sla-sweep": {"task": "minsheng.sweep", "schedule": sweep_every,
-                      "options": {"expires": max(sweep_every, 10.0)}},
+        "sla-sweep": {
+            "task": "minsheng.sweep",
+            "schedule": sweep_every,
+            "options": {"expires": max(sweep_every, 10.0)},
+        },
         # The digest task itself decides whether today's digest is due (after 08:00 local,
         # once per department and day), so a beat that was down at 08:00 still sends it.
-        "daily-digest": {"task": "minsheng.digest", "schedule": DIGEST_CHECK_EVERY_S,
-                         "options": {"expires": DIGEST_CHECK_EVERY_S}},
+        "daily-digest": {
+            "task": "minsheng.digest",
+            "schedule": DIGEST_CHECK_EVERY_S,
+            "options": {"expires": DIGEST_CHECK_EVERY_S},
+        },
     }
 
 

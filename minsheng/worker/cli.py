@@ -19,14 +19,23 @@ log = logging.getLogger(__name__)
 
 def _need_redis(app: App) -> str | None:
     if not app.settings.redis_url:
-        print("error: set MINSHENG_REDIS_URL (e.g. redis://127.0.0.1:6379/0); without it the "
-              "bot and the web service run the background jobs themselves", file=sys.stderr)
+        print(
+            "error: set MINSHENG_REDIS_URL (e.g. redis://127.0.0.1:6379/0); without it the "
+            "bot and the web service run the background jobs themselves",
+            file=sys.stderr,
+        )
         return None
     return app.settings.redis_url
 
 
-def run_worker(app: App, *, concurrency: int | None = None, loglevel: str = "INFO",
-               send_rate: float | None = None, queue: str = broker.QUEUE) -> int:
+def run_worker(
+    app: App,
+    *,
+    concurrency: int | None = None,
+    loglevel: str = "INFO",
+    send_rate: float | None = None,
+    queue: str = broker.QUEUE,
+) -> int:
     """Run a Celery worker until SIGTERM (warm shutdown) or SIGINT."""
     redis_url = _need_redis(app)
     if redis_url is None:
@@ -34,10 +43,17 @@ def run_worker(app: App, *, concurrency: int | None = None, loglevel: str = "INF
     runtime.configure(app.settings, send_rate=send_rate)
     celery = broker.configure(redis_url, queue=queue)
     app.dispose()  # the pool's children open their own connections
-    argv = ["worker", f"--loglevel={loglevel}", "-Q", queue,
-            f"--hostname=minsheng-{os.getpid()}@%h",
-            # Workers need no gossip among themselves: the database coordinates them.
-            "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    argv = [
+        "worker",
+        f"--loglevel={loglevel}",
+        "-Q",
+        queue,
+        f"--hostname=minsheng-{os.getpid()}@%h",
+        # Workers need no gossip among themselves: the database coordinates them.
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     return _supervise(lambda: celery.worker_main(argv))
@@ -71,13 +87,20 @@ def _supervise(run_child: Callable[[], object]) -> int:
         if stopping:
             return 0
         # A worker never ends on its own accord: whatever its exit code, it is restarted.
-        log.warning("the Celery worker stopped unexpectedly (exit code %s); restarting it",
-                    child.exitcode)
+        log.warning(
+            "the Celery worker stopped unexpectedly (exit code %s); restarting it", child.exitcode
+        )
         time.sleep(1)
 
 
-def run_beat(app: App, *, sweep_every: float = broker.DEFAULT_SWEEP_EVERY_S,
-             loglevel: str = "INFO", relay: bool = True, queue: str = broker.QUEUE) -> int:
+def run_beat(
+    app: App,
+    *,
+    sweep_every: float = broker.DEFAULT_SWEEP_EVERY_S,
+    loglevel: str = "INFO",
+    relay: bool = True,
+    queue: str = broker.QUEUE,
+) -> int:
     """Run the scheduler (sweep, digest) and the outbox relay; exactly one per deployment."""
     from celery.apps.beat import Beat
 
@@ -96,8 +119,9 @@ def run_beat(app: App, *, sweep_every: float = broker.DEFAULT_SWEEP_EVERY_S,
     try:
         # The schedule is kept in memory: every job is idempotent and re-reads the database,
         # so a restarted beat needs no record of what it sent before.
-        Beat(app=celery, loglevel=loglevel, scheduler="celery.beat:Scheduler",
-             redirect_stdouts=False).run()
+        Beat(
+            app=celery, loglevel=loglevel, scheduler="celery.beat:Scheduler", redirect_stdouts=False
+        ).run()
     finally:
         if relay_thread is not None:
             relay_thread.stop()

@@ -61,7 +61,7 @@ class SharedRateLimiter:
             try:
                 self._hold(keys=[self._key], args=[int(seconds * 1000)])
                 return
-            except Exception as exc:  # noqa: BLE001 - Redis down: hold this process only
+            except Exception as exc:
                 self._warn(exc)
         with self._local_lock:
             self._local_next = max(self._local_next, time.monotonic() + seconds)
@@ -73,7 +73,7 @@ class SharedRateLimiter:
             wait = float(self._reserve(keys=[self._key], args=[self._interval_ms]))
             self._warned = False
             return wait
-        except Exception as exc:  # noqa: BLE001 - a missing limiter must not stop delivery
+        except Exception as exc:
             self._warn(exc)
             return None
 
@@ -87,5 +87,7 @@ class SharedRateLimiter:
     def _warn(self, exc: Exception) -> None:
         if not self._warned:
             self._warned = True
-            log.warning("the shared send rate is unavailable (%s); pacing this process alone",
-                        type(exc).__name__)
+            log.warning(
+                "the shared send rate is unavailable (%s); pacing this process alone",
+                type(exc).__name__,
+            )

@@ -15,8 +15,8 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 
-from minsheng.services.messaging import delivery
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging import delivery
 from minsheng.worker import broker
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,17 @@ MAX_KICKS = 16
 
 
 class Relay:
-    def __init__(self, app: App, publish: Callable[[], None], queue_length: Callable[[], int],
-                 channels: Sequence[str], *, claim: int, max_kicks: int = MAX_KICKS,
-                 interval: float = INTERVAL_S) -> None:
+    def __init__(
+        self,
+        app: App,
+        publish: Callable[[], None],
+        queue_length: Callable[[], int],
+        channels: Sequence[str],
+        *,
+        claim: int,
+        max_kicks: int = MAX_KICKS,
+        interval: float = INTERVAL_S,
+    ) -> None:
         self._app = app
         self._publish = publish
         self._queue_length = queue_length
@@ -63,18 +71,24 @@ class Relay:
             self._thread = None
 
     def _loop(self) -> None:
-        log.info("relaying due outbox rows of %s every %g s", ", ".join(self._channels) or
-                 "no channel", self._interval)
+        log.info(
+            "relaying due outbox rows of %s every %g s",
+            ", ".join(self._channels) or "no channel",
+            self._interval,
+        )
         while not self._stop.is_set():
             try:
                 self.tick()
                 if self._failing:
                     log.info("the relay is working again")
                 self._failing = False
-            except Exception as exc:  # noqa: BLE001 - Redis or the database is down: retry
+            except Exception as exc:
                 if not self._failing:
-                    log.warning("the relay cannot queue deliveries (%s); retrying every %g s",
-                                type(exc).__name__, self._interval)
+                    log.warning(
+                        "the relay cannot queue deliveries (%s); retrying every %g s",
+                        type(exc).__name__,
+                        self._interval,
+                    )
                 self._failing = True
             self._stop.wait(self._interval)
 
@@ -86,9 +100,12 @@ def for_celery(app: App, channels: Sequence[str], *, claim: int) -> Relay:
     celery = broker.celery
 
     def publish() -> None:
-        celery.send_task("minsheng.deliver", expires=broker.KICK_EXPIRES_S,
-                         queue=celery.conf.task_default_queue,
-                         retry=True, retry_policy={"max_retries": 1, "interval_start": 0,
-                                                   "interval_step": 0.5})
+        celery.send_task(
+            "minsheng.deliver",
+            expires=broker.KICK_EXPIRES_S,
+            queue=celery.conf.task_default_queue,
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5},
+        )
 
     return Relay(app, publish, broker.queue_length_reader(redis_url), channels, claim=claim)

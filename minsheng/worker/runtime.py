@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minsheng.config.settings import Settings
-from minsheng.services.messaging import delivery
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging import delivery
 
 SEND_RATE = {"telegram": 28.0}
 
@@ -69,8 +69,9 @@ def senders() -> dict[str, delivery.Sender]:
             client: Any | None = None
             if current.settings.redis_url:
                 client = broker.redis_client(current.settings.redis_url)
-            _state.senders = worker_senders.build(current, redis_client=client,
-                                                  rate=SEND_RATE["telegram"])
+            _state.senders = worker_senders.build(
+                current, redis_client=client, rate=SEND_RATE["telegram"]
+            )
         return _state.senders
 
 

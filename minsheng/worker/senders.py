@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from minsheng.channels.telegram import as_html, split_text
-from minsheng.services.messaging import delivery
-from minsheng.services.bootstrap import App
 from minsheng.services import job_metrics
+from minsheng.services.bootstrap import App
+from minsheng.services.messaging import delivery
 from minsheng.worker.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,9 @@ def register(channel: str, factory: SenderFactory) -> None:
     _FACTORIES[channel] = factory
 
 
-def build(app: App, *, redis_client: Any | None = None,
-          rate: float = DEFAULT_RATE) -> dict[str, delivery.Sender]:
+def build(
+    app: App, *, redis_client: Any | None = None, rate: float = DEFAULT_RATE
+) -> dict[str, delivery.Sender]:
     """The senders this process can use, keyed by outbox channel."""
     senders: dict[str, delivery.Sender] = {}
     telegram = telegram_sender(app, redis_client=redis_client, rate=rate)
@@ -58,23 +59,26 @@ def channels(app: App) -> list[str]:
     return found + [c for c in _FACTORIES if c not in found]
 
 
-def telegram_sender(app: App, *, redis_client: Any | None = None,
-                    rate: float = DEFAULT_RATE) -> BotApiSender | None:
+def telegram_sender(
+    app: App, *, redis_client: Any | None = None, rate: float = DEFAULT_RATE
+) -> BotApiSender | None:
     token = app.settings.telegram_token
     if token is None:
         return None
     secret = token.get_secret_value()
     # The bot id (before the colon) is public; the limiter is per bot, as Telegram's is.
-    limiter = SharedRateLimiter(redis_client, f"minsheng:rate:telegram:{secret.split(':')[0]}",
-                                rate)
+    limiter = SharedRateLimiter(
+        redis_client, f"minsheng:rate:telegram:{secret.split(':')[0]}", rate
+    )
     return BotApiSender(app.settings.telegram_base_url or DEFAULT_BASE_URL, secret, limiter)
 
 
 class BotApiSender:
     """sendMessage over HTTP, mapping the Bot API's answers onto the delivery outcomes."""
 
-    def __init__(self, base_url: str, token: str, limiter: SharedRateLimiter,
-                 timeout: float = SEND_TIMEOUT_S) -> None:
+    def __init__(
+        self, base_url: str, token: str, limiter: SharedRateLimiter, timeout: float = SEND_TIMEOUT_S
+    ) -> None:
         self._url = f"{base_url}{token}/sendMessage"
         self._limiter = limiter
         self._client = httpx.Client(timeout=timeout)
@@ -82,8 +86,12 @@ class BotApiSender:
     def send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
         parts = split_text(as_html(text))
         for i, part in enumerate(parts):
-            body: dict[str, Any] = {"chat_id": recipient, "text": part, "parse_mode": "HTML",
-                                    "link_preview_options": {"is_disabled": True}}
+            body: dict[str, Any] = {
+                "chat_id": recipient,
+                "text": part,
+                "parse_mode": "HTML",
+                "link_preview_options": {"is_disabled": True},
+            }
             keyboard = _keyboard(buttons)
             if i == len(parts) - 1 and keyboard:
                 body["reply_markup"] = {"inline_keyboard": keyboard}

@@ -10,8 +10,8 @@ from typing import Any
 
 from celery.signals import worker_process_init
 
-from minsheng.services.messaging import delivery
 from minsheng.services import jobs
+from minsheng.services.messaging import delivery
 from minsheng.services.sla import digest as digest_service
 from minsheng.worker import broker, runtime
 
@@ -45,8 +45,9 @@ def deliver() -> int:
 @celery.task(name="minsheng.deliver_message")
 def deliver_message(outbox_id: int) -> int:
     """Deliver one outbox row now if it is due (an administrator's retry, for instance)."""
-    return delivery.deliver_due(runtime.app(), runtime.senders(), worker_id=runtime.worker_id(),
-                                limit=1, only_id=outbox_id)
+    return delivery.deliver_due(
+        runtime.app(), runtime.senders(), worker_id=runtime.worker_id(), limit=1, only_id=outbox_id
+    )
 
 
 @celery.task(name="minsheng.sweep")

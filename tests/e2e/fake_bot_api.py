@@ -17,13 +17,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Minsheng", "username": "minsheng_test_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}
+BOT_USER = {
+    "id": 123456,
+    "is_bot": True,
+    "first_name": "Minsheng",
+    "username": "minsheng_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 # Parameters the client sends JSON-encoded inside a form field.
-_JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "link_preview_options",
-                "reply_parameters", "entities", "scope"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "link_preview_options",
+    "reply_parameters",
+    "entities",
+    "scope",
+}
 # Methods that address a chat, and so can meet a blocked or rate-limited one.
 _CHAT_METHODS = {"sendMessage", "editMessageReplyMarkup", "editMessageText", "sendChatAction"}
 
@@ -112,32 +125,52 @@ class FakeBotApi:
 
     # -- what tests do ---------------------------------------------------------------------
 
-    def send_text(self, chat_id: int, text: str, *, first_name: str = "Resident",
-                  language_code: str | None = None) -> dict[str, Any]:
+    def send_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        first_name: str = "Resident",
+        language_code: str | None = None,
+    ) -> dict[str, Any]:
         user = _user(chat_id, first_name, language_code)
-        message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private", "first_name": first_name},
-                   "from": user, "text": text}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+            "from": user,
+            "text": text,
+        }
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self.inject({"message": message})
 
     def send_location(self, chat_id: int, latitude: float, longitude: float) -> dict[str, Any]:
-        message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private", "first_name": "Resident"},
-                   "from": _user(chat_id, "Resident", None),
-                   "location": {"latitude": latitude, "longitude": longitude}}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Resident"},
+            "from": _user(chat_id, "Resident", None),
+            "location": {"latitude": latitude, "longitude": longitude},
+        }
         return self.inject({"message": message})
 
     def tap(self, chat_id: int, data: str, *, message: Call | None = None) -> dict[str, Any]:
         """Press an inline button; `message` is the sendMessage call that carried it."""
-        shown = {"message_id": int(message.params.get("_message_id", 1)) if message else 1,
-                 "date": int(time.time()),
-                 "chat": {"id": chat_id, "type": "private", "first_name": "Resident"},
-                 "text": message.text if message else ""}
-        query = {"id": f"cbq-{next(self._callback_ids)}", "from": _user(chat_id, "Resident", None),
-                 "chat_instance": f"ci-{chat_id}", "data": data, "message": shown}
+        shown = {
+            "message_id": int(message.params.get("_message_id", 1)) if message else 1,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Resident"},
+            "text": message.text if message else "",
+        }
+        query = {
+            "id": f"cbq-{next(self._callback_ids)}",
+            "from": _user(chat_id, "Resident", None),
+            "chat_instance": f"ci-{chat_id}",
+            "data": data,
+            "message": shown,
+        }
         return self.inject({"callback_query": query})
 
     def inject(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -162,8 +195,13 @@ class FakeBotApi:
 
     def sent_to(self, chat_id: int) -> list[Call]:
         with self._cond:
-            return [c for c in self.calls if c.method == "sendMessage"
-                    and c.chat_id == str(chat_id) and "_error" not in c.params]
+            return [
+                c
+                for c in self.calls
+                if c.method == "sendMessage"
+                and c.chat_id == str(chat_id)
+                and "_error" not in c.params
+            ]
 
     def calls_of(self, method: str) -> list[Call]:
         with self._cond:
@@ -179,8 +217,10 @@ class FakeBotApi:
                     return value
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out after {timeout} s; calls so far: "
-                                         f"{[(c.method, c.params) for c in self.calls]}")
+                    raise AssertionError(
+                        f"timed out after {timeout} s; calls so far: "
+                        f"{[(c.method, c.params) for c in self.calls]}"
+                    )
                 self._cond.wait(min(left, 0.2))
 
     def wait_for_messages(self, chat_id: int, count: int, timeout: float = 30.0) -> list[Call]:
@@ -196,10 +236,11 @@ class FakeBotApi:
         path = urlsplit(handler.path).path
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):
-            self._respond(handler, 404, {"ok": False, "error_code": 404,
-                                         "description": "Not Found"})
+            self._respond(
+                handler, 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            )
             return
-        method = path[len(prefix):]
+        method = path[len(prefix) :]
         params = self._params(handler)
         status, body = self._dispatch(method, params)
         self._respond(handler, status, body)
@@ -250,8 +291,11 @@ class FakeBotApi:
         if method not in _CHAT_METHODS or not chat:
             return None
         if chat in self.blocked:
-            return 403, {"ok": False, "error_code": 403,
-                         "description": "Forbidden: bot was blocked by the user"}
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
         with self._cond:
             limit = self.rate_limited.get(chat)
             if limit is None:
@@ -261,25 +305,35 @@ class FakeBotApi:
                 del self.rate_limited[chat]
             else:
                 self.rate_limited[chat] = (retry_after, times - 1)
-        return 429, {"ok": False, "error_code": 429,
-                     "description": f"Too Many Requests: retry after {retry_after}",
-                     "parameters": {"retry_after": retry_after}}
+        return 429, {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {retry_after}",
+            "parameters": {"retry_after": retry_after},
+        }
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
         if method == "sendMessage":
             message: dict[str, Any] = {
-                "message_id": params["_message_id"], "date": int(time.time()),
+                "message_id": params["_message_id"],
+                "date": int(time.time()),
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
-                "from": BOT_USER, "text": params.get("text", "")}
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
             if params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
             return message
         if method == "editMessageReplyMarkup":
-            return {"message_id": int(params.get("message_id", 1)), "date": int(time.time()),
-                    "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
-                    "from": BOT_USER, "text": ""}
+            return {
+                "message_id": int(params.get("message_id", 1)),
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                "from": BOT_USER,
+                "text": "",
+            }
         # deleteWebhook, setMyCommands, answerCallbackQuery, close, logOut...: plain success.
         return True
 
@@ -292,8 +346,9 @@ class FakeBotApi:
             self.calls.append(Call("getUpdates", dict(params), time.monotonic()))
             while True:
                 # An offset confirms every update below it: those are gone for good.
-                self._pending = [p for p in self._pending
-                                 if p.ignore_offset or p.update["update_id"] >= offset]
+                self._pending = [
+                    p for p in self._pending if p.ignore_offset or p.update["update_id"] >= offset
+                ]
                 ready = self._pending[:limit]
                 if ready or self._stopping:
                     break

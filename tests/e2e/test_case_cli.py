@@ -17,16 +17,18 @@ MINSHENG = str(Path(sys.executable).parent / "minsheng")
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    values = {**os.environ, "MINSHENG_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-              "MINSHENG_CONFIG": str(PROJECT_ROOT / "config.yml")}
+    values = {
+        **os.environ,
+        "MINSHENG_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "MINSHENG_CONFIG": str(PROJECT_ROOT / "config.yml"),
+    }
     values.pop("MINSHENG_REDIS_URL", None)
     subprocess.run([MINSHENG, "db", "upgrade"], env=values, check=True, capture_output=True)
     return values
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MINSHENG, *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([MINSHENG, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def submit(env: dict[str, str], text: str, **labels: str) -> dict[str, object]:
@@ -43,8 +45,9 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_case_show_prints_one_flat_json_object_and_nothing_else(env: dict[str, str]) -> None:
-    ref = submit(env, "人民路和解放路路口的红绿灯坏了", domain="transport", urgency="high",
-                 kind="demand")["reference"]
+    ref = submit(
+        env, "人民路和解放路路口的红绿灯坏了", domain="transport", urgency="high", kind="demand"
+    )["reference"]
     proc = run(env, "case", "show", str(ref), "--json")
     assert proc.returncode == 0, proc.stderr
     view = json.loads(proc.stdout)
@@ -60,8 +63,7 @@ def test_case_show_prints_one_flat_json_object_and_nothing_else(env: dict[str, s
 
 def test_case_list_prints_a_json_array(env: dict[str, str]) -> None:
     submit(env, "垃圾两天没人收了", domain="environment", urgency="normal", kind="demand")
-    submit(env, "建议在公园多放几张长椅", domain="environment", urgency="normal",
-           kind="suggestion")
+    submit(env, "建议在公园多放几张长椅", domain="environment", urgency="normal", kind="suggestion")
     proc = run(env, "case", "list", "--json")
     assert proc.returncode == 0, proc.stderr
     views = json.loads(proc.stdout)
@@ -70,10 +72,14 @@ def test_case_list_prints_a_json_array(env: dict[str, str]) -> None:
 
 
 def test_resolve_from_the_cli_records_the_outcome_and_note(env: dict[str, str]) -> None:
-    ref = str(submit(env, "小区门口的井盖不见了", domain="transport", urgency="high",
-                     kind="demand")["reference"])
-    proc = run(env, "case", "resolve", ref, "--note", "已补装井盖", "--outcome",
-               "resolved", "--json")
+    ref = str(
+        submit(env, "小区门口的井盖不见了", domain="transport", urgency="high", kind="demand")[
+            "reference"
+        ]
+    )
+    proc = run(
+        env, "case", "resolve", ref, "--note", "已补装井盖", "--outcome", "resolved", "--json"
+    )
     assert proc.returncode == 0, proc.stderr
     view = json.loads(run(env, "case", "show", ref, "--json").stdout)
     assert view["status"] == "resolved" and view["outcome"] == "resolved"
@@ -81,11 +87,24 @@ def test_resolve_from_the_cli_records_the_outcome_and_note(env: dict[str, str]) 
 
 
 def test_accept_transfer_and_reopen_from_the_cli(env: dict[str, str]) -> None:
-    ref = str(submit(env, "楼道里堆满杂物", domain="housing", urgency="normal",
-                     kind="complaint")["reference"])
+    ref = str(
+        submit(env, "楼道里堆满杂物", domain="housing", urgency="normal", kind="complaint")[
+            "reference"
+        ]
+    )
     assert run(env, "case", "accept", ref).returncode == 0
-    proc = run(env, "case", "transfer", ref, "--to", "emergency_management", "--domain",
-               "public_safety", "--reason", "堵塞消防通道属于公共安全")
+    proc = run(
+        env,
+        "case",
+        "transfer",
+        ref,
+        "--to",
+        "emergency_management",
+        "--domain",
+        "public_safety",
+        "--reason",
+        "堵塞消防通道属于公共安全",
+    )
     assert proc.returncode == 0, proc.stderr
     assert run(env, "case", "resolve", ref, "--note", "已清理").returncode == 0
     assert run(env, "case", "reopen", ref, "--reason", "又堆上了").returncode == 0
@@ -95,8 +114,11 @@ def test_accept_transfer_and_reopen_from_the_cli(env: dict[str, str]) -> None:
 
 
 def test_an_illegal_action_exits_1_with_a_clear_message(env: dict[str, str]) -> None:
-    ref = str(submit(env, "噪音扰民", domain="environment", urgency="normal",
-                     kind="complaint")["reference"])
+    ref = str(
+        submit(env, "噪音扰民", domain="environment", urgency="normal", kind="complaint")[
+            "reference"
+        ]
+    )
     run(env, "case", "resolve", ref, "--note", "已处理")
     proc = run(env, "case", "accept", ref)
     assert proc.returncode == 1
@@ -110,11 +132,13 @@ def test_an_unknown_reference_exits_1_and_names_it(env: dict[str, str]) -> None:
     assert "MS-2611-AAAAAA" in proc.stderr and proc.stdout == ""
 
 
-def test_a_broken_config_fails_every_command_the_same_way(env: dict[str, str],
-                                                          tmp_path: Path) -> None:
+def test_a_broken_config_fails_every_command_the_same_way(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.yml"
-    bad.write_text("city: {name_zh: x, name_en: x}\ndepartments: 5\nrouting: {}\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "city: {name_zh: x, name_en: x}\ndepartments: 5\nrouting: {}\n", encoding="utf-8"
+    )
     for args in (["config", "check", str(bad)], ["--config", str(bad), "case", "list"]):
         proc = run(env, *args)
         assert proc.returncode == 2

@@ -30,7 +30,9 @@ nlu:
 
 
 def run(args: list[str], stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(NLU + args, input=stdin, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT)
+    return subprocess.run(
+        NLU + args, input=stdin, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +46,24 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_train_writes_a_model_and_shows_no_progress_bar_when_not_on_a_terminal(model_dir: Path) -> None:
+def test_train_writes_a_model_and_shows_no_progress_bar_when_not_on_a_terminal(
+    model_dir: Path,
+) -> None:
     assert (model_dir / "model.json").exists()
     assert (model_dir / "weights.npz").exists()
     stderr = (model_dir / "train.stderr").read_text(encoding="utf-8")
     assert "trained domain" in stderr and "\r[" not in stderr
 
 
-def test_parse_jsonl_answers_every_line_in_order_and_a_bad_line_with_an_error(model_dir: Path) -> None:
-    lines = ['{"text": "停水两天了"}', "this is not json", '{"no_text": 1}', '{"text": "路灯坏了好几个"}']
+def test_parse_jsonl_answers_every_line_in_order_and_a_bad_line_with_an_error(
+    model_dir: Path,
+) -> None:
+    lines = [
+        '{"text": "停水两天了"}',
+        "this is not json",
+        '{"no_text": 1}',
+        '{"text": "路灯坏了好几个"}',
+    ]
     done = run(["parse", "--model", str(model_dir), "--jsonl"], "\n".join(lines) + "\n")
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
@@ -82,7 +93,10 @@ def test_parse_with_a_missing_model_fails_with_a_message_not_a_traceback(tmp_pat
 
 def test_evaluate_prints_json_metrics(model_dir: Path, tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
-    gold.write_text('{"text": "停水", "intent": "water"}\n{"text": "路灯不亮", "domain": "roads"}\n', encoding="utf-8")
+    gold.write_text(
+        '{"text": "停水", "intent": "water"}\n{"text": "路灯不亮", "domain": "roads"}\n',
+        encoding="utf-8",
+    )
     done = run(["evaluate", "--data", str(gold), "--model", str(model_dir), "--json"])
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

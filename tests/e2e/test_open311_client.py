@@ -28,8 +28,14 @@ class Service:
         self.root = f"{base_url}/open311/v2"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([MINSHENG, *args], env=self.env, capture_output=True, text=True,
-                              timeout=120, check=False)
+        return subprocess.run(
+            [MINSHENG, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
 
     def client(self, output_format: str = "json") -> Any:
         return georeport.GeoReport(self.root, output_format=output_format)
@@ -38,8 +44,11 @@ class Service:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory, serve: Any) -> Iterator[Service]:
     folder = tmp_path_factory.mktemp("open311")
-    env = {**os.environ, "MINSHENG_DATABASE_URL": f"sqlite:///{folder / 'serve.db'}",
-           "MINSHENG_CONFIG": str(PROJECT_ROOT / "config.yml")}
+    env = {
+        **os.environ,
+        "MINSHENG_DATABASE_URL": f"sqlite:///{folder / 'serve.db'}",
+        "MINSHENG_CONFIG": str(PROJECT_ROOT / "config.yml"),
+    }
     for name in ("MINSHENG_REDIS_URL", "MINSHENG_TELEGRAM_TOKEN", "GEOREPORT_API_KEY"):
         env.pop(name, None)
     subprocess.run([MINSHENG, "db", "upgrade"], env=env, check=True, capture_output=True)
@@ -88,11 +97,18 @@ def test_a_post_without_a_valid_key_gets_the_open311_error_list(service: Service
 
 
 def test_a_posted_request_is_tracked_by_the_client_until_it_is_closed(
-        service: Service, api_key: str) -> None:
-    response = post(service, api_key=api_key, service_code="transport",
-                    description=f"人民路红绿灯坏了，电话 {PHONE} 或 {DASHED}，身份证 {ID_NUMBER}",
-                    address_string="人民路与解放路路口", first_name="小明", last_name="王",
-                    phone=PHONE)
+    service: Service, api_key: str
+) -> None:
+    response = post(
+        service,
+        api_key=api_key,
+        service_code="transport",
+        description=f"人民路红绿灯坏了，电话 {PHONE} 或 {DASHED}，身份证 {ID_NUMBER}",
+        address_string="人民路与解放路路口",
+        first_name="小明",
+        last_name="王",
+        phone=PHONE,
+    )
     assert response.status_code == 200, response.text
     (created,) = response.json()
     reference = created["service_request_id"]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from minsheng.config.settings import PROJECT_ROOT, load_settings
-from minsheng.services.casework import resident_actions, staff_actions, submission
 from minsheng.services.bootstrap import bootstrap
+from minsheng.services.casework import resident_actions, staff_actions, submission
 from minsheng.services.casework.submission import Intake
 
 MINSHENG = str(Path(sys.executable).with_name("minsheng"))
@@ -47,8 +47,14 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def minsheng(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MINSHENG, "--config", str(config), *args], check=False,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [MINSHENG, "--config", str(config), *args],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def fill(config: Path, env: dict[str, str], day: dt.date) -> None:
@@ -59,12 +65,20 @@ def fill(config: Path, env: dict[str, str], day: dt.date) -> None:
     clock = Clock(opened)
     app = bootstrap(settings, clock=clock)
     try:
-        refs = [submission.submit(app, Intake(text="路口红绿灯不亮", domain="transport",
-                                         urgency="high", kind="demand"))["reference"]
-                for _ in range(3)]
-        complaints = [submission.submit(app, Intake(text="超市卖过期食品", domain="market",
-                                               urgency="normal", kind="complaint"))["reference"]
-                      for _ in range(2)]
+        refs = [
+            submission.submit(
+                app,
+                Intake(text="路口红绿灯不亮", domain="transport", urgency="high", kind="demand"),
+            )["reference"]
+            for _ in range(3)
+        ]
+        complaints = [
+            submission.submit(
+                app,
+                Intake(text="超市卖过期食品", domain="market", urgency="normal", kind="complaint"),
+            )["reference"]
+            for _ in range(2)
+        ]
         clock.now = opened + dt.timedelta(minutes=30)
         for ref in refs + complaints:
             staff_actions.accept(app, ref)
@@ -84,8 +98,9 @@ def test_report_json_prints_each_departments_rates(config: Path, env: dict[str, 
     day = today - dt.timedelta(days=90)
     fill(config, env, day)
 
-    proc = minsheng(config, env, "report", "--json", "--from", day.isoformat(),
-                    "--to", today.isoformat())
+    proc = minsheng(
+        config, env, "report", "--json", "--from", day.isoformat(), "--to", today.isoformat()
+    )
     assert proc.returncode == 0, proc.stderr
     rows: dict[str, Any] = {row["department"]: row for row in json.loads(proc.stdout)}
     assert set(rows) == {"transport_bureau", "market_regulation"}
@@ -94,19 +109,24 @@ def test_report_json_prints_each_departments_rates(config: Path, env: dict[str, 
     assert (transport["from"], transport["to"]) == (day.isoformat(), today.isoformat())
     assert transport["name_zh"] == "交通运输局"
     for figure in ("response_rate", "resolution_rate", "satisfaction_rate"):
-        assert transport[figure] == {"value": 1.0, "numerator": 3, "sample_size": 3,
-                                     "status": "ok"}
-    assert transport["mean_working_days_to_resolve"] == {"value": 0.0, "sample_size": 3,
-                                                         "status": "ok"}
+        assert transport[figure] == {"value": 1.0, "numerator": 3, "sample_size": 3, "status": "ok"}
+    assert transport["mean_working_days_to_resolve"] == {
+        "value": 0.0,
+        "sample_size": 3,
+        "status": "ok",
+    }
 
     market = rows["market_regulation"]
-    assert market["complaint_closure_rate"] == {"value": None, "numerator": 0,
-                                                "sample_size": 2, "status": "not_enough_data"}
+    assert market["complaint_closure_rate"] == {
+        "value": None,
+        "numerator": 0,
+        "sample_size": 2,
+        "status": "not_enough_data",
+    }
     assert market["resolution_rate"]["sample_size"] == 2
     assert market["resolution_rate"]["status"] == "not_enough_data"
 
-    table = minsheng(config, env, "report", "--from", day.isoformat(), "--to",
-                     today.isoformat())
+    table = minsheng(config, env, "report", "--from", day.isoformat(), "--to", today.isoformat())
     assert table.returncode == 0, table.stderr
     assert "100.0% (n=3)" in table.stdout and "not enough data (n=2)" in table.stdout
 

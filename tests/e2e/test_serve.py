@@ -33,16 +33,26 @@ def _free_port() -> int:
 
 def _env(folder: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
-    env.update(MINSHENG_DATABASE_URL=f"sqlite:///{folder / 'minsheng.db'}",
-               MINSHENG_CONFIG=str(PROJECT / "config.yml"), **extra)
-    subprocess.run([str(COMMAND), "db", "upgrade"], env=env, cwd=PROJECT, check=True,
-                   capture_output=True, timeout=120)
+    env.update(
+        MINSHENG_DATABASE_URL=f"sqlite:///{folder / 'minsheng.db'}",
+        MINSHENG_CONFIG=str(PROJECT / "config.yml"),
+        **extra,
+    )
+    subprocess.run(
+        [str(COMMAND), "db", "upgrade"],
+        env=env,
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return env
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(COMMAND), *args], env=env, cwd=PROJECT, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [str(COMMAND), *args], env=env, cwd=PROJECT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result
 
@@ -51,8 +61,13 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def serving(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
     with log.open("w") as out:
-        process = subprocess.Popen([str(COMMAND), "serve", "--port", str(port)], env=env,
-                                   cwd=PROJECT, stdout=out, stderr=out)
+        process = subprocess.Popen(
+            [str(COMMAND), "serve", "--port", str(port)],
+            env=env,
+            cwd=PROJECT,
+            stdout=out,
+            stderr=out,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -95,8 +110,12 @@ def test_serve_answers_healthz_openapi_and_metrics_and_stops_cleanly(tmp_path: P
         assert metrics.headers["content-type"].startswith("text/plain")
         assert 'route="/healthz"' in metrics.text
         # The in-process sweep runs at start, so its age shows up without Redis or cron.
-        _wait(lambda: httpx.get(f"{base}/healthz", timeout=10)
-              .json()["last_sweep_age_seconds"] is not None)
+        _wait(
+            lambda: (
+                httpx.get(f"{base}/healthz", timeout=10).json()["last_sweep_age_seconds"]
+                is not None
+            )
+        )
         process.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it caught.
         assert process.wait(30) in (0, -signal.SIGTERM)
@@ -105,40 +124,84 @@ def test_serve_answers_healthz_openapi_and_metrics_and_stops_cleanly(tmp_path: P
 
 def test_a_new_staff_account_works_the_queue_over_http(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    added = _cli(env, "staff", "add", "--name", "王芳", "--department", "transport_bureau",
-                 "--role", "agent", "--login", "wangfang", "--json")
+    added = _cli(
+        env,
+        "staff",
+        "add",
+        "--name",
+        "王芳",
+        "--department",
+        "transport_bureau",
+        "--role",
+        "agent",
+        "--login",
+        "wangfang",
+        "--json",
+    )
     creds = json.loads(added.stdout)
     assert creds["login"] == "wangfang" and len(creds["token"]) >= 32
     assert "only now" in added.stderr
     listed = _cli(env, "staff", "list", "--json").stdout
     assert creds["token"] not in listed and creds["password"] not in listed
-    reference = json.loads(_cli(env, "case", "submit", "--text", "人民路红绿灯坏了",
-                                "--domain", "transport", "--urgency", "high", "--kind",
-                                "demand", "--json").stdout)["reference"]
+    reference = json.loads(
+        _cli(
+            env,
+            "case",
+            "submit",
+            "--text",
+            "人民路红绿灯坏了",
+            "--domain",
+            "transport",
+            "--urgency",
+            "high",
+            "--kind",
+            "demand",
+            "--json",
+        ).stdout
+    )["reference"]
     headers = {"Authorization": f"Bearer {creds['token']}"}
     with serving(env, tmp_path / "serve.log") as (base, _):
         queue = httpx.get(f"{base}/api/v1/cases", headers=headers, timeout=10).json()
         assert [item["reference"] for item in queue["items"]] == [reference]
-        etag = httpx.get(f"{base}/api/v1/cases/{reference}", headers=headers,
-                         timeout=10).headers["etag"]
-        accepted = httpx.post(f"{base}/api/v1/cases/{reference}/accept", timeout=10,
-                              headers={**headers, "If-Match": etag})
+        etag = httpx.get(f"{base}/api/v1/cases/{reference}", headers=headers, timeout=10).headers[
+            "etag"
+        ]
+        accepted = httpx.post(
+            f"{base}/api/v1/cases/{reference}/accept",
+            timeout=10,
+            headers={**headers, "If-Match": etag},
+        )
         assert accepted.status_code == 200
-        again = httpx.post(f"{base}/api/v1/cases/{reference}/accept", timeout=10,
-                           headers={**headers, "If-Match": etag})
+        again = httpx.post(
+            f"{base}/api/v1/cases/{reference}/accept",
+            timeout=10,
+            headers={**headers, "If-Match": etag},
+        )
         assert again.status_code == 409
     shown = json.loads(_cli(env, "case", "show", reference, "--json").stdout)
     assert shown["status"] == "accepted"
 
 
-def test_serve_with_a_bot_token_polls_telegram_and_delivers_staff_replies(
-        tmp_path: Path) -> None:
+def test_serve_with_a_bot_token_polls_telegram_and_delivers_staff_replies(tmp_path: Path) -> None:
     fake = FakeBotApi(token=TOKEN).start()
     try:
-        env = _env(tmp_path, MINSHENG_TELEGRAM_TOKEN=TOKEN,
-                   MINSHENG_TELEGRAM_BASE_URL=fake.base_url)
-        creds = json.loads(_cli(env, "staff", "add", "--name", "李强", "--department",
-                                "city_management", "--role", "agent", "--json").stdout)
+        env = _env(
+            tmp_path, MINSHENG_TELEGRAM_TOKEN=TOKEN, MINSHENG_TELEGRAM_BASE_URL=fake.base_url
+        )
+        creds = json.loads(
+            _cli(
+                env,
+                "staff",
+                "add",
+                "--name",
+                "李强",
+                "--department",
+                "city_management",
+                "--role",
+                "agent",
+                "--json",
+            ).stdout
+        )
         headers = {"Authorization": f"Bearer {creds['token']}"}
         chat = 6_000_001
         with serving(env, tmp_path / "serve.log") as (base, _):
@@ -147,11 +210,15 @@ def test_serve_with_a_bot_token_polls_telegram_and_delivers_staff_replies(
             fake.wait_for_messages(chat, 1, 30)  # the bot answers from the same process
             reference = _submit_for_chat(env, chat)
             seen = len(fake.sent_to(chat))
-            etag = httpx.get(f"{base}/api/v1/cases/{reference}", headers=headers,
-                             timeout=10).headers["etag"]
-            replied = httpx.post(f"{base}/api/v1/cases/{reference}/reply", timeout=10,
-                                 headers={**headers, "If-Match": etag},
-                                 json={"text": "环卫工人今天下午清理"})
+            etag = httpx.get(
+                f"{base}/api/v1/cases/{reference}", headers=headers, timeout=10
+            ).headers["etag"]
+            replied = httpx.post(
+                f"{base}/api/v1/cases/{reference}/reply",
+                timeout=10,
+                headers={**headers, "If-Match": etag},
+                json={"text": "环卫工人今天下午清理"},
+            )
             assert replied.status_code == 200
             fake.wait_for_messages(chat, seen + 1, 30)
             assert any("环卫工人今天下午清理" in m.text for m in fake.sent_to(chat)[seen:])
@@ -162,14 +229,23 @@ def test_serve_with_a_bot_token_polls_telegram_and_delivers_staff_replies(
 def _submit_for_chat(env: dict[str, str], chat: int) -> str:
     """A case of this Telegram resident, created by the service layer as the chat would."""
     from minsheng.config.settings import load_settings
-    from minsheng.services.casework import submission
     from minsheng.services.bootstrap import bootstrap
+    from minsheng.services.casework import submission
 
     app = bootstrap(load_settings(env["MINSHENG_CONFIG"], env=env))
     try:
-        view = submission.submit(app, submission.Intake(
-            text="小区门口垃圾堆了一周没人清理", domain="environment", urgency="normal",
-            kind="demand", channel="telegram", external_id=str(chat), display_name="居民"))
+        view = submission.submit(
+            app,
+            submission.Intake(
+                text="小区门口垃圾堆了一周没人清理",
+                domain="environment",
+                urgency="normal",
+                kind="demand",
+                channel="telegram",
+                external_id=str(chat),
+                display_name="居民",
+            ),
+        )
     finally:
         app.dispose()
     return str(view["reference"])
@@ -178,7 +254,22 @@ def _submit_for_chat(env: dict[str, str], chat: int) -> str:
 @pytest.mark.parametrize("role", ["boss", ""])
 def test_staff_add_refuses_an_unknown_role(tmp_path: Path, role: str) -> None:
     env = _env(tmp_path)
-    result = subprocess.run([str(COMMAND), "staff", "add", "--name", "x", "--department",
-                             "transport_bureau", "--role", role], env=env, cwd=PROJECT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            str(COMMAND),
+            "staff",
+            "add",
+            "--name",
+            "x",
+            "--department",
+            "transport_bureau",
+            "--role",
+            role,
+        ],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "role" in result.stderr

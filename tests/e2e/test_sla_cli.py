@@ -19,8 +19,14 @@ def run_sla(
     env = {k: v for k, v in os.environ.items() if k != "MINSHENG_CONFIG"}
     if env_config is not None:
         env["MINSHENG_CONFIG"] = str(env_config)
-    return subprocess.run([str(COMMAND), "sla", "deadline", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [str(COMMAND), "sla", "deadline", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def write_config(folder: Path, text: str) -> Path:
@@ -65,13 +71,16 @@ def test_the_minsheng_config_variable_names_the_config(tmp_path):
 def test_a_deadline_in_a_year_without_data_is_provisional_with_a_warning(tmp_path):
     result = run_sla(["--start", "2026-12-20T10:00:00+08:00"], tmp_path)
     assert result.returncode == 0
-    assert json.loads(result.stdout) == {"deadline": "2027-01-29T23:59:59+08:00",
-                                         "provisional": True}
+    assert json.loads(result.stdout) == {
+        "deadline": "2027-01-29T23:59:59+08:00",
+        "provisional": True,
+    }
     assert "2027" in result.stderr and "provisional" in result.stderr
 
 
-@pytest.mark.parametrize("start", ["1999-06-01T10:00:00+08:00", "2031-06-01T10:00:00+08:00",
-                                   "2100-06-01T10:00:00+08:00"])
+@pytest.mark.parametrize(
+    "start", ["1999-06-01T10:00:00+08:00", "2031-06-01T10:00:00+08:00", "2100-06-01T10:00:00+08:00"]
+)
 def test_distant_years_give_a_provisional_answer_rather_than_an_error(tmp_path, start):
     result = run_sla(["--start", start], tmp_path)
     assert result.returncode == 0
@@ -79,15 +88,22 @@ def test_distant_years_give_a_provisional_answer_rather_than_an_error(tmp_path, 
 
 
 def test_an_operator_calendar_file_settles_a_2027_deadline(tmp_path):
-    (tmp_path / "calendar_2027.json").write_text(json.dumps({
-        "format": 1,
-        "years": {"2027": {"holidays": {"2027-01-01": "New Year's Day"}, "workdays": {}}},
-    }), encoding="utf-8")
+    (tmp_path / "calendar_2027.json").write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "years": {"2027": {"holidays": {"2027-01-01": "New Year's Day"}, "workdays": {}}},
+            }
+        ),
+        encoding="utf-8",
+    )
     config = write_config(tmp_path, "calendar:\n  extra_file: calendar_2027.json\n")
     result = run_sla(["--start", "2026-12-20T10:00:00+08:00", "--config", str(config)], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"deadline": "2027-02-01T23:59:59+08:00",
-                                         "provisional": False}
+    assert json.loads(result.stdout) == {
+        "deadline": "2027-02-01T23:59:59+08:00",
+        "provisional": False,
+    }
     assert result.stderr == ""
 
 
@@ -99,8 +115,10 @@ def test_extra_holidays_in_config_push_the_deadline_back(tmp_path):
 
 def test_a_bad_operator_file_is_reported_with_its_path_and_the_offending_date(tmp_path):
     bad = tmp_path / "calendar_2027.json"
-    bad.write_text(json.dumps({"format": 1, "years": {"2027": {"holidays": {"2027-02-30": "x"}}}}),
-                   encoding="utf-8")
+    bad.write_text(
+        json.dumps({"format": 1, "years": {"2027": {"holidays": {"2027-02-30": "x"}}}}),
+        encoding="utf-8",
+    )
     config = write_config(tmp_path, f"calendar:\n  extra_file: {bad}\n")
     result = run_sla(["--start", "2026-12-20T10:00:00+08:00", "--config", str(config)], tmp_path)
     assert result.returncode == 2

@@ -43,8 +43,15 @@ class Bot:
         self.db = create_engine(env["MINSHENG_DATABASE_URL"])
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([str(COMMAND), *args], env=self.env, cwd=PROJECT, check=False,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [str(COMMAND), *args],
+            env=self.env,
+            cwd=PROJECT,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
         return result
 
@@ -94,9 +101,11 @@ def report(bot: Bot, chat: int, words: str, language: str = "zh") -> tuple[str, 
         last = shown[-1]
         data = [b["callback_data"] for row in last.buttons for b in row]
         choice = next((d for d in ("ok", "ct:y") if d in data), None) or next(
-            (d for d in data if d.startswith("d:")), None)
-        shown = bot.tap(chat, last, choice) if choice else bot.say(chat, ADDRESS[language],
-                                                                    language)
+            (d for d in data if d.startswith("d:")), None
+        )
+        shown = (
+            bot.tap(chat, last, choice) if choice else bot.say(chat, ADDRESS[language], language)
+        )
         history.extend(shown)
     raise AssertionError(f"no reference after the whole intake: {[m.text for m in history]}")
 
@@ -106,15 +115,25 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     folder = tmp_path_factory.mktemp("bot")
     fake = FakeBotApi(token=TOKEN).start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINSHENG_")}
-    env.update(MINSHENG_TELEGRAM_TOKEN=TOKEN, MINSHENG_TELEGRAM_BASE_URL=fake.base_url,
-               MINSHENG_DATABASE_URL=f"sqlite:///{folder / 'minsheng.db'}",
-               MINSHENG_CONFIG=str(PROJECT / "config.yml"))
-    subprocess.run([str(COMMAND), "db", "upgrade"], env=env, cwd=PROJECT, check=True,
-                   capture_output=True, timeout=120)
+    env.update(
+        MINSHENG_TELEGRAM_TOKEN=TOKEN,
+        MINSHENG_TELEGRAM_BASE_URL=fake.base_url,
+        MINSHENG_DATABASE_URL=f"sqlite:///{folder / 'minsheng.db'}",
+        MINSHENG_CONFIG=str(PROJECT / "config.yml"),
+    )
+    subprocess.run(
+        [str(COMMAND), "db", "upgrade"],
+        env=env,
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     log = folder / "bot.log"
     with log.open("w") as stderr:
-        process = subprocess.Popen([str(COMMAND), "bot"], env=env, cwd=PROJECT,
-                                   stdout=stderr, stderr=stderr)
+        process = subprocess.Popen(
+            [str(COMMAND), "bot"], env=env, cwd=PROJECT, stdout=stderr, stderr=stderr
+        )
     running = Bot(fake, env, log)
     try:
         fake.wait_for(lambda: fake.calls_of("getUpdates"), timeout=60)
@@ -139,23 +158,28 @@ def chat() -> int:
 
 
 def test_a_resident_goes_from_a_first_message_to_a_reference_and_a_due_date_with_its_year(
-        bot, chat):
+    bot, chat
+):
     reference, history = report(bot, chat, "小区门口的路灯坏了三天了，晚上很黑，幸福里小区3号楼")
 
     created = next(m.text for m in history if reference in m.text)
     assert re.search(r"\d+ 个工作日内，即 20\d\d年\d{1,2}月\d{1,2}日前办结", created)
-    before = history[:history.index(next(m for m in history if reference in m.text))]
+    before = history[: history.index(next(m for m in history if reference in m.text))]
     assert not any(REFERENCE.search(m.text) for m in before)
     assert bot.case(reference)["status"] == "routed"
 
 
 def test_an_english_resident_confirms_with_a_button_and_reads_the_date_with_its_year(bot, chat):
     reference, history = report(
-        bot, chat, "The street light outside Building 3, Xingfuli Estate has been broken for "
-        "three days", language="en")
+        bot,
+        chat,
+        "The street light outside Building 3, Xingfuli Estate has been broken for three days",
+        language="en",
+    )
 
-    summary = next(m for m in history if any(b["callback_data"] == "ok"
-                                             for row in m.buttons for b in row))
+    summary = next(
+        m for m in history if any(b["callback_data"] == "ok" for row in m.buttons for b in row)
+    )
     labels = [b["text"] for row in summary.buttons for b in row]
     assert "Confirm" in labels
     created = next(m.text for m in history if reference in m.text)
@@ -169,7 +193,8 @@ def test_what_the_resident_wrote_is_escaped_before_it_is_shown_in_html(bot, chat
             break
         data = [b["callback_data"] for row in shown[-1].buttons for b in row]
         choice = next((d for d in ("ct:y",) if d in data), None) or next(
-            (d for d in data if d.startswith("d:")), None)
+            (d for d in data if d.startswith("d:")), None
+        )
         shown = bot.tap(chat, shown[-1], choice) if choice else bot.say(chat, ADDRESS["zh"])
 
     summary = shown[-1]
@@ -206,12 +231,18 @@ def test_a_double_tap_on_confirm_submits_one_case(bot, chat):
     bot.fake.tap(chat, "ok", message=summary)
     after = bot.turn(chat, seen)
 
-    references = {REFERENCE.search(m.text).group(0) for m in after  # type: ignore[union-attr]
-                  if REFERENCE.search(m.text)}
+    references = {
+        REFERENCE.search(m.text).group(0)
+        for m in after  # type: ignore[union-attr]
+        if REFERENCE.search(m.text)
+    }
     assert len(references) == 1
     assert sum(1 for m in after if REFERENCE.search(m.text)) == 1
-    owned = bot.query("SELECT count(*) FROM cases JOIN residents ON residents.id = "
-                      "cases.resident_id WHERE residents.external_id = :chat", chat=str(chat))
+    owned = bot.query(
+        "SELECT count(*) FROM cases JOIN residents ON residents.id = "
+        "cases.resident_id WHERE residents.external_id = :chat",
+        chat=str(chat),
+    )
     assert owned[0][0] == 1
 
 
@@ -233,10 +264,14 @@ def test_a_case_resolved_from_the_cli_asks_for_a_rating_and_the_tap_stores_the_s
     assert "谢谢" in thanks[0].text
     case = bot.case(reference)
     assert case["status"] == "closed"
-    assert bot.query("SELECT score FROM ratings JOIN cases ON cases.id = ratings.case_id "
-                     "WHERE cases.reference = :ref", ref=reference) == [(4,)]
-    removed = bot.fake.wait_for(lambda: [c for c in bot.fake.calls_of("editMessageReplyMarkup")
-                                         if c.chat_id == str(chat)])
+    assert bot.query(
+        "SELECT score FROM ratings JOIN cases ON cases.id = ratings.case_id "
+        "WHERE cases.reference = :ref",
+        ref=reference,
+    ) == [(4,)]
+    removed = bot.fake.wait_for(
+        lambda: [c for c in bot.fake.calls_of("editMessageReplyMarkup") if c.chat_id == str(chat)]
+    )
     assert "reply_markup" not in removed[-1].params or not removed[-1].buttons
 
 
@@ -251,8 +286,11 @@ def test_the_rating_question_is_sent_once_and_a_second_tap_changes_nothing(bot, 
     bot.fake.tap(chat, f"rate:{reference}:5", message=survey)
     bot.say(chat, "/mycases")
 
-    scores = bot.query("SELECT score FROM ratings JOIN cases ON cases.id = ratings.case_id "
-                       "WHERE cases.reference = :ref", ref=reference)
+    scores = bot.query(
+        "SELECT score FROM ratings JOIN cases ON cases.id = ratings.case_id "
+        "WHERE cases.reference = :ref",
+        ref=reference,
+    )
     assert scores == [(2,)]
     asked = [m for m in bot.fake.sent_to(chat) if "对处理结果满意吗" in m.text]
     assert len(asked) == 1
@@ -276,19 +314,33 @@ def test_a_resident_who_blocked_the_bot_is_marked_undeliverable_and_not_retried(
     bot.fake.block(chat)
 
     bot.cli("case", "resolve", reference, "--note", "路灯已更换")
-    refused = bot.fake.wait_for(lambda: [c for c in bot.fake.calls_of("sendMessage")
-                                         if c.chat_id == str(chat) and c.params.get("_error")])
+    refused = bot.fake.wait_for(
+        lambda: [
+            c
+            for c in bot.fake.calls_of("sendMessage")
+            if c.chat_id == str(chat) and c.params.get("_error")
+        ]
+    )
 
     assert refused[0].params["_error"] == 403
-    bot.fake.wait_for(lambda: bot.query(
-        "SELECT deliverable FROM residents WHERE external_id = :chat", chat=str(chat))
-        == [(False,)])
-    rows = bot.query("SELECT status FROM outbox WHERE recipient = :chat AND key LIKE :k",
-                     chat=str(chat), k=f"{reference}:resolved%")
+    bot.fake.wait_for(
+        lambda: (
+            bot.query("SELECT deliverable FROM residents WHERE external_id = :chat", chat=str(chat))
+            == [(False,)]
+        )
+    )
+    rows = bot.query(
+        "SELECT status FROM outbox WHERE recipient = :chat AND key LIKE :k",
+        chat=str(chat),
+        k=f"{reference}:resolved%",
+    )
     assert rows == [("dead",)]
     time.sleep(2)  # several delivery rounds: none may try this resident again
-    attempts = [c for c in bot.fake.calls_of("sendMessage") if c.chat_id == str(chat)
-                and c.params.get("_error")]
+    attempts = [
+        c
+        for c in bot.fake.calls_of("sendMessage")
+        if c.chat_id == str(chat) and c.params.get("_error")
+    ]
     assert len(attempts) == 1
 
 
@@ -301,8 +353,11 @@ def test_a_rate_limited_notification_arrives_after_the_wait_telegram_asked_for(b
     survey = bot.turn(chat, seen)[-1]
 
     assert "对处理结果满意吗" in survey.text
-    limited = [c for c in bot.fake.calls_of("sendMessage")
-               if c.chat_id == str(chat) and c.params.get("_error") == 429]
+    limited = [
+        c
+        for c in bot.fake.calls_of("sendMessage")
+        if c.chat_id == str(chat) and c.params.get("_error") == 429
+    ]
     assert len(limited) == 1
     assert len([m for m in bot.fake.sent_to(chat) if "对处理结果满意吗" in m.text]) == 1
 

@@ -21,8 +21,15 @@ from sqlalchemy import select
 from case_store.models import Rating
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WAIT_MS = 20_000
 
 
@@ -30,13 +37,19 @@ class LampNlu:
     def parse(self, text: str) -> dict[str, Any]:
         lamp = "路灯" in text
         domain, confidence = ("transport", 0.9) if lamp else ("other", 0.3)
-        return {"text": text, "intent": {"name": domain, "confidence": confidence},
-                "domain": {"name": domain, "confidence": confidence},
-                "urgency": {"name": "normal", "confidence": 0.9},
-                "kind": {"name": "demand", "confidence": 0.9},
-                "entities": [{"entity": "location", "start": 0, "end": 8,
-                              "value": "幸福里小区3号楼"}] if lamp else [],
-                "rules": [], "language": "zh", "low_confidence": not lamp}
+        return {
+            "text": text,
+            "intent": {"name": domain, "confidence": confidence},
+            "domain": {"name": domain, "confidence": confidence},
+            "urgency": {"name": "normal", "confidence": 0.9},
+            "kind": {"name": "demand", "confidence": 0.9},
+            "entities": [{"entity": "location", "start": 0, "end": 8, "value": "幸福里小区3号楼"}]
+            if lamp
+            else [],
+            "rules": [],
+            "language": "zh",
+            "low_confidence": not lamp,
+        }
 
 
 def _free_port() -> int:
@@ -54,8 +67,11 @@ def served(sqlite_app: Any, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     sqlite_app.settings = sqlite_app.settings.model_copy(update={"base_dir": tmp_path})
     sqlite_app.__dict__["nlu"] = LampNlu()
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(sqlite_app), host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(sqlite_app), host="127.0.0.1", port=port, log_config=None, lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -83,7 +99,8 @@ def browser() -> Iterator[Any]:
 
 
 def test_a_resident_reports_confirms_and_rates_a_case_in_the_web_chat(
-        served: tuple[str, Any], browser: Any) -> None:
+    served: tuple[str, Any], browser: Any
+) -> None:
     from playwright.sync_api import expect
 
     from minsheng.services.casework import staff_actions

@@ -18,8 +18,12 @@ from minsheng.services.errors import CaseNotFound, ConcurrencyConflict, InvalidR
 def _intake(**overrides: object) -> Intake:
     values: dict[str, object] = {
         "text": "幸福里小区3号楼电梯坏了一个星期了，老人上下楼很困难",
-        "domain": "housing", "urgency": "normal", "kind": "demand",
-        "channel": "telegram", "external_id": "1001", "display_name": "王女士",
+        "domain": "housing",
+        "urgency": "normal",
+        "kind": "demand",
+        "channel": "telegram",
+        "external_id": "1001",
+        "display_name": "王女士",
     }
     values.update(overrides)
     return Intake(**values)  # type: ignore[arg-type]
@@ -66,8 +70,17 @@ def test_every_action_appends_its_event(app, clock) -> None:  # type: ignore[no-
     resident_actions.rate(app, ref, score=2, comment="修得太慢")
     staff_actions.reopen(app, ref, reason="居民不满意", actor="clerk:li")
     assert _event_types(app, ref) == [
-        "created", "routed", "accepted", "started", "asked_resident", "resident_answered",
-        "replied", "resolved", "rated", "closed", "reopened",
+        "created",
+        "routed",
+        "accepted",
+        "started",
+        "asked_resident",
+        "resident_answered",
+        "replied",
+        "resolved",
+        "rated",
+        "closed",
+        "reopened",
     ]
     view = views.show(app, ref)
     assert view["status"] == "in_progress" and view["resolution_round"] == 2
@@ -96,8 +109,13 @@ def test_an_illegal_action_is_refused_and_changes_nothing(app) -> None:  # type:
 def test_a_transfer_keeps_the_clocks_and_is_recorded(app, clock) -> None:  # type: ignore[no-untyped-def]
     before = submission.submit(app, _intake(urgency="urgent"))
     clock.advance(minutes=30)
-    after = staff_actions.transfer(app, before["reference"], to_department="utilities_desk",
-                           to_domain="utilities", reason="这是供水问题")
+    after = staff_actions.transfer(
+        app,
+        before["reference"],
+        to_department="utilities_desk",
+        to_domain="utilities",
+        reason="这是供水问题",
+    )
     assert after["department"] == "utilities_desk" and after["domain"] == "utilities"
     assert after["status"] == "routed"
     assert after["first_response_due_at"] == before["first_response_due_at"]
@@ -119,8 +137,13 @@ def test_two_clerks_acting_on_one_case_the_second_gets_a_conflict(app) -> None: 
     seen = view["version"]
     staff_actions.accept(app, view["reference"], expected_version=seen)
     with pytest.raises(ConcurrencyConflict):
-        staff_actions.transfer(app, view["reference"], to_department="transport_bureau",
-                       reason="路灯问题", expected_version=seen)
+        staff_actions.transfer(
+            app,
+            view["reference"],
+            to_department="transport_bureau",
+            reason="路灯问题",
+            expected_version=seen,
+        )
     assert views.show(app, view["reference"])["department"] == "housing_bureau"
 
 

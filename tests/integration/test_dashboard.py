@@ -7,15 +7,14 @@ import datetime as dt
 import io
 from typing import Any
 
+import factories
 import pytest
 
-import factories
-
-from minsheng.services.casework import resident_actions, staff_actions
-from minsheng.services.reporting import dashboard
-from minsheng.services.bootstrap import App
-from minsheng.services.errors import InvalidRequest
 from minsheng.services.access.staff import departments_under
+from minsheng.services.bootstrap import App
+from minsheng.services.casework import resident_actions, staff_actions
+from minsheng.services.errors import InvalidRequest
+from minsheng.services.reporting import dashboard
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -39,8 +38,10 @@ def timeline(app: App, clock: Any) -> App:
         factories.numbered(app, n, "education", urgency="normal")
     clock.set(at(11, 2))
     h = [factories.numbered(app, 10 + n, "housing") for n in range(1, 7)]
-    m = [factories.numbered(app, 20 + n, "market", urgency="normal", kind="complaint")
-         for n in (1, 2)]
+    m = [
+        factories.numbered(app, 20 + n, "market", urgency="normal", kind="complaint")
+        for n in (1, 2)
+    ]
     clock.set(at(11, 2, 11))
     for ref in h[:4]:
         staff_actions.accept(app, ref)
@@ -68,8 +69,12 @@ def row_of(rows: list[dict[str, Any]], month: str, department: str) -> dict[str,
 def test_response_rate_per_department_and_month_counts_the_late_acceptance(timeline: App) -> None:
     data = dashboard.dashboard(timeline, last_month="2026-12", count=3)
     housing = row_of(data["rates"], "2026-11", "housing_bureau")
-    assert housing["response_rate"] == {"value": 0.8, "numerator": 4, "sample_size": 5,
-                                        "status": "ok"}
+    assert housing["response_rate"] == {
+        "value": 0.8,
+        "numerator": 4,
+        "sample_size": 5,
+        "status": "ok",
+    }
     assert housing["name_zh"] == "住房和城乡建设局"
 
 
@@ -94,20 +99,24 @@ def test_the_city_total_pools_every_department_of_the_month(timeline: App) -> No
     assert december["resolution_rate"]["sample_size"] == 8
 
 
-def test_overdue_list_holds_the_open_cases_past_their_deadlines_oldest_first(
-        timeline: App) -> None:
+def test_overdue_list_holds_the_open_cases_past_their_deadlines_oldest_first(timeline: App) -> None:
     overdue = dashboard.dashboard(timeline, last_month="2026-12", count=3)["overdue"]
     assert [r["department"] for r in overdue][:2] == ["education_bureau", "education_bureau"]
     assert sorted(r["department"] for r in overdue[2:]) == [
-        "hotline_12345", "market_regulation", "utilities_desk"]
+        "hotline_12345",
+        "market_regulation",
+        "utilities_desk",
+    ]
     assert all("resolution" in r["missed"] for r in overdue)
 
 
 def test_misroute_matrix_counts_transfers_from_department_to_department(timeline: App) -> None:
     matrix = dashboard.dashboard(timeline, last_month="2026-12", count=3)["misroutes"]
     cells = {(c["from"], c["to"]): c["count"] for c in matrix["cells"]}
-    assert cells == {("housing_bureau", "utilities_desk"): 1,
-                     ("market_regulation", "hotline_12345"): 1}
+    assert cells == {
+        ("housing_bureau", "utilities_desk"): 1,
+        ("market_regulation", "hotline_12345"): 1,
+    }
     row = matrix["from"].index("housing_bureau")
     assert matrix["counts"][row][matrix["to"].index("utilities_desk")] == 1
     assert matrix["total"] == 2
@@ -116,15 +125,23 @@ def test_misroute_matrix_counts_transfers_from_department_to_department(timeline
 def test_volume_by_domain_counts_cases_in_the_month_they_arrived(timeline: App) -> None:
     volume = dashboard.dashboard(timeline, last_month="2026-12", count=3)["volume"]
     counts = {(r["month"], r["domain"]): r["cases"] for r in volume if r["cases"]}
-    assert counts == {("2026-10", "education"): 2, ("2026-11", "housing"): 6,
-                      ("2026-11", "market"): 2}
+    assert counts == {
+        ("2026-10", "education"): 2,
+        ("2026-11", "housing"): 6,
+        ("2026-11", "market"): 2,
+    }
 
 
 def test_satisfaction_trend_gives_mean_and_share_of_fours_and_fives(timeline: App) -> None:
     trend = dashboard.dashboard(timeline, last_month="2026-12", count=3)["satisfaction"]
     by_month = {r["month"]: r for r in trend}
-    assert by_month["2026-11"] == {"month": "2026-11", "ratings": 5, "mean_score": 4.2,
-                                   "satisfaction_rate": 0.8, "status": "ok"}
+    assert by_month["2026-11"] == {
+        "month": "2026-11",
+        "ratings": 5,
+        "mean_score": 4.2,
+        "satisfaction_rate": 0.8,
+        "status": "ok",
+    }
     assert by_month["2026-10"]["status"] == "not_enough_data"
 
 
@@ -135,7 +152,8 @@ def test_a_supervisor_sees_only_their_departments_and_those_below(timeline: App)
     assert departments == {"*", "housing_bureau", "utilities_desk"}
     assert [r["department"] for r in data["overdue"]] == ["utilities_desk"]
     assert [(c["from"], c["to"]) for c in data["misroutes"]["cells"]] == [
-        ("housing_bureau", "utilities_desk")]
+        ("housing_bureau", "utilities_desk")
+    ]
     volume = {(r["month"], r["domain"]): r["cases"] for r in data["volume"] if r["cases"]}
     assert volume == {("2026-11", "housing"): 6}
 
@@ -143,12 +161,14 @@ def test_a_supervisor_sees_only_their_departments_and_those_below(timeline: App)
 def test_rates_csv_leaves_the_value_blank_below_the_minimum_sample(timeline: App) -> None:
     data = dashboard.dashboard(timeline, last_month="2026-12", count=3)
     rows = list(csv.DictReader(io.StringIO(dashboard.to_csv("rates", data))))
-    market = next(r for r in rows if r["month"] == "2026-11"
-                  and r["department"] == "market_regulation")
+    market = next(
+        r for r in rows if r["month"] == "2026-11" and r["department"] == "market_regulation"
+    )
     assert market["complaint_closure_rate"] == ""
     assert market["complaint_closure_rate_status"] == "not_enough_data"
-    housing = next(r for r in rows if r["month"] == "2026-11"
-                   and r["department"] == "housing_bureau")
+    housing = next(
+        r for r in rows if r["month"] == "2026-11" and r["department"] == "housing_bureau"
+    )
     assert housing["response_rate"] == "0.8"
     assert housing["response_rate_sample_size"] == "5"
 
@@ -163,8 +183,9 @@ def test_every_section_exports_as_csv_with_a_header(timeline: App) -> None:
 
 
 def test_a_csv_cell_that_looks_like_a_formula_is_defused() -> None:
-    text = dashboard.to_csv("volume", {"volume": [
-        {"month": "2026-11", "domain": "=HYPERLINK(\"x\")", "cases": 1}]})
+    text = dashboard.to_csv(
+        "volume", {"volume": [{"month": "2026-11", "domain": '=HYPERLINK("x")', "cases": 1}]}
+    )
     assert "'=HYPERLINK" in text
 
 

@@ -31,8 +31,9 @@ class RecordingSender:
         self._pause = pause
         self._lock = threading.Lock()
 
-    def send(self, recipient: str, text: str,
-             buttons: Sequence[Sequence[Mapping[str, str]]]) -> None:
+    def send(
+        self, recipient: str, text: str, buttons: Sequence[Sequence[Mapping[str, str]]]
+    ) -> None:
         with self._lock:
             self.calls += 1
         if self._pause:
@@ -43,20 +44,42 @@ class RecordingSender:
             self.sent.append((recipient, text, buttons))
 
 
-def queue(app, key: str, recipient: str = "1001", text: str = "hello",
-          channel: str = "telegram", buttons: list[list[dict[str, str]]] | None = None) -> None:
+def queue(
+    app,
+    key: str,
+    recipient: str = "1001",
+    text: str = "hello",
+    channel: str = "telegram",
+    buttons: list[list[dict[str, str]]] | None = None,
+) -> None:
     with app.uow() as uow:
-        outbox.enqueue(uow.session, key=key, channel=channel, recipient=recipient,
-                       payload={"type": "replied", "reference": "MS-2611-000001", "text": text,
-                                "buttons": buttons or []},
-                       now=app.now())
+        outbox.enqueue(
+            uow.session,
+            key=key,
+            channel=channel,
+            recipient=recipient,
+            payload={
+                "type": "replied",
+                "reference": "MS-2611-000001",
+                "text": text,
+                "buttons": buttons or [],
+            },
+            now=app.now(),
+        )
         uow.commit()
 
 
 def add_resident(app, external_id: str) -> None:
     with app.uow() as uow:
-        uow.session.add(Resident(channel="telegram", external_id=external_id, language="zh",
-                                 deliverable=True, created_at=app.now()))
+        uow.session.add(
+            Resident(
+                channel="telegram",
+                external_id=external_id,
+                language="zh",
+                deliverable=True,
+                created_at=app.now(),
+            )
+        )
         uow.commit()
 
 
@@ -70,7 +93,8 @@ def row(app, key: str) -> OutboxMessage:
 def resident_is_deliverable(app, external_id: str) -> bool:
     with app.uow() as uow:
         return uow.session.scalars(
-            select(Resident.deliverable).where(Resident.external_id == external_id)).one()
+            select(Resident.deliverable).where(Resident.external_id == external_id)
+        ).one()
 
 
 def test_a_due_message_is_sent_with_its_buttons_and_marked_sent(app):
@@ -121,8 +145,11 @@ def test_two_runners_at_once_never_send_one_message_twice(app):
 def test_a_claim_left_by_a_process_that_died_is_retried_after_two_minutes(app, clock):
     queue(app, "orphan")
     with app.uow() as uow:
-        uow.session.execute(update(OutboxMessage).where(OutboxMessage.key == "orphan").values(
-            status="sending", claimed_by="gone:42/abc", claimed_at=clock.now, attempts=1))
+        uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.key == "orphan")
+            .values(status="sending", claimed_by="gone:42/abc", claimed_at=clock.now, attempts=1)
+        )
         uow.commit()
     sender = RecordingSender()
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import factories
 import pytest
 
-import factories
-
-from minsheng.services.casework import resident_actions, staff_actions
-from minsheng.services.reporting import reports
 from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.errors import InvalidRequest
+from minsheng.services.reporting import reports
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOV_2 = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)  # a Monday
@@ -48,8 +47,10 @@ def november(app: App, clock: Any) -> App:
     """
     clock.set(NOV_2)
     h = [factories.numbered(app, n) for n in range(1, 7)]
-    m = [factories.numbered(app, 10 + n, domain="market", urgency="normal", kind="complaint")
-         for n in range(1, 6)]
+    m = [
+        factories.numbered(app, 10 + n, domain="market", urgency="normal", kind="complaint")
+        for n in range(1, 6)
+    ]
     clock.set(at(11, 2, 11))
     staff_actions.accept(app, h[0])
     clock.set(at(11, 2, 12))
@@ -84,40 +85,71 @@ def test_response_resolution_and_satisfaction_rates_match_the_timeline(november:
     rows = by_department(reports.department_rates(november, "2026-11-01", "2026-12-31"))
     assert set(rows) == {"housing_bureau", "market_regulation"}
     housing = rows["housing_bureau"]
-    assert housing["response_rate"] == {"value": 0.6667, "numerator": 4, "sample_size": 6,
-                                        "status": "ok"}
-    assert housing["resolution_rate"] == {"value": 0.6667, "numerator": 4, "sample_size": 6,
-                                          "status": "ok"}
-    assert housing["satisfaction_rate"] == {"value": 0.6, "numerator": 3, "sample_size": 5,
-                                            "status": "ok"}
-    assert housing["mean_working_days_to_resolve"] == {"value": 9.6, "sample_size": 5,
-                                                       "status": "ok"}
+    assert housing["response_rate"] == {
+        "value": 0.6667,
+        "numerator": 4,
+        "sample_size": 6,
+        "status": "ok",
+    }
+    assert housing["resolution_rate"] == {
+        "value": 0.6667,
+        "numerator": 4,
+        "sample_size": 6,
+        "status": "ok",
+    }
+    assert housing["satisfaction_rate"] == {
+        "value": 0.6,
+        "numerator": 3,
+        "sample_size": 5,
+        "status": "ok",
+    }
+    assert housing["mean_working_days_to_resolve"] == {
+        "value": 9.6,
+        "sample_size": 5,
+        "status": "ok",
+    }
     assert housing["complaint_closure_rate"]["status"] == "not_enough_data"
     assert housing["complaint_closure_rate"]["sample_size"] == 0
 
 
-def test_complaint_closure_is_counted_and_small_samples_read_not_enough_data(
-        november: App) -> None:
-    market = by_department(
-        reports.department_rates(november, "2026-11-01", "2026-12-31"))["market_regulation"]
-    assert market["complaint_closure_rate"] == {"value": 0.6, "numerator": 3,
-                                                "sample_size": 5, "status": "ok"}
+def test_complaint_closure_is_counted_and_small_samples_read_not_enough_data(november: App) -> None:
+    market = by_department(reports.department_rates(november, "2026-11-01", "2026-12-31"))[
+        "market_regulation"
+    ]
+    assert market["complaint_closure_rate"] == {
+        "value": 0.6,
+        "numerator": 3,
+        "sample_size": 5,
+        "status": "ok",
+    }
     assert market["response_rate"]["value"] == 1.0
     assert market["resolution_rate"]["value"] == 0.6
-    assert market["satisfaction_rate"] == {"value": None, "numerator": 1, "sample_size": 2,
-                                           "status": "not_enough_data"}
-    assert market["mean_working_days_to_resolve"] == {"value": None, "sample_size": 3,
-                                                      "status": "not_enough_data"}
+    assert market["satisfaction_rate"] == {
+        "value": None,
+        "numerator": 1,
+        "sample_size": 2,
+        "status": "not_enough_data",
+    }
+    assert market["mean_working_days_to_resolve"] == {
+        "value": None,
+        "sample_size": 3,
+        "status": "not_enough_data",
+    }
 
 
 def test_a_shorter_period_counts_only_what_fell_in_it(november: App) -> None:
-    housing = by_department(
-        reports.department_rates(november, "2026-11-01", "2026-11-30"))["housing_bureau"]
+    housing = by_department(reports.department_rates(november, "2026-11-01", "2026-11-30"))[
+        "housing_bureau"
+    ]
     assert housing["from"] == "2026-11-01" and housing["to"] == "2026-11-30"
     assert housing["response_rate"]["sample_size"] == 6
     assert housing["resolution_rate"]["sample_size"] == 0  # every deadline is 14 December
-    assert housing["satisfaction_rate"] == {"value": None, "numerator": 3, "sample_size": 4,
-                                            "status": "not_enough_data"}
+    assert housing["satisfaction_rate"] == {
+        "value": None,
+        "numerator": 3,
+        "sample_size": 4,
+        "status": "not_enough_data",
+    }
 
 
 def test_a_department_with_nothing_in_the_period_is_left_out(november: App) -> None:
@@ -133,8 +165,7 @@ def test_the_default_period_is_the_current_month(november: App) -> None:
 
 
 def test_the_table_shows_percentages_with_samples_and_not_enough_data(november: App) -> None:
-    table = reports.format_table(reports.department_rates(november, "2026-11-01",
-                                                          "2026-12-31"))
+    table = reports.format_table(reports.department_rates(november, "2026-11-01", "2026-12-31"))
     housing = next(line for line in table.splitlines() if line.startswith("housing_bureau"))
     assert " 66.7% (n=6)" in housing and " 60.0% (n=5)" in housing and "9.6 (n=5)" in housing
     market = next(line for line in table.splitlines() if line.startswith("market_regulation"))
@@ -143,26 +174,31 @@ def test_the_table_shows_percentages_with_samples_and_not_enough_data(november: 
 
 
 def test_each_resolution_round_of_a_reopened_case_counts_from_its_own_start(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     sla_cfg = app.settings.sla.model_copy(update={"min_sample": 1})
-    small = bootstrap(app.settings.model_copy(update={"sla": sla_cfg}), clock=clock,
-                      engine=app.engine)
+    small = bootstrap(
+        app.settings.model_copy(update={"sla": sla_cfg}), clock=clock, engine=app.engine
+    )
     clock.set(NOV_2)
     ref = factories.numbered(small, 1, urgency="normal")
     clock.set(at(11, 4, 10))
-    resolve_and_rate(small, ref, 1)          # round 1: 2 working days
+    resolve_and_rate(small, ref, 1)  # round 1: 2 working days
     clock.set(at(11, 6, 10))
     staff_actions.reopen(small, ref, reason="没有解决")
     clock.set(at(11, 11, 10))
-    resolve_and_rate(small, ref, 2)          # round 2: 9, 10, 11 Nov = 3 working days
+    resolve_and_rate(small, ref, 2)  # round 2: 9, 10, 11 Nov = 3 working days
     clock.set(at(11, 13, 10))
     staff_actions.reopen(small, ref, reason="还是没有解决")
     clock.set(at(11, 30, 10))
     (row,) = reports.department_rates(small, "2026-11-01", "2026-11-30")
-    assert row["mean_working_days_to_resolve"] == {"value": 2.5, "sample_size": 2,
-                                                   "status": "ok"}
-    assert row["satisfaction_rate"] == {"value": 0.0, "numerator": 0, "sample_size": 2,
-                                        "status": "ok"}
+    assert row["mean_working_days_to_resolve"] == {"value": 2.5, "sample_size": 2, "status": "ok"}
+    assert row["satisfaction_rate"] == {
+        "value": 0.0,
+        "numerator": 0,
+        "sample_size": 2,
+        "status": "ok",
+    }
 
 
 def test_a_malformed_date_is_refused_with_a_clear_message(app: App) -> None:

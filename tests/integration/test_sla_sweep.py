@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from case_store import repository
 from case_store.models import CaseAlert, OutboxMessage
 from minsheng.config.settings import ResolutionOverride, Settings
+from minsheng.services.bootstrap import App, bootstrap
 from minsheng.services.casework import resident_actions, staff_actions, submission, views
+from minsheng.services.casework.submission import Intake
 from minsheng.services.messaging import notices
 from minsheng.services.sla import sweep
-from minsheng.services.bootstrap import App, bootstrap
-from minsheng.services.casework.submission import Intake
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -35,8 +35,12 @@ def at(*args: int) -> dt.datetime:
 def _intake(**overrides: Any) -> Intake:
     values: dict[str, Any] = {
         "text": "幸福里小区3号楼电梯坏了一个星期了，老人上下楼很困难",
-        "domain": "housing", "urgency": "normal", "kind": "demand", "channel": "telegram",
-        "external_id": "1001", "display_name": "王女士",
+        "domain": "housing",
+        "urgency": "normal",
+        "kind": "demand",
+        "channel": "telegram",
+        "external_id": "1001",
+        "display_name": "王女士",
     }
     values.update(overrides)
     return Intake(**values)
@@ -46,18 +50,25 @@ def alert_keys(app: App, ref: str) -> list[str]:
     with app.uow() as uow:
         s = uow.session
         case = repository.get_case(s, ref)
-        return list(s.scalars(sa.select(CaseAlert.key).where(CaseAlert.case_id == case.id)
-                              .order_by(CaseAlert.id)))
+        return list(
+            s.scalars(
+                sa.select(CaseAlert.key).where(CaseAlert.case_id == case.id).order_by(CaseAlert.id)
+            )
+        )
 
 
 def outbox_rows(app: App, ref: str | None = None) -> list[tuple[str, str, str]]:
     """(key, channel, recipient) of SLA messages queued for staff, optionally of one case
     (new-case notices left out)."""
     with app.uow() as uow:
-        stmt = (sa.select(OutboxMessage)
-                .where(OutboxMessage.channel == "staff",
-                       OutboxMessage.key.not_like(f"%:{notices.NEW_CASE}"))
-                .order_by(OutboxMessage.id))
+        stmt = (
+            sa.select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == "staff",
+                OutboxMessage.key.not_like(f"%:{notices.NEW_CASE}"),
+            )
+            .order_by(OutboxMessage.id)
+        )
         if ref is not None:
             case = repository.get_case(uow.session, ref)
             stmt = stmt.where(OutboxMessage.case_id == case.id)
@@ -75,8 +86,10 @@ def sweep_at(app: App, clock: Any, moment: dt.datetime) -> dict[str, Any]:
 
 # -- each warning once ----------------------------------------------------------------------
 
+
 def test_each_warning_and_the_breach_is_raised_once_when_its_time_comes(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
     view = submission.submit(app, _intake(urgency="urgent"))
     ref = view["reference"]
@@ -106,15 +119,21 @@ def test_each_warning_and_the_breach_is_raised_once_when_its_time_comes(
     staff = [k for k, channel, to in outbox_rows(app, ref) if to == "housing_bureau"]
     assert staff == [f"{ref}:{k}" for k in raised]
     assert [e["after"]["alert"] for e in events_of(app, ref, "sla_warning")] == [
-        "first_response_warn", "resolution_warn_50@r1", "resolution_warn_80@r1"]
+        "first_response_warn",
+        "resolution_warn_50@r1",
+        "resolution_warn_80@r1",
+    ]
     assert [e["after"]["alert"] for e in events_of(app, ref, "sla_breach")] == [
-        "first_response_breach", "resolution_breach@r1"]
+        "first_response_breach",
+        "resolution_breach@r1",
+    ]
 
 
 def test_a_breached_case_is_escalated_to_the_supervisor_department(app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    ref = submission.submit(app, _intake(domain="utilities", urgency="high",
-                                    text="停水两天了"))["reference"]
+    ref = submission.submit(app, _intake(domain="utilities", urgency="high", text="停水两天了"))[
+        "reference"
+    ]
     assert views.show(app, ref)["department"] == "utilities_desk"
     sweep_at(app, clock, at(2026, 11, 3, 9, 59))
     assert views.show(app, ref)["escalated"] is False
@@ -125,19 +144,23 @@ def test_a_breached_case_is_escalated_to_the_supervisor_department(app: App, clo
     (escalation,) = events_of(app, ref, "escalated")
     assert escalation["after"]["supervisor"] == "housing_bureau"
     assert escalation["after"]["alert"] == "first_response_breach"
-    assert (f"{ref}:escalated:first_response_breach", "staff", "housing_bureau") in \
-        outbox_rows(app, ref)
+    assert (f"{ref}:escalated:first_response_breach", "staff", "housing_bureau") in outbox_rows(
+        app, ref
+    )
 
     sweep_at(app, clock, at(2026, 11, 3, 12, 0))
     assert len(events_of(app, ref, "escalated")) == 1
     assert [r for r in outbox_rows(app, ref) if r[2] == "housing_bureau"] == [
-        (f"{ref}:escalated:first_response_breach", "staff", "housing_bureau")]
+        (f"{ref}:escalated:first_response_breach", "staff", "housing_bureau")
+    ]
 
 
 def test_a_sweep_run_twice_sends_each_warning_once(app: App, clock: Any) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
-    refs = [submission.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
-            for i in range(3)]
+    refs = [
+        submission.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
+        for i in range(3)
+    ]
     clock.set(at(2026, 11, 20, 10, 0))
     first = sweep.run(app)
     second = sweep.run(app)
@@ -155,12 +178,17 @@ def test_a_missed_sweep_raises_every_overdue_alert_on_its_next_run(app: App, clo
     result = sweep_at(app, clock, at(2027, 1, 5, 9, 0))
     assert result["alerts"] == 5
     assert alert_keys(app, ref) == [
-        "first_response_warn", "first_response_breach", "resolution_warn_50@r1",
-        "resolution_warn_80@r1", "resolution_breach@r1"]
+        "first_response_warn",
+        "first_response_breach",
+        "resolution_warn_50@r1",
+        "resolution_warn_80@r1",
+        "resolution_breach@r1",
+    ]
 
 
 def test_an_accepted_case_is_still_warned_at_half_its_resolution_window(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
     view = submission.submit(app, _intake(urgency="high"))
     ref = view["reference"]
@@ -185,13 +213,16 @@ def test_a_resolved_case_raises_nothing_more(app: App, clock: Any) -> None:
 
 # -- overdue list ---------------------------------------------------------------------------
 
+
 def test_the_overdue_list_shows_open_cases_past_a_deadline_most_overdue_first(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
     late_resolution = submission.submit(app, _intake(external_id="1"))["reference"]
     clock.set(at(2026, 12, 10, 9, 0))
-    late_response = submission.submit(app, _intake(external_id="2", urgency="urgent",
-                                              domain="transport", text="红绿灯坏了"))["reference"]
+    late_response = submission.submit(
+        app, _intake(external_id="2", urgency="urgent", domain="transport", text="红绿灯坏了")
+    )["reference"]
     on_time = submission.submit(app, _intake(external_id="3", urgency="high"))["reference"]
     staff_actions.accept(app, on_time)
     done = submission.submit(app, _intake(external_id="4", urgency="urgent"))["reference"]
@@ -235,18 +266,28 @@ print(json.dumps(sweep.run(app)))
 
 
 def test_two_sweeps_in_two_processes_at_once_raise_each_alert_once(
-        app: App, clock: Any, database_url: str, tmp_path: Path) -> None:
+    app: App, clock: Any, database_url: str, tmp_path: Path
+) -> None:
     # The children read the real clock: open the cases long enough ago that every alert of
     # theirs (first response and resolution, 30 working days) is due now.
     clock.set(dt.datetime.now(dt.UTC) - dt.timedelta(days=150))
-    refs = [submission.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
-            for i in range(120)]
+    refs = [
+        submission.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
+        for i in range(120)
+    ]
     env = {**os.environ, "MINSHENG_DATABASE_URL": database_url}
     env.pop("MINSHENG_CONFIG", None)
-    procs = [subprocess.Popen([sys.executable, "-c", SWEEP_CHILD, str(tmp_path), str(n)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, cwd=Path(__file__).resolve().parents[2])
-             for n in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SWEEP_CHILD, str(tmp_path), str(n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        for n in (1, 2)
+    ]
     deadline = time.monotonic() + 60
     while not all((tmp_path / f"ready-{n}").exists() for n in (1, 2)):
         assert time.monotonic() < deadline, "the sweep processes did not start"
@@ -259,35 +300,50 @@ def test_two_sweeps_in_two_processes_at_once_raise_each_alert_once(
         assert proc.returncode == 0, err
         results.append(json.loads(out.strip().splitlines()[-1]))
 
-    per_case = ["first_response_warn", "first_response_breach", "resolution_warn_50@r1",
-                "resolution_warn_80@r1", "resolution_breach@r1"]
+    per_case = [
+        "first_response_warn",
+        "first_response_breach",
+        "resolution_warn_50@r1",
+        "resolution_warn_80@r1",
+        "resolution_breach@r1",
+    ]
     assert sum(r["checked"] for r in results) == len(refs)
     assert sum(r["alerts"] for r in results) == len(refs) * len(per_case)
     assert sum(r["escalated"] for r in results) == len(refs) * 2
     with app.uow() as uow:
         s = uow.session
         alert_pairs = s.execute(sa.select(CaseAlert.case_id, CaseAlert.key)).all()
-        message_keys = list(s.scalars(
-            sa.select(OutboxMessage.key).where(OutboxMessage.channel == "staff",
-                                               OutboxMessage.key.not_like("%:new_case"))))
-        escalations = s.scalar(sa.text("select count(*) from case_events "
-                                       "where type = 'escalated'"))
+        message_keys = list(
+            s.scalars(
+                sa.select(OutboxMessage.key).where(
+                    OutboxMessage.channel == "staff", OutboxMessage.key.not_like("%:new_case")
+                )
+            )
+        )
+        escalations = s.scalar(sa.text("select count(*) from case_events where type = 'escalated'"))
     assert len(alert_pairs) == len(set(alert_pairs)) == len(refs) * len(per_case)
     assert len(message_keys) == len(set(message_keys)) == len(refs) * (len(per_case) + 2)
     assert escalations == len(refs) * 2
     assert sorted(alert_keys(app, refs[0])) == sorted(per_case)
 
-    again = subprocess.run([str(Path(sys.executable).with_name("minsheng")), "sla", "sweep",
-                            "--json"], check=False, env=env, capture_output=True, text=True,
-                           timeout=120)
+    again = subprocess.run(
+        [str(Path(sys.executable).with_name("minsheng")), "sla", "sweep", "--json"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["alerts"] == 0
 
 
 # -- the official calendar ------------------------------------------------------------------
 
+
 def test_a_deadline_across_mid_autumn_and_national_day_is_breached_on_the_right_day(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     clock.set(at(2026, 9, 25, 10, 0))  # Mid-autumn Festival, a holiday
     view = submission.submit(app, _intake())
     ref = view["reference"]
@@ -300,11 +356,13 @@ def test_a_deadline_across_mid_autumn_and_national_day_is_breached_on_the_right_
 
 
 def test_a_make_up_saturday_counts_as_a_working_day_for_the_deadline(
-        app: App, base_settings: Settings, clock: Any) -> None:
+    app: App, base_settings: Settings, clock: Any
+) -> None:
     rule = ResolutionOverride(domain="utilities", working_days=3)
     short = base_settings.sla.model_copy(update={"resolution_overrides": [rule]})
-    quick = bootstrap(app.settings.model_copy(update={"sla": short}), clock=clock,
-                      engine=app.engine)
+    quick = bootstrap(
+        app.settings.model_copy(update={"sla": short}), clock=clock, engine=app.engine
+    )
     clock.set(at(2026, 9, 30, 10, 0))
     view = submission.submit(quick, _intake(domain="utilities", text="小区停电"))
     # 1 to 7 October are holidays; 8 and 9 October are working days; Saturday 10 October is
@@ -323,7 +381,8 @@ CALENDAR_2027 = {
 
 
 def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
-        app: App, clock: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    app: App, clock: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     clock.set(at(2026, 12, 10, 10, 0))
     view = submission.submit(app, _intake())
     ref = view["reference"]
@@ -337,8 +396,9 @@ def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
     operator_file = tmp_path / "calendar-2027.json"
     operator_file.write_text(json.dumps(CALENDAR_2027), encoding="utf-8")
     calendar_cfg = app.settings.calendar.model_copy(update={"extra_file": str(operator_file)})
-    updated = bootstrap(app.settings.model_copy(update={"calendar": calendar_cfg}),
-                        clock=clock, engine=app.engine)
+    updated = bootstrap(
+        app.settings.model_copy(update={"calendar": calendar_cfg}), clock=clock, engine=app.engine
+    )
     with caplog.at_level(logging.INFO, logger="minsheng.services.sla.sweep"):
         result = sweep.run(updated)
     assert result["recomputed"] == 1
@@ -350,8 +410,10 @@ def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
     assert after["resolution_due_provisional"] is False
     (event,) = events_of(updated, ref, "deadline_recomputed")
     assert event["before"]["resolution_due_at"] == "2027-01-21T23:59:59+08:00"
-    assert event["after"] == {"resolution_due_at": "2027-01-22T23:59:59+08:00",
-                              "provisional": False}
+    assert event["after"] == {
+        "resolution_due_at": "2027-01-22T23:59:59+08:00",
+        "provisional": False,
+    }
     assert sweep.run(updated)["recomputed"] == 0
 
     sweep_at(updated, clock, at(2027, 1, 22, 12, 0))
@@ -362,16 +424,19 @@ def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
 
 # -- transfers and reopens ------------------------------------------------------------------
 
+
 def test_a_transfer_keeps_the_alerts_and_the_breach_goes_to_the_new_department(
-        app: App, clock: Any) -> None:
+    app: App, clock: Any
+) -> None:
     clock.set(at(2026, 11, 2, 10, 0))
     ref = submission.submit(app, _intake(urgency="urgent"))["reference"]
     sweep_at(app, clock, at(2026, 11, 2, 11, 0))
     assert outbox_rows(app, ref) == [(f"{ref}:first_response_warn", "staff", "housing_bureau")]
 
     clock.set(at(2026, 11, 2, 11, 30))
-    staff_actions.transfer(app, ref, to_department="utilities_desk", to_domain="utilities",
-                   reason="这是供水问题")
+    staff_actions.transfer(
+        app, ref, to_department="utilities_desk", to_domain="utilities", reason="这是供水问题"
+    )
     sweep_at(app, clock, at(2026, 11, 2, 11, 45))
     assert alert_keys(app, ref) == ["first_response_warn"]
 
@@ -395,16 +460,23 @@ def test_a_reopened_case_gets_a_fifteen_day_clock_with_new_alert_keys(app: App, 
     assert view["resolution_due_at"] == "2026-12-11T23:59:59+08:00"
 
     reopened, due = at(2026, 11, 20, 10, 0), at(2026, 12, 11, 23, 59, 59)
-    for moment in (reopened + (due - reopened) * 0.5, reopened + (due - reopened) * 0.8, due,
-                   due + dt.timedelta(days=1)):
+    for moment in (
+        reopened + (due - reopened) * 0.5,
+        reopened + (due - reopened) * 0.8,
+        due,
+        due + dt.timedelta(days=1),
+    ):
         sweep_at(app, clock, moment)
     assert alert_keys(app, ref) == [
-        "resolution_warn_50@r2", "resolution_warn_80@r2", "resolution_breach@r2"]
-    assert [e["after"]["supervisor"] for e in events_of(app, ref, "escalated")] == [
-        "supervision"]
+        "resolution_warn_50@r2",
+        "resolution_warn_80@r2",
+        "resolution_breach@r2",
+    ]
+    assert [e["after"]["supervisor"] for e in events_of(app, ref, "escalated")] == ["supervision"]
 
 
 # -- staff notices --------------------------------------------------------------------------
+
 
 def queue_notice(app: App, ref: str, now: dt.datetime) -> None:
     with app.uow() as uow:
@@ -415,19 +487,24 @@ def queue_notice(app: App, ref: str, now: dt.datetime) -> None:
 
 def notice_of(app: App, ref: str) -> OutboxMessage:
     with app.uow() as uow:
-        notice = uow.session.scalars(sa.select(OutboxMessage)
-                                     .where(OutboxMessage.key == f"{ref}:new_case")).one()
+        notice = uow.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.key == f"{ref}:new_case")
+        ).one()
         uow.session.expunge(notice)
     return notice
 
 
-@pytest.mark.parametrize("labels", [
-    {"urgency": "urgent", "kind": "demand"},
-    {"urgency": "high", "kind": "demand"},
-    {"urgency": "normal", "kind": "complaint"},
-])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"urgency": "urgent", "kind": "demand"},
+        {"urgency": "high", "kind": "demand"},
+        {"urgency": "normal", "kind": "complaint"},
+    ],
+)
 def test_urgent_high_and_complaint_notices_go_out_at_once_even_at_night(
-        app: App, clock: Any, labels: dict[str, str]) -> None:
+    app: App, clock: Any, labels: dict[str, str]
+) -> None:
     night = at(2026, 10, 3, 2, 30)  # a National Day holiday, in the small hours
     clock.set(night)
     ref = submission.submit(app, _intake(**labels))["reference"]
@@ -438,15 +515,19 @@ def test_urgent_high_and_complaint_notices_go_out_at_once_even_at_night(
     assert notice.payload["reference"] == ref and notice.payload["type"] == "new_case"
 
 
-@pytest.mark.parametrize(("submitted", "sent"), [
-    (at(2026, 11, 3, 14, 0), at(2026, 11, 3, 14, 0)),    # Tuesday afternoon: at once
-    (at(2026, 11, 3, 7, 15), at(2026, 11, 3, 9, 0)),     # before office hours
-    (at(2026, 9, 30, 20, 0), at(2026, 10, 8, 9, 0)),     # evening before National Day
-    (at(2026, 10, 9, 19, 0), at(2026, 10, 10, 9, 0)),    # Saturday 10 October is a workday
-    (at(2026, 11, 7, 11, 0), at(2026, 11, 9, 9, 0)),     # an ordinary Saturday
-])
+@pytest.mark.parametrize(
+    ("submitted", "sent"),
+    [
+        (at(2026, 11, 3, 14, 0), at(2026, 11, 3, 14, 0)),  # Tuesday afternoon: at once
+        (at(2026, 11, 3, 7, 15), at(2026, 11, 3, 9, 0)),  # before office hours
+        (at(2026, 9, 30, 20, 0), at(2026, 10, 8, 9, 0)),  # evening before National Day
+        (at(2026, 10, 9, 19, 0), at(2026, 10, 10, 9, 0)),  # Saturday 10 October is a workday
+        (at(2026, 11, 7, 11, 0), at(2026, 11, 9, 9, 0)),  # an ordinary Saturday
+    ],
+)
 def test_a_normal_case_notice_waits_for_working_hours(
-        app: App, clock: Any, submitted: dt.datetime, sent: dt.datetime) -> None:
+    app: App, clock: Any, submitted: dt.datetime, sent: dt.datetime
+) -> None:
     clock.set(submitted)
     ref = submission.submit(app, _intake())["reference"]
     queue_notice(app, ref, submitted)
@@ -459,16 +540,26 @@ def test_a_case_notice_is_queued_once(app: App, clock: Any) -> None:
     clock.advance(minutes=5)
     queue_notice(app, ref, clock.now)
     with app.uow() as uow:
-        keys = list(uow.session.scalars(sa.select(OutboxMessage.key)
-                                        .where(OutboxMessage.key.like("%:new_case"))))
+        keys = list(
+            uow.session.scalars(
+                sa.select(OutboxMessage.key).where(OutboxMessage.key.like("%:new_case"))
+            )
+        )
     assert keys == [f"{ref}:new_case"]
 
 
 def test_a_complaint_about_staff_is_announced_to_the_supervisor_without_the_resident(
-        app: App, clock: Any) -> None:
-    ref = submission.submit(app, _intake(kind="complaint", complaint_about_staff=True,
-                                    accused_department="housing_bureau",
-                                    text="住建局窗口工作人员态度恶劣"))["reference"]
+    app: App, clock: Any
+) -> None:
+    ref = submission.submit(
+        app,
+        _intake(
+            kind="complaint",
+            complaint_about_staff=True,
+            accused_department="housing_bureau",
+            text="住建局窗口工作人员态度恶劣",
+        ),
+    )["reference"]
     queue_notice(app, ref, clock.now)
     notice = notice_of(app, ref)
     assert notice.recipient == "supervision"

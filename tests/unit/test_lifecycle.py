@@ -55,8 +55,7 @@ def test_each_legal_move_reaches_its_state(status: Status, action: Action, after
 
 
 @pytest.mark.parametrize(("status", "action"), ILLEGAL)
-def test_each_illegal_move_raises_a_domain_error_naming_it(status: Status,
-                                                           action: Action) -> None:
+def test_each_illegal_move_raises_a_domain_error_naming_it(status: Status, action: Action) -> None:
     with pytest.raises(IllegalTransition) as info:
         next_status(status, action)
     assert status.value in str(info.value) and action.value in str(info.value)
@@ -88,16 +87,19 @@ def test_states_accept_their_string_values() -> None:
     assert next_status("routed", "accept") is Status.ACCEPTED
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    (Status.NEW, ()),
-    (Status.ROUTED, ("accept", "reply", "transfer", "resolve")),
-    (Status.ACCEPTED, ("start", "reply", "ask", "transfer", "resolve")),
-    (Status.IN_PROGRESS, ("reply", "ask", "transfer", "resolve")),
-    (Status.AWAITING_RESIDENT, ("reply", "transfer", "resolve")),
-    (Status.RESOLVED, ("reply", "reopen")),
-    (Status.CLOSED, ("reopen",)),
-    (Status.WITHDRAWN, ()),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (Status.NEW, ()),
+        (Status.ROUTED, ("accept", "reply", "transfer", "resolve")),
+        (Status.ACCEPTED, ("start", "reply", "ask", "transfer", "resolve")),
+        (Status.IN_PROGRESS, ("reply", "ask", "transfer", "resolve")),
+        (Status.AWAITING_RESIDENT, ("reply", "transfer", "resolve")),
+        (Status.RESOLVED, ("reply", "reopen")),
+        (Status.CLOSED, ("reopen",)),
+        (Status.WITHDRAWN, ()),
+    ],
+)
 def test_staff_actions_follow_the_transitions(status: Status, expected: tuple[str, ...]) -> None:
     assert staff_actions(status) == expected
 

@@ -41,8 +41,10 @@ def test_a_token_is_kept_as_its_sha256() -> None:
 
 
 def test_a_supervisor_sees_the_departments_below_theirs(base_settings: Any) -> None:
-    assert departments_under(base_settings, "housing_bureau") == {"housing_bureau",
-                                                                  "utilities_desk"}
+    assert departments_under(base_settings, "housing_bureau") == {
+        "housing_bureau",
+        "utilities_desk",
+    }
     top = departments_under(base_settings, "supervision")
     assert top == {d.id for d in base_settings.departments}
 
@@ -57,11 +59,11 @@ def test_each_role_gets_its_scope(base_settings: Any) -> None:
 
 
 def test_the_identity_is_hidden_from_the_accused_department_and_those_below_it(
-        base_settings: Any) -> None:
-    assert identity_hidden(base_settings, _member(Role.AGENT, "housing_bureau"),
-                           "housing_bureau")
-    assert identity_hidden(base_settings, _member(Role.AGENT, "utilities_desk"),
-                           "housing_bureau")
-    assert not identity_hidden(base_settings, _member(Role.SUPERVISOR, "supervision"),
-                               "housing_bureau")
+    base_settings: Any,
+) -> None:
+    assert identity_hidden(base_settings, _member(Role.AGENT, "housing_bureau"), "housing_bureau")
+    assert identity_hidden(base_settings, _member(Role.AGENT, "utilities_desk"), "housing_bureau")
+    assert not identity_hidden(
+        base_settings, _member(Role.SUPERVISOR, "supervision"), "housing_bureau"
+    )
     assert not identity_hidden(base_settings, _member(Role.AGENT, "housing_bureau"), None)

@@ -41,8 +41,15 @@ def create(app: App, name: str, *, actor: str = "operator") -> str:
         row = ApiKey(name=name, key_hash=hash_key(key), active=True, created_at=now)
         uow.session.add(row)
         uow.session.flush()
-        uow.session.add(AuditLog(at=now, actor=actor, action="apikey_create",
-                                 subject=f"apikey:{row.id}", detail={"name": name}))
+        uow.session.add(
+            AuditLog(
+                at=now,
+                actor=actor,
+                action="apikey_create",
+                subject=f"apikey:{row.id}",
+                detail={"name": name},
+            )
+        )
         uow.commit()
     return key
 
@@ -53,7 +60,8 @@ def verify(app: App, key: str | None) -> Client | None:
         return None
     with app.uow() as uow:
         row = uow.session.scalars(
-            select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip()))).one_or_none()
+            select(ApiKey).where(ApiKey.key_hash == hash_key(key.strip()))
+        ).one_or_none()
         if row is None or not row.active:
             return None
         return Client(id=row.id, name=row.name)
@@ -62,8 +70,15 @@ def verify(app: App, key: str | None) -> Client | None:
 def list_keys(app: App) -> list[dict[str, Any]]:
     with app.uow() as uow:
         rows = uow.session.scalars(select(ApiKey).order_by(ApiKey.id))
-        return [{"id": r.id, "name": r.name, "active": r.active,
-                 "created_at": r.created_at.astimezone(app.tz).isoformat()} for r in rows]
+        return [
+            {
+                "id": r.id,
+                "name": r.name,
+                "active": r.active,
+                "created_at": r.created_at.astimezone(app.tz).isoformat(),
+            }
+            for r in rows
+        ]
 
 
 def revoke(app: App, key_id: int, *, actor: str = "operator") -> dict[str, Any]:
@@ -74,8 +89,15 @@ def revoke(app: App, key_id: int, *, actor: str = "operator") -> dict[str, Any]:
         if row is None:
             raise InvalidRequest(f"no API key with id {key_id}")
         row.active = False
-        uow.session.add(AuditLog(at=now, actor=actor, action="apikey_revoke",
-                                 subject=f"apikey:{row.id}", detail={"name": row.name}))
+        uow.session.add(
+            AuditLog(
+                at=now,
+                actor=actor,
+                action="apikey_revoke",
+                subject=f"apikey:{row.id}",
+                detail={"name": row.name},
+            )
+        )
         view = {"id": row.id, "name": row.name, "active": row.active}
         uow.commit()
     return view

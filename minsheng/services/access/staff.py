@@ -7,7 +7,6 @@ is enough) and scrypt with a random salt for the password (chosen by people, so 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import re
@@ -73,16 +72,19 @@ class Credentials:
 
 # -- hashing --------------------------------------------------------------------------------
 
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
     salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
-                            dklen=32)
-    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt),
-                     _b64(digest)])
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    return "$".join(
+        ["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest)]
+    )
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -91,8 +93,14 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
-                                r=int(r), p=int(p), dklen=len(expected))
+        actual = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -108,8 +116,16 @@ _DUMMY_HASH = hash_password("unused", salt=b"\0" * 16)
 
 # -- accounts -------------------------------------------------------------------------------
 
-def add_staff(app: App, *, name: str, department: str, role: str,
-              login: str | None = None, actor: str = "operator") -> Credentials:
+
+def add_staff(
+    app: App,
+    *,
+    name: str,
+    department: str,
+    role: str,
+    login: str | None = None,
+    actor: str = "operator",
+) -> Credentials:
     """Create an account; the returned credentials exist nowhere else."""
     name = name.strip()
     if not name:
@@ -118,13 +134,15 @@ def add_staff(app: App, *, name: str, department: str, role: str,
         role_value = Role(role)
     except ValueError:
         raise InvalidRequest(
-            f"unknown role '{role}' (agent, supervisor, triage or admin)") from None
+            f"unknown role '{role}' (agent, supervisor, triage or admin)"
+        ) from None
     if department not in {d.id for d in app.settings.departments}:
         raise InvalidRequest(f"unknown department '{department}'")
     login = (login or f"{department}.{secrets.token_hex(3)}").strip().lower()
     if not _LOGIN.match(login):
         raise InvalidRequest(
-            f"login '{login}' must be 2-64 characters of a-z, 0-9, '.', '_' or '-'")
+            f"login '{login}' must be 2-64 characters of a-z, 0-9, '.', '_' or '-'"
+        )
     public_id = f"st_{secrets.token_hex(8)}"
     token = secrets.token_urlsafe(TOKEN_BYTES)
     password = secrets.token_urlsafe(PASSWORD_BYTES)
@@ -133,12 +151,28 @@ def add_staff(app: App, *, name: str, department: str, role: str,
         s = uow.session
         if s.scalars(select(Staff.id).where(Staff.login == login)).first() is not None:
             raise InvalidRequest(f"login '{login}' is taken")
-        s.add(Staff(public_id=public_id, name=name, login=login, department=department,
-                    role=role_value.value, token_hash=hash_token(token),
-                    password_hash=hash_password(password), active=True, created_at=now))
-        s.add(AuditLog(at=now, actor=actor, action="staff_added", subject=public_id,
-                       detail={"department": department, "role": role_value.value,
-                               "login": login}))
+        s.add(
+            Staff(
+                public_id=public_id,
+                name=name,
+                login=login,
+                department=department,
+                role=role_value.value,
+                token_hash=hash_token(token),
+                password_hash=hash_password(password),
+                active=True,
+                created_at=now,
+            )
+        )
+        s.add(
+            AuditLog(
+                at=now,
+                actor=actor,
+                action="staff_added",
+                subject=public_id,
+                detail={"department": department, "role": role_value.value, "login": login},
+            )
+        )
         try:
             uow.commit()
         except IntegrityError:
@@ -151,8 +185,9 @@ def deactivate(app: App, login_or_id: str, *, actor: str = "operator") -> StaffM
     now = app.now()
     with app.uow() as uow:
         s = uow.session
-        row = s.scalars(select(Staff).where(
-            (Staff.login == login_or_id) | (Staff.public_id == login_or_id))).first()
+        row = s.scalars(
+            select(Staff).where((Staff.login == login_or_id) | (Staff.public_id == login_or_id))
+        ).first()
         if row is None:
             raise InvalidRequest(f"no staff member '{login_or_id}'")
         row.active = False
@@ -165,9 +200,17 @@ def deactivate(app: App, login_or_id: str, *, actor: str = "operator") -> StaffM
 def list_staff(app: App) -> list[dict[str, object]]:
     with app.uow() as uow:
         rows = uow.session.scalars(select(Staff).order_by(Staff.department, Staff.name))
-        return [{"id": r.public_id, "name": r.name, "login": r.login,
-                 "department": r.department, "role": r.role, "active": r.active}
-                for r in rows]
+        return [
+            {
+                "id": r.public_id,
+                "name": r.name,
+                "login": r.login,
+                "department": r.department,
+                "role": r.role,
+                "active": r.active,
+            }
+            for r in rows
+        ]
 
 
 def authenticate_token(app: App, token: str | None) -> StaffMember:
@@ -175,8 +218,9 @@ def authenticate_token(app: App, token: str | None) -> StaffMember:
     if not token:
         raise NotAuthenticated("a bearer token is required")
     with app.uow() as uow:
-        row = uow.session.scalars(select(Staff).where(
-            Staff.token_hash == hash_token(token), Staff.active.is_(True))).first()
+        row = uow.session.scalars(
+            select(Staff).where(Staff.token_hash == hash_token(token), Staff.active.is_(True))
+        ).first()
         if row is None:
             raise NotAuthenticated("the token is not valid")
         return _member(row)
@@ -185,8 +229,9 @@ def authenticate_token(app: App, token: str | None) -> StaffMember:
 def authenticate_password(app: App, login: str, password: str) -> StaffMember | None:
     """The active staff member with this login and password, or None."""
     with app.uow() as uow:
-        row = uow.session.scalars(select(Staff).where(
-            Staff.login == login.strip().lower(), Staff.active.is_(True))).first()
+        row = uow.session.scalars(
+            select(Staff).where(Staff.login == login.strip().lower(), Staff.active.is_(True))
+        ).first()
         stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
         ok = verify_password(password, stored)
         if row is None or not row.password_hash or not ok:
@@ -196,17 +241,24 @@ def authenticate_password(app: App, login: str, password: str) -> StaffMember | 
 
 def by_public_id(app: App, public_id: str) -> StaffMember | None:
     with app.uow() as uow:
-        row = uow.session.scalars(select(Staff).where(Staff.public_id == public_id,
-                                                      Staff.active.is_(True))).first()
+        row = uow.session.scalars(
+            select(Staff).where(Staff.public_id == public_id, Staff.active.is_(True))
+        ).first()
         return _member(row) if row is not None else None
 
 
 def _member(row: Staff) -> StaffMember:
-    return StaffMember(public_id=row.public_id, name=row.name, login=row.login,
-                       department=row.department, role=Role(row.role))
+    return StaffMember(
+        public_id=row.public_id,
+        name=row.name,
+        login=row.login,
+        department=row.department,
+        role=Role(row.role),
+    )
 
 
 # -- scope ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -239,11 +291,14 @@ def scope_of(settings: Settings, member: StaffMember) -> Scope:
     if member.role is Role.ADMIN:
         return Scope(departments=None, may_route_any=True)
     if member.role is Role.SUPERVISOR:
-        return Scope(departments=departments_under(settings, member.department),
-                     may_route_any=False)
+        return Scope(
+            departments=departments_under(settings, member.department), may_route_any=False
+        )
     if member.role is Role.TRIAGE:
-        return Scope(departments=frozenset({settings.triage_department.id, member.department}),
-                     may_route_any=True)
+        return Scope(
+            departments=frozenset({settings.triage_department.id, member.department}),
+            may_route_any=True,
+        )
     return Scope(departments=frozenset({member.department}), may_route_any=False)
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import delete, select
 
 from case_store.models import AuditLog, WebSession
 from minsheng.services.access import staff
-from minsheng.services.bootstrap import App
 from minsheng.services.access.staff import StaffMember
+from minsheng.services.bootstrap import App
 
 KIND = "staff"
 LIFETIME = dt.timedelta(hours=8)
@@ -45,18 +45,33 @@ def log_in(app: App, login: str, password: str) -> NewSession | None:
         s = uow.session
         s.execute(delete(WebSession).where(WebSession.expires_at < now))
         if member is None:
-            s.add(AuditLog(at=now, actor="console", action="console_login_failed",
-                           subject=login.strip().lower()[:100]))
+            s.add(
+                AuditLog(
+                    at=now,
+                    actor="console",
+                    action="console_login_failed",
+                    subject=login.strip().lower()[:100],
+                )
+            )
             uow.commit()
             return None
         token = secrets.token_urlsafe(TOKEN_BYTES)
         csrf = secrets.token_urlsafe(TOKEN_BYTES)
         expires = now + LIFETIME
-        s.add(WebSession(token_hash=staff.hash_token(token), kind=KIND,
-                         subject=member.public_id, csrf_token=csrf, data={},
-                         created_at=now, expires_at=expires))
-        s.add(AuditLog(at=now, actor=member.actor, action="console_login",
-                       subject=member.public_id))
+        s.add(
+            WebSession(
+                token_hash=staff.hash_token(token),
+                kind=KIND,
+                subject=member.public_id,
+                csrf_token=csrf,
+                data={},
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        s.add(
+            AuditLog(at=now, actor=member.actor, action="console_login", subject=member.public_id)
+        )
         uow.commit()
     return NewSession(token=token, session=ConsoleSession(member, csrf, expires))
 
@@ -68,8 +83,11 @@ def resume(app: App, token: str | None) -> ConsoleSession | None:
         return None
     now = app.now()
     with app.uow() as uow:
-        row = uow.session.scalars(select(WebSession).where(
-            WebSession.token_hash == staff.hash_token(token), WebSession.kind == KIND)).first()
+        row = uow.session.scalars(
+            select(WebSession).where(
+                WebSession.token_hash == staff.hash_token(token), WebSession.kind == KIND
+            )
+        ).first()
         if row is None or row.expires_at <= now or not row.csrf_token:
             return None
         subject, csrf, expires = row.subject, row.csrf_token, row.expires_at
@@ -83,11 +101,15 @@ def log_out(app: App, token: str | None) -> None:
     if not token:
         return
     with app.uow() as uow:
-        uow.session.execute(delete(WebSession).where(
-            WebSession.token_hash == staff.hash_token(token), WebSession.kind == KIND))
+        uow.session.execute(
+            delete(WebSession).where(
+                WebSession.token_hash == staff.hash_token(token), WebSession.kind == KIND
+            )
+        )
         uow.commit()
 
 
 def csrf_ok(session: ConsoleSession, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(session.csrf_token.encode(),
-                                                   (submitted or "").encode())
+    return bool(submitted) and hmac.compare_digest(
+        session.csrf_token.encode(), (submitted or "").encode()
+    )

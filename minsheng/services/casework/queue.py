@@ -72,17 +72,21 @@ class QueueFilter:
 
 # -- the next deadline, in SQL and in Python ------------------------------------------------
 
+
 def _next_deadline() -> ColumnElement[Any]:
     """The earliest deadline still running: first response until given, then resolution."""
     return case(
         (Case.status.not_in(OPEN_STATUSES), None),
-        (and_(Case.first_responded_at.is_(None), Case.first_response_due_at.is_not(None)),
-         Case.first_response_due_at),
+        (
+            and_(Case.first_responded_at.is_(None), Case.first_response_due_at.is_not(None)),
+            Case.first_response_due_at,
+        ),
         else_=Case.resolution_due_at,
     )
 
 
 # -- scope ----------------------------------------------------------------------------------
+
 
 def _scope_condition(scope: Scope) -> ColumnElement[bool] | None:
     if scope.departments is None:
@@ -106,11 +110,13 @@ def _check_scope(app: App, member: StaffMember, c: Case, *, routing: bool = Fals
 
 def allowed_actions(member: StaffMember, status: str) -> list[str]:
     """The workspace actions this member may take on a case in `status`."""
-    return [name for name in staff_actions(status)
-            if name != "reopen" or member.role in REOPEN_ROLES]
+    return [
+        name for name in staff_actions(status) if name != "reopen" or member.role in REOPEN_ROLES
+    ]
 
 
 # -- reading --------------------------------------------------------------------------------
+
 
 def queue(app: App, member: StaffMember, flt: QueueFilter) -> dict[str, Any]:
     """One page of the member's queue, most pressing deadline first."""
@@ -121,8 +127,11 @@ def queue(app: App, member: StaffMember, flt: QueueFilter) -> dict[str, Any]:
         stmt = _filtered(app, member, flt, now)
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         deadline = _next_deadline()
-        rows = s.scalars(stmt.order_by(deadline.is_(None), deadline, Case.id)
-                         .offset((flt.page - 1) * flt.per_page).limit(flt.per_page)).unique()
+        rows = s.scalars(
+            stmt.order_by(deadline.is_(None), deadline, Case.id)
+            .offset((flt.page - 1) * flt.per_page)
+            .limit(flt.per_page)
+        ).unique()
         items = [present.summary(app, member, c, now) for c in rows]
     return {"items": items, "total": total, "page": flt.page, "per_page": flt.per_page}
 
@@ -145,13 +154,16 @@ def _filtered(app: App, member: StaffMember, flt: QueueFilter, now: dt.datetime)
     elif flt.overdue is False:
         stmt = stmt.where(or_(deadline.is_(None), deadline >= now))
     if flt.due_within_days is not None:
-        stmt = stmt.where(deadline >= now,
-                          deadline <= now + dt.timedelta(days=flt.due_within_days))
+        stmt = stmt.where(deadline >= now, deadline <= now + dt.timedelta(days=flt.due_within_days))
     if flt.text and flt.text.strip():
         pattern = f"%{_escape_like(flt.text.strip())}%"
-        stmt = stmt.where(or_(Case.reference.ilike(pattern, escape="\\"),
-                              Case.description.ilike(pattern, escape="\\"),
-                              Case.address.ilike(pattern, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                Case.reference.ilike(pattern, escape="\\"),
+                Case.description.ilike(pattern, escape="\\"),
+                Case.address.ilike(pattern, escape="\\"),
+            )
+        )
     return stmt
 
 
@@ -169,11 +181,16 @@ def detail(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
         view = present.summary(app, member, c, now, rating=repository.latest_rating(s, c.id))
         view["allowed_actions"] = allowed_actions(member, c.status)
         view["transcript"] = [
-            {"at": present.local(app, m.at), "author": m.author,
-             "author_name": m.author_name if m.author != "resident" else None,
-             "text": present.mask(m.text, hidden)}
-            for m in s.scalars(select(Message).where(Message.case_id == c.id)
-                               .order_by(Message.at, Message.id))]
+            {
+                "at": present.local(app, m.at),
+                "author": m.author,
+                "author_name": m.author_name if m.author != "resident" else None,
+                "text": present.mask(m.text, hidden),
+            }
+            for m in s.scalars(
+                select(Message).where(Message.case_id == c.id).order_by(Message.at, Message.id)
+            )
+        ]
         view["attachments"] = present.attachment_list(s, c)
         view["events"] = present.event_list(app, c, hidden)
         view["resident"] = {
@@ -217,8 +234,11 @@ def attachment_file(app: App, member: StaffMember, reference: str, number: int) 
         # Stored paths are ours, but a file outside the project is never served.
         if not path.is_relative_to(base) or not path.is_file():
             raise CaseNotFound(f"{reference}/attachments/{number}")
-        return StoredFile(path=path, filename=row.filename or f"{reference}-{number}",
-                          content_type=row.content_type or "application/octet-stream")
+        return StoredFile(
+            path=path,
+            filename=row.filename or f"{reference}-{number}",
+            content_type=row.content_type or "application/octet-stream",
+        )
 
 
 def contact(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
@@ -228,8 +248,10 @@ def contact(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
         s = uow.session
         c = _scoped_case(app, s, member, reference)
         if present.hidden_from(app, member, c):
-            raise AccessDenied("this complaint concerns your department: the complainant's "
-                               "identity is not shown to it")
+            raise AccessDenied(
+                "this complaint concerns your department: the complainant's "
+                "identity is not shown to it"
+            )
         resident = c.resident
         details = {
             "reference": c.reference,
@@ -243,8 +265,7 @@ def contact(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
         if c.identity_withdrawn:
             details.update(name=None, phone=None)
         # Added by case_id, not through the relationship: looking must not bump the version.
-        s.add(CaseEvent(case_id=c.id, at=now, actor=member.actor, type="contact_viewed",
-                        note=None))
+        s.add(CaseEvent(case_id=c.id, at=now, actor=member.actor, type="contact_viewed", note=None))
         uow.commit()
     return details
 
@@ -256,21 +277,48 @@ def export(app: App, member: StaffMember, flt: QueueFilter) -> list[dict[str, An
     with app.uow() as uow:
         s = uow.session
         deadline = _next_deadline()
-        rows = list(s.scalars(_filtered(app, member, flt, now)
-                              .order_by(deadline.is_(None), deadline, Case.id)
-                              .limit(MAX_EXPORT)).unique())
+        rows = list(
+            s.scalars(
+                _filtered(app, member, flt, now)
+                .order_by(deadline.is_(None), deadline, Case.id)
+                .limit(MAX_EXPORT)
+            ).unique()
+        )
         out = [_export_row(app, member, c, now) for c in rows]
-        s.add(AuditLog(at=now, actor=member.actor, action="cases_exported",
-                       subject=member.department,
-                       detail={"count": len(out), "status": list(flt.status),
-                               "domain": list(flt.domain), "urgency": list(flt.urgency)}))
+        s.add(
+            AuditLog(
+                at=now,
+                actor=member.actor,
+                action="cases_exported",
+                subject=member.department,
+                detail={
+                    "count": len(out),
+                    "status": list(flt.status),
+                    "domain": list(flt.domain),
+                    "urgency": list(flt.urgency),
+                },
+            )
+        )
         uow.commit()
     return out
 
 
-EXPORT_COLUMNS = ("reference", "status", "outcome", "domain", "urgency", "kind", "department",
-                  "created_at", "next_deadline", "first_response_due_at",
-                  "resolution_due_at", "resolved_at", "escalated", "description")
+EXPORT_COLUMNS = (
+    "reference",
+    "status",
+    "outcome",
+    "domain",
+    "urgency",
+    "kind",
+    "department",
+    "created_at",
+    "next_deadline",
+    "first_response_due_at",
+    "resolution_due_at",
+    "resolved_at",
+    "escalated",
+    "description",
+)
 
 
 def _export_row(app: App, member: StaffMember, c: Case, now: dt.datetime) -> dict[str, Any]:
@@ -283,9 +331,16 @@ def _export_row(app: App, member: StaffMember, c: Case, now: dt.datetime) -> dic
 UseCase = Callable[..., dict[str, Any]]
 
 
-def _act(app: App, member: StaffMember, action: UseCase, reference: str, *,
-         routing: bool = False, roles: frozenset[Role] | None = None,
-         **kwargs: Any) -> dict[str, Any]:
+def _act(
+    app: App,
+    member: StaffMember,
+    action: UseCase,
+    reference: str,
+    *,
+    routing: bool = False,
+    roles: frozenset[Role] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
     """Run a staff use case with the member's scope and role checked on the case it loads,
     in its own unit of work."""
     hidden = False
@@ -311,34 +366,68 @@ def start(app: App, member: StaffMember, reference: str, *, version: int) -> dic
     return _act(app, member, actions.start, reference, expected_version=version)
 
 
-def reply(app: App, member: StaffMember, reference: str, *, text: str,
-          version: int) -> dict[str, Any]:
+def reply(
+    app: App, member: StaffMember, reference: str, *, text: str, version: int
+) -> dict[str, Any]:
     return _act(app, member, actions.reply, reference, text=text, expected_version=version)
 
 
-def ask(app: App, member: StaffMember, reference: str, *, question: str,
-        version: int) -> dict[str, Any]:
-    return _act(app, member, actions.ask_resident, reference, question=question,
-                expected_version=version)
+def ask(
+    app: App, member: StaffMember, reference: str, *, question: str, version: int
+) -> dict[str, Any]:
+    return _act(
+        app, member, actions.ask_resident, reference, question=question, expected_version=version
+    )
 
 
-def transfer(app: App, member: StaffMember, reference: str, *, reason: str,
-             to_department: str | None, to_domain: str | None,
-             version: int) -> dict[str, Any]:
+def transfer(
+    app: App,
+    member: StaffMember,
+    reference: str,
+    *,
+    reason: str,
+    to_department: str | None,
+    to_domain: str | None,
+    version: int,
+) -> dict[str, Any]:
     """Triage and administrators may route any case; others only their own."""
-    return _act(app, member, actions.transfer, reference, routing=True,
-                to_department=to_department, to_domain=to_domain, reason=reason,
-                expected_version=version)
+    return _act(
+        app,
+        member,
+        actions.transfer,
+        reference,
+        routing=True,
+        to_department=to_department,
+        to_domain=to_domain,
+        reason=reason,
+        expected_version=version,
+    )
 
 
-def resolve(app: App, member: StaffMember, reference: str, *, note: str, outcome: str,
-            version: int) -> dict[str, Any]:
-    return _act(app, member, actions.resolve, reference, note=note, outcome=outcome,
-                expected_version=version)
+def resolve(
+    app: App, member: StaffMember, reference: str, *, note: str, outcome: str, version: int
+) -> dict[str, Any]:
+    return _act(
+        app,
+        member,
+        actions.resolve,
+        reference,
+        note=note,
+        outcome=outcome,
+        expected_version=version,
+    )
 
 
-def reopen(app: App, member: StaffMember, reference: str, *, reason: str,
-           version: int) -> dict[str, Any]:
+def reopen(
+    app: App, member: StaffMember, reference: str, *, reason: str, version: int
+) -> dict[str, Any]:
     """Reopening is a supervisor's, the triage desk's or an administrator's call."""
-    return _act(app, member, actions.reopen, reference, reason=reason,
-                expected_version=version, roles=REOPEN_ROLES)
+    return _act(
+        app,
+        member,
+        actions.reopen,
+        reference,
+        reason=reason,
+        expected_version=version,
+        roles=REOPEN_ROLES,
+    )

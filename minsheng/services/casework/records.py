@@ -22,16 +22,27 @@ Authorize = Callable[[Case], None]
 """Raises when the caller may not act on the loaded case (e.g. outside a clerk's scope)."""
 
 EVENT_NAMES = {
-    Action.ROUTE: "routed", Action.ACCEPT: "accepted", Action.START: "started",
-    Action.ASK_RESIDENT: "asked_resident", Action.RESIDENT_ANSWERED: "resident_answered",
-    Action.TRANSFER: "transferred", Action.RESOLVE: "resolved", Action.CLOSE: "closed",
-    Action.REOPEN: "reopened", Action.WITHDRAW: "withdrawn",
+    Action.ROUTE: "routed",
+    Action.ACCEPT: "accepted",
+    Action.START: "started",
+    Action.ASK_RESIDENT: "asked_resident",
+    Action.RESIDENT_ANSWERED: "resident_answered",
+    Action.TRANSFER: "transferred",
+    Action.RESOLVE: "resolved",
+    Action.CLOSE: "closed",
+    Action.REOPEN: "reopened",
+    Action.WITHDRAW: "withdrawn",
 }
 
 
 @contextmanager
-def case_unit(app: App, reference: str, *, authorize: Authorize | None = None,
-              expected_version: int | None = None) -> Iterator[tuple[UnitOfWork, Case]]:
+def case_unit(
+    app: App,
+    reference: str,
+    *,
+    authorize: Authorize | None = None,
+    expected_version: int | None = None,
+) -> Iterator[tuple[UnitOfWork, Case]]:
     """One unit of work on one case: loaded once, authorised, version-checked, then acted on.
 
     Authorisation runs before the version check so that a case outside the caller's scope
@@ -45,18 +56,35 @@ def case_unit(app: App, reference: str, *, authorize: Authorize | None = None,
         yield uow, case
 
 
-def record_event(session: Session, case: Case, type_: str, actor: str, now: dt.datetime, *,
-                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-                 note: str | None = None) -> CaseEvent:
-    event = CaseEvent(case=case, at=now, actor=actor, type=type_, before=before, after=after,
-                      note=note)
+def record_event(
+    session: Session,
+    case: Case,
+    type_: str,
+    actor: str,
+    now: dt.datetime,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case=case, at=now, actor=actor, type=type_, before=before, after=after, note=note
+    )
     session.add(event)
     return event
 
 
-def apply_action(app: App, session: Session, case: Case, action: Action, actor: str,
-                 now: dt.datetime, *, note: str | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+def apply_action(
+    app: App,
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: str,
+    now: dt.datetime,
+    *,
+    note: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Move the case through the lifecycle, appending one event per move."""
     for step in plan(case.status, action):
         case.status = step.after.value
@@ -65,9 +93,16 @@ def apply_action(app: App, session: Session, case: Case, action: Action, actor: 
             after["implied"] = True
         elif extra:
             after.update(extra)
-        record_event(session, case, EVENT_NAMES[step.action], actor, now,
-                     before={"status": step.before.value}, after=after,
-                     note=None if step.implied_acceptance else note)
+        record_event(
+            session,
+            case,
+            EVENT_NAMES[step.action],
+            actor,
+            now,
+            before={"status": step.before.value},
+            after=after,
+            note=None if step.implied_acceptance else note,
+        )
         if step.action is Action.ACCEPT:
             first_response(app, case, now)
     case.updated_at = now
@@ -86,7 +121,8 @@ def check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and case.version != expected_version:
         raise ConcurrencyConflict(
             f"{case.reference} was changed by someone else (version {case.version}, "
-            f"you saw {expected_version}); reload it and try again")
+            f"you saw {expected_version}); reload it and try again"
+        )
 
 
 def validate_department(app: App, dept_id: str) -> None:

@@ -16,8 +16,9 @@ from minsheng.services.casework.views import case_view
 from minsheng.services.errors import InvalidRequest
 
 
-def resident_message(app: App, reference: str, *, text: str,
-                     actor: str = "resident") -> dict[str, Any]:
+def resident_message(
+    app: App, reference: str, *, text: str, actor: str = "resident"
+) -> dict[str, Any]:
     """A resident adds details to an open case; an awaited answer puts it back in progress."""
     if not text.strip():
         raise InvalidRequest("the message is empty")
@@ -38,8 +39,9 @@ def resident_message(app: App, reference: str, *, text: str,
     return view
 
 
-def withdraw(app: App, reference: str, *, actor: str = "resident",
-             reason: str | None = None) -> dict[str, Any]:
+def withdraw(
+    app: App, reference: str, *, actor: str = "resident", reason: str | None = None
+) -> dict[str, Any]:
     """The resident no longer needs the case handled."""
     now = app.now()
     with case_unit(app, reference) as (uow, case):
@@ -52,8 +54,9 @@ def withdraw(app: App, reference: str, *, actor: str = "resident",
     return view
 
 
-def rate(app: App, reference: str, *, score: int, comment: str | None = None,
-         actor: str = "resident") -> dict[str, Any]:
+def rate(
+    app: App, reference: str, *, score: int, comment: str | None = None, actor: str = "resident"
+) -> dict[str, Any]:
     """The resident's 1–5 score for a resolved case; it closes the case (rated)."""
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         raise InvalidRequest("a rating is a whole number from 1 to 5")
@@ -62,12 +65,19 @@ def rate(app: App, reference: str, *, score: int, comment: str | None = None,
         s = uow.session
         if case.status != Status.RESOLVED:
             raise InvalidRequest(f"{reference} is {case.status}; only a resolved case is rated")
-        existing = s.scalars(select(Rating).where(Rating.case_id == case.id,
-                                                  Rating.round == case.resolution_round)).first()
+        existing = s.scalars(
+            select(Rating).where(Rating.case_id == case.id, Rating.round == case.resolution_round)
+        ).first()
         if existing is not None:
             raise InvalidRequest(f"{reference} is already rated")
-        rating = Rating(case=case, round=case.resolution_round, score=score, comment=comment,
-                        department=case.department, at=now)
+        rating = Rating(
+            case=case,
+            round=case.resolution_round,
+            score=score,
+            comment=comment,
+            department=case.department,
+            at=now,
+        )
         s.add(rating)
         record_event(s, case, "rated", actor, now, after={"score": score}, note=comment)
         apply_action(app, s, case, Action.CLOSE, actor, now, extra={"rated": True})
@@ -78,8 +88,9 @@ def rate(app: App, reference: str, *, score: int, comment: str | None = None,
     return view
 
 
-def close(app: App, reference: str, *, actor: str = "system",
-          note: str | None = None) -> dict[str, Any]:
+def close(
+    app: App, reference: str, *, actor: str = "system", note: str | None = None
+) -> dict[str, Any]:
     """Close a resolved case without a rating, when the survey period has ended."""
     now = app.now()
     with case_unit(app, reference) as (uow, case):

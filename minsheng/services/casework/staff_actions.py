@@ -30,26 +30,45 @@ from minsheng.services.messaging.notify import notify_resident
 from routing import sla, transfers
 
 
-def accept(app: App, reference: str, *, actor: str = "staff",
-           expected_version: int | None = None,
-           authorize: Authorize | None = None) -> dict[str, Any]:
+def accept(
+    app: App,
+    reference: str,
+    *,
+    actor: str = "staff",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
     """The department takes the case on; this is its first response when none came before."""
-    return _simple_action(app, reference, Action.ACCEPT, actor, expected_version, authorize,
-                          notify="accepted")
+    return _simple_action(
+        app, reference, Action.ACCEPT, actor, expected_version, authorize, notify="accepted"
+    )
 
 
-def start(app: App, reference: str, *, actor: str = "staff",
-          expected_version: int | None = None,
-          authorize: Authorize | None = None) -> dict[str, Any]:
+def start(
+    app: App,
+    reference: str,
+    *,
+    actor: str = "staff",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
     return _simple_action(app, reference, Action.START, actor, expected_version, authorize)
 
 
-def _simple_action(app: App, reference: str, action: Action, actor: str,
-                   expected_version: int | None, authorize: Authorize | None,
-                   notify: str | None = None) -> dict[str, Any]:
+def _simple_action(
+    app: App,
+    reference: str,
+    action: Action,
+    actor: str,
+    expected_version: int | None,
+    authorize: Authorize | None,
+    notify: str | None = None,
+) -> dict[str, Any]:
     now = app.now()
-    with case_unit(app, reference, authorize=authorize,
-                   expected_version=expected_version) as (uow, case):
+    with case_unit(app, reference, authorize=authorize, expected_version=expected_version) as (
+        uow,
+        case,
+    ):
         apply_action(app, uow.session, case, action, actor, now)
         if notify is not None:
             notify_resident(uow.session, case, notify, now, settings=app.settings)
@@ -59,15 +78,23 @@ def _simple_action(app: App, reference: str, action: Action, actor: str,
     return view
 
 
-def ask_resident(app: App, reference: str, *, question: str, actor: str = "staff",
-                 expected_version: int | None = None,
-                 authorize: Authorize | None = None) -> dict[str, Any]:
+def ask_resident(
+    app: App,
+    reference: str,
+    *,
+    question: str,
+    actor: str = "staff",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
     """Staff need more from the resident; the case waits for the answer."""
     if not question.strip():
         raise InvalidRequest("the question is empty")
     now = app.now()
-    with case_unit(app, reference, authorize=authorize,
-                   expected_version=expected_version) as (uow, case):
+    with case_unit(app, reference, authorize=authorize, expected_version=expected_version) as (
+        uow,
+        case,
+    ):
         s = uow.session
         apply_action(app, s, case, Action.ASK_RESIDENT, actor, now, note=question)
         s.add(Message(case=case, at=now, author="staff", author_name=actor, text=question))
@@ -79,15 +106,23 @@ def ask_resident(app: App, reference: str, *, question: str, actor: str = "staff
     return view
 
 
-def reply(app: App, reference: str, *, text: str, actor: str = "staff",
-          expected_version: int | None = None,
-          authorize: Authorize | None = None) -> dict[str, Any]:
+def reply(
+    app: App,
+    reference: str,
+    *,
+    text: str,
+    actor: str = "staff",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
     """A department's message to the resident; the first one counts as the first response."""
     if not text.strip():
         raise InvalidRequest("the reply is empty")
     now = app.now()
-    with case_unit(app, reference, authorize=authorize,
-                   expected_version=expected_version) as (uow, case):
+    with case_unit(app, reference, authorize=authorize, expected_version=expected_version) as (
+        uow,
+        case,
+    ):
         s = uow.session
         if not may_reply(case.status):
             raise InvalidRequest(f"cannot reply on a case that is {case.status}")
@@ -102,10 +137,17 @@ def reply(app: App, reference: str, *, text: str, actor: str = "staff",
     return view
 
 
-def transfer(app: App, reference: str, *, to_department: str | None, reason: str,
-             to_domain: str | None = None, actor: str = "staff",
-             expected_version: int | None = None,
-             authorize: Authorize | None = None) -> dict[str, Any]:
+def transfer(
+    app: App,
+    reference: str,
+    *,
+    to_department: str | None,
+    reason: str,
+    to_domain: str | None = None,
+    actor: str = "staff",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
     """Return a misrouted case; the clocks keep running; too many bounces go to triage."""
     if not reason.strip():
         raise InvalidRequest("a transfer needs a reason")
@@ -118,49 +160,82 @@ def transfer(app: App, reference: str, *, to_department: str | None, reason: str
     assert target is not None
     validate_department(app, target)
     now = app.now()
-    with case_unit(app, reference, authorize=authorize,
-                   expected_version=expected_version) as (uow, case):
+    with case_unit(app, reference, authorize=authorize, expected_version=expected_version) as (
+        uow,
+        case,
+    ):
         s = uow.session
         if target == case.department:
             raise InvalidRequest(f"{reference} is already with {target}")
         final = transfers.decide_transfer(
-            transfers.TransferRequest(from_department=case.department or "",
-                                      reason=reason, target_department=to_department
-                                      if to_department is not None else
-                                      (target if to_domain else None)),
+            transfers.TransferRequest(
+                from_department=case.department or "",
+                reason=reason,
+                target_department=to_department
+                if to_department is not None
+                else (target if to_domain else None),
+            ),
             case.bounce_count,
             transfers.TransferPolicy(
                 triage_department=settings.triage_department.id,
                 triage_supervisor=settings.triage_department.parent
                 or settings.triage_department.id,
-                max_bounces=settings.routing_rules.max_bounces),
+                max_bounces=settings.routing_rules.max_bounces,
+            ),
             clock=None,
         )
         bounces = final.bounce_count
         before = {"department": case.department, "domain": case.domain}
-        s.add(Transfer(case=case, at=now, actor=actor, from_department=case.department,
-                       to_department=final.department, reason=reason,
-                       from_domain=case.domain, to_domain=to_domain or case.domain))
-        apply_action(app, s, case, Action.TRANSFER, actor, now, note=reason,
-                     extra={"department": final.department, "requested": target,
-                            "bounces": bounces, "rule": final.rule})
+        s.add(
+            Transfer(
+                case=case,
+                at=now,
+                actor=actor,
+                from_department=case.department,
+                to_department=final.department,
+                reason=reason,
+                from_domain=case.domain,
+                to_domain=to_domain or case.domain,
+            )
+        )
+        apply_action(
+            app,
+            s,
+            case,
+            Action.TRANSFER,
+            actor,
+            now,
+            note=reason,
+            extra={
+                "department": final.department,
+                "requested": target,
+                "bounces": bounces,
+                "rule": final.rule,
+            },
+        )
         case.events[-1].before = {**(case.events[-1].before or {}), **before}
         case.department = final.department
         case.bounce_count = bounces
         if to_domain:
             case.domain = to_domain
         from_triage = before["department"] == settings.triage_department.id
-        notify_resident(s, case, "routed" if from_triage else "transferred", now,
-                        settings=settings)
+        notify_resident(s, case, "routed" if from_triage else "transferred", now, settings=settings)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()
     return view
 
 
-def resolve(app: App, reference: str, *, note: str, outcome: str = Outcome.RESOLVED.value,
-            actor: str = "staff", expected_version: int | None = None,
-            authorize: Authorize | None = None) -> dict[str, Any]:
+def resolve(
+    app: App,
+    reference: str,
+    *,
+    note: str,
+    outcome: str = Outcome.RESOLVED.value,
+    actor: str = "staff",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
     """Record the department's resolution; the resident is then asked to rate it."""
     if not note.strip():
         raise InvalidRequest("a resolution needs a note for the resident")
@@ -168,16 +243,30 @@ def resolve(app: App, reference: str, *, note: str, outcome: str = Outcome.RESOL
         outcome_value = Outcome(outcome).value
     except ValueError:
         raise InvalidRequest(
-            f"unknown outcome '{outcome}' (resolved, not_responsible or unresolved)") from None
+            f"unknown outcome '{outcome}' (resolved, not_responsible or unresolved)"
+        ) from None
     now = app.now()
-    with case_unit(app, reference, authorize=authorize,
-                   expected_version=expected_version) as (uow, case):
+    with case_unit(app, reference, authorize=authorize, expected_version=expected_version) as (
+        uow,
+        case,
+    ):
         s = uow.session
-        apply_action(app, s, case, Action.RESOLVE, actor, now, note=note,
-                     extra={"outcome": outcome_value, "round": case.resolution_round,
-                            "department": case.department,
-                            "resolution_started_at": iso(case.resolution_started_at),
-                            "resolution_due_at": iso(case.resolution_due_at)})
+        apply_action(
+            app,
+            s,
+            case,
+            Action.RESOLVE,
+            actor,
+            now,
+            note=note,
+            extra={
+                "outcome": outcome_value,
+                "round": case.resolution_round,
+                "department": case.department,
+                "resolution_started_at": iso(case.resolution_started_at),
+                "resolution_due_at": iso(case.resolution_due_at),
+            },
+        )
         case.outcome = outcome_value
         case.resolution_note = note
         case.resolved_at = now
@@ -190,23 +279,41 @@ def resolve(app: App, reference: str, *, note: str, outcome: str = Outcome.RESOL
     return view
 
 
-def reopen(app: App, reference: str, *, reason: str, actor: str = "staff",
-           expected_version: int | None = None,
-           authorize: Authorize | None = None) -> dict[str, Any]:
+def reopen(
+    app: App,
+    reference: str,
+    *,
+    reason: str,
+    actor: str = "staff",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
     """Open a resolved or closed case again with a fresh resolution clock."""
     if not reason.strip():
         raise InvalidRequest("a reopen needs a reason")
     now = app.now()
-    with case_unit(app, reference, authorize=authorize,
-                   expected_version=expected_version) as (uow, case):
+    with case_unit(app, reference, authorize=authorize, expected_version=expected_version) as (
+        uow,
+        case,
+    ):
         s = uow.session
         clock = policy.clock_of(case, app.settings, app.calendar)
-        apply_action(app, s, case, Action.REOPEN, actor, now, note=reason,
-                     extra={"resolution_round": case.resolution_round + 1})
-        resolved_clock = clock if clock.resolved_at else sla.record_resolution(
-            clock, case.resolved_at or now)
-        new_clock = sla.reopen(resolved_clock, now, policy.sla_policy(app.settings),
-                               app.calendar, app.tz)
+        apply_action(
+            app,
+            s,
+            case,
+            Action.REOPEN,
+            actor,
+            now,
+            note=reason,
+            extra={"resolution_round": case.resolution_round + 1},
+        )
+        resolved_clock = (
+            clock if clock.resolved_at else sla.record_resolution(clock, case.resolved_at or now)
+        )
+        new_clock = sla.reopen(
+            resolved_clock, now, policy.sla_policy(app.settings), app.calendar, app.tz
+        )
         policy.store_clock(case, new_clock, now)
         case.outcome = None
         case.resolved_at = None

@@ -47,14 +47,24 @@ class Intake:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-
-def get_or_create_resident(session: Session, channel: str, external_id: str,
-                           display_name: str | None, language: str,
-                           now: dt.datetime) -> Resident:
+def get_or_create_resident(
+    session: Session,
+    channel: str,
+    external_id: str,
+    display_name: str | None,
+    language: str,
+    now: dt.datetime,
+) -> Resident:
     resident = repository.find_resident(session, channel, external_id)
     if resident is None:
-        resident = Resident(channel=channel, external_id=external_id, display_name=display_name,
-                            language=language, deliverable=True, created_at=now)
+        resident = Resident(
+            channel=channel,
+            external_id=external_id,
+            display_name=display_name,
+            language=language,
+            deliverable=True,
+            created_at=now,
+        )
         session.add(resident)
         session.flush()
     return resident
@@ -87,8 +97,9 @@ def _submit_once(app: App, intake: Intake) -> dict[str, Any]:
         s = uow.session
         resident = None
         if intake.external_id is not None:
-            resident = get_or_create_resident(s, intake.channel, intake.external_id,
-                                              intake.display_name, intake.language, now)
+            resident = get_or_create_resident(
+                s, intake.channel, intake.external_id, intake.display_name, intake.language, now
+            )
         case = Case(
             reference=new_reference(now.astimezone(app.tz)),
             access_token=new_access_token(),
@@ -101,18 +112,31 @@ def _submit_once(app: App, intake: Intake) -> dict[str, Any]:
             description=intake.text,
             address=intake.address,
             phone=intake.phone,
-            details={**intake.details, "entities": intake.entities,
-                     "safety_rules": intake.safety_rules,
-                     "confidence": round(intake.confidence, 4)},
+            details={
+                **intake.details,
+                "entities": intake.entities,
+                "safety_rules": intake.safety_rules,
+                "confidence": round(intake.confidence, 4),
+            },
             status=Status.NEW.value,
             created_at=now,
             updated_at=now,
         )
         s.add(case)
-        record_event(s, case, "created", _resident_actor(intake), now,
-                     after={"status": Status.NEW.value, "domain": intake.domain,
-                            "urgency": intake.urgency, "kind": intake.kind,
-                            "channel": intake.channel})
+        record_event(
+            s,
+            case,
+            "created",
+            _resident_actor(intake),
+            now,
+            after={
+                "status": Status.NEW.value,
+                "domain": intake.domain,
+                "urgency": intake.urgency,
+                "kind": intake.kind,
+                "channel": intake.channel,
+            },
+        )
         s.add(Message(case=case, at=now, author="resident", text=intake.text))
         _route_new_case(app, s, case, intake, now)
         notices.new_case_notice(app, s, case, now)
@@ -129,20 +153,41 @@ def _resident_actor(intake: Intake) -> str:
 def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.datetime) -> None:
     district, street = policy.place_of(app.settings, intake.entities, intake.address)
     decision = router.route(
-        router.RoutingRequest(domain=intake.domain, kind=intake.kind,
-                              confidence=intake.confidence, district=district, street=street,
-                              complaint_about_staff=intake.complaint_about_staff,
-                              accused_department=intake.accused_department),
+        router.RoutingRequest(
+            domain=intake.domain,
+            kind=intake.kind,
+            confidence=intake.confidence,
+            district=district,
+            street=street,
+            complaint_about_staff=intake.complaint_about_staff,
+            accused_department=intake.accused_department,
+        ),
         policy.routing_table(app.settings),
     )
     case.department = decision.department
     case.hide_identity_from = decision.hide_identity_from
     case.routed_at = now
-    clock = sla.start_clock(now, intake.urgency, intake.kind, intake.domain,
-                            policy.sla_policy(app.settings), app.calendar, app.tz)
+    clock = sla.start_clock(
+        now,
+        intake.urgency,
+        intake.kind,
+        intake.domain,
+        policy.sla_policy(app.settings),
+        app.calendar,
+        app.tz,
+    )
     policy.store_clock(case, clock, now)
-    apply_action(app, s, case, Action.ROUTE, "system:router", now,
-                 note=decision.reason,
-                 extra={"department": decision.department, "rule": decision.rule,
-                        "confidence": round(decision.confidence, 4)})
-
+    apply_action(
+        app,
+        s,
+        case,
+        Action.ROUTE,
+        "system:router",
+        now,
+        note=decision.reason,
+        extra={
+            "department": decision.department,
+            "rule": decision.rule,
+            "confidence": round(decision.confidence, 4),
+        },
+    )

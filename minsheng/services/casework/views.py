@@ -20,8 +20,9 @@ def show(app: App, reference: str) -> dict[str, Any]:
         return case_view(case, repository.latest_rating(uow.session, case.id), app)
 
 
-def list_all(app: App, *, department: str | None = None,
-             status: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def list_all(
+    app: App, *, department: str | None = None, status: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     with app.uow() as uow:
         s = uow.session
         cases = repository.list_cases(s, department=department, status=status)
@@ -33,8 +34,14 @@ def events(app: App, reference: str) -> list[dict[str, Any]]:
     with app.uow() as uow:
         case = repository.get_case(uow.session, reference)
         return [
-            {"at": iso(e.at), "actor": e.actor, "type": e.type, "before": e.before,
-             "after": e.after, "note": e.note}
+            {
+                "at": iso(e.at),
+                "actor": e.actor,
+                "type": e.type,
+                "before": e.before,
+                "after": e.after,
+                "note": e.note,
+            }
             for e in case.events
         ]
 

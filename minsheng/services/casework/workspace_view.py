@@ -26,8 +26,9 @@ def next_deadline_of(c: Case) -> dt.datetime | None:
     return c.resolution_due_at
 
 
-def summary(app: App, member: StaffMember, c: Case, now: dt.datetime,
-             rating: Rating | None = None) -> dict[str, Any]:
+def summary(
+    app: App, member: StaffMember, c: Case, now: dt.datetime, rating: Rating | None = None
+) -> dict[str, Any]:
     hidden = hidden_from(app, member, c)
     view = case_view(c, rating, app)
     view["description"] = mask(view["description"], hidden)
@@ -40,19 +41,42 @@ def summary(app: App, member: StaffMember, c: Case, now: dt.datetime,
 def clocks(app: App, c: Case, now: dt.datetime) -> dict[str, Any]:
     """Both SLA clocks with their state and the time left (negative once breached)."""
     final = c.status not in OPEN_STATUSES
-    first = _clock(app, c.first_response_due_at, c.first_responded_at, now,
-                   stopped=final and c.first_responded_at is None, working_days=False)
-    resolution = _clock(app, c.resolution_due_at, c.resolved_at, now,
-                        stopped=final and c.resolved_at is None, working_days=True)
+    first = _clock(
+        app,
+        c.first_response_due_at,
+        c.first_responded_at,
+        now,
+        stopped=final and c.first_responded_at is None,
+        working_days=False,
+    )
+    resolution = _clock(
+        app,
+        c.resolution_due_at,
+        c.resolved_at,
+        now,
+        stopped=final and c.resolved_at is None,
+        working_days=True,
+    )
     resolution["provisional"] = c.resolution_provisional
     resolution["round"] = c.resolution_round
     return {"first_response": first, "resolution": resolution}
 
 
-def _clock(app: App, due: dt.datetime | None, done: dt.datetime | None, now: dt.datetime, *,
-           stopped: bool, working_days: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"due_at": local(app, due), "done_at": local(app, done),
-                           "state": "none", "seconds_left": None}
+def _clock(
+    app: App,
+    due: dt.datetime | None,
+    done: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    stopped: bool,
+    working_days: bool,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "due_at": local(app, due),
+        "done_at": local(app, done),
+        "state": "none",
+        "seconds_left": None,
+    }
     if working_days:
         out["working_days_left"] = None
     if due is None:
@@ -67,30 +91,54 @@ def _clock(app: App, due: dt.datetime | None, done: dt.datetime | None, now: dt.
     out["seconds_left"] = int((due - now).total_seconds())
     if working_days:
         today, due_day = now.astimezone(app.tz).date(), due.astimezone(app.tz).date()
-        out["working_days_left"] = (working_days_between(today, due_day, app.calendar)
-                                    if due_day >= today else
-                                    -working_days_between(due_day, today, app.calendar))
+        out["working_days_left"] = (
+            working_days_between(today, due_day, app.calendar)
+            if due_day >= today
+            else -working_days_between(due_day, today, app.calendar)
+        )
     return out
 
 
 def event_list(app: App, c: Case, hidden: bool) -> list[dict[str, Any]]:
-    return [{"at": local(app, e.at), "actor": e.actor, "type": e.type, "before": e.before,
-             "after": e.after, "note": mask(e.note, hidden) if e.note else e.note}
-            for e in c.events]
+    return [
+        {
+            "at": local(app, e.at),
+            "actor": e.actor,
+            "type": e.type,
+            "before": e.before,
+            "after": e.after,
+            "note": mask(e.note, hidden) if e.note else e.note,
+        }
+        for e in c.events
+    ]
 
 
 def attachment_rows(s: Session, c: Case) -> list[Attachment]:
-    return list(s.scalars(select(Attachment).where(Attachment.case_id == c.id)
-                          .order_by(Attachment.at, Attachment.id)))
+    return list(
+        s.scalars(
+            select(Attachment)
+            .where(Attachment.case_id == c.id)
+            .order_by(Attachment.at, Attachment.id)
+        )
+    )
 
 
 def attachment_list(s: Session, c: Case) -> list[dict[str, Any]]:
     # Attachments are numbered within their case: internal ids never leave the process.
-    return [{"number": n, "kind": a.kind, "filename": a.filename,
-             "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
-             "latitude": a.latitude, "longitude": a.longitude,
-             "downloadable": bool(a.storage_path)}
-            for n, a in enumerate(attachment_rows(s, c), start=1)]
+    return [
+        {
+            "number": n,
+            "kind": a.kind,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "latitude": a.latitude,
+            "longitude": a.longitude,
+            "downloadable": bool(a.storage_path),
+        }
+        for n, a in enumerate(attachment_rows(s, c), start=1)
+    ]
 
 
 def hidden_from(app: App, member: StaffMember, c: Case) -> bool:

@@ -76,8 +76,14 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def deliver_due(app: App, senders: Mapping[str, Sender], *, worker_id: str,
-                limit: int = BATCH, only_id: int | None = None) -> int:
+def deliver_due(
+    app: App,
+    senders: Mapping[str, Sender],
+    *,
+    worker_id: str,
+    limit: int = BATCH,
+    only_id: int | None = None,
+) -> int:
     """Send the due messages of the channels in `senders`; returns how many were sent.
 
     `only_id` restricts the claim to one outbox row (sent only if it is due).
@@ -97,9 +103,12 @@ def due_count(app: App, channels: Sequence[str], *, limit: int = 10_000) -> int:
     """How many messages of these channels are due now (counted up to `limit`)."""
     if not channels:
         return 0
-    due = (select(OutboxMessage.id)
-           .where(OutboxMessage.channel.in_(list(channels)), due_condition(app, app.now()))
-           .limit(limit).subquery())
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.channel.in_(list(channels)), due_condition(app, app.now()))
+        .limit(limit)
+        .subquery()
+    )
     with app.uow() as uow:
         return int(uow.session.scalar(select(func.count()).select_from(due)) or 0)
 
@@ -113,8 +122,9 @@ def due_condition(app: App, now: dt.datetime) -> Any:
     )
 
 
-def _claim(app: App, channels: list[str], token: str, limit: int,
-           only_id: int | None = None) -> list[_Claimed]:
+def _claim(
+    app: App, channels: list[str], token: str, limit: int, only_id: int | None = None
+) -> list[_Claimed]:
     """Mark up to `limit` due rows as ours in one statement and read them back.
 
     On PostgreSQL the inner SELECT locks with SKIP LOCKED so concurrent claimers split the
@@ -136,24 +146,45 @@ def _claim(app: App, channels: list[str], token: str, limit: int,
         update(OutboxMessage)
         # The condition is repeated so a row changed after the subquery's snapshot is skipped.
         .where(OutboxMessage.id.in_(candidates.scalar_subquery()), due)
-        .values(status="sending", claimed_by=token, claimed_at=now,
-                attempts=OutboxMessage.attempts + 1)
+        .values(
+            status="sending", claimed_by=token, claimed_at=now, attempts=OutboxMessage.attempts + 1
+        )
         .execution_options(synchronize_session=False)
     )
     with app.uow() as uow:
         s = uow.session
         s.execute(stmt)
         rows = s.execute(
-            select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
-                   OutboxMessage.payload, OutboxMessage.attempts, Resident.deliverable)
-            .outerjoin(Resident, and_(Resident.channel == OutboxMessage.channel,
-                                      Resident.external_id == OutboxMessage.recipient))
+            select(
+                OutboxMessage.id,
+                OutboxMessage.channel,
+                OutboxMessage.recipient,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+                Resident.deliverable,
+            )
+            .outerjoin(
+                Resident,
+                and_(
+                    Resident.channel == OutboxMessage.channel,
+                    Resident.external_id == OutboxMessage.recipient,
+                ),
+            )
             .where(OutboxMessage.claimed_by == token, OutboxMessage.status == "sending")
             .order_by(OutboxMessage.available_at, OutboxMessage.id)
         ).all()
         uow.commit()
-    return [_Claimed(r.id, r.channel, r.recipient, dict(r.payload or {}), r.attempts,
-                     r.deliverable is not False) for r in rows]
+    return [
+        _Claimed(
+            r.id,
+            r.channel,
+            r.recipient,
+            dict(r.payload or {}),
+            r.attempts,
+            r.deliverable is not False,
+        )
+        for r in rows
+    ]
 
 
 def _deliver_one(app: App, sender: Sender, row: _Claimed, token: str) -> bool:
@@ -178,17 +209,29 @@ def _deliver_one(app: App, sender: Sender, row: _Claimed, token: str) -> bool:
     except RetryLater as exc:
         log.info("outbox %s: the channel asked to wait %g s", row.id, exc.seconds)
         # Being asked to slow down is not the message's fault: it keeps its attempts.
-        _finish(app, row, token, status="pending", error=str(exc),
-                delay=dt.timedelta(seconds=exc.seconds), attempts=row.attempts - 1)
+        _finish(
+            app,
+            row,
+            token,
+            status="pending",
+            error=str(exc),
+            delay=dt.timedelta(seconds=exc.seconds),
+            attempts=row.attempts - 1,
+        )
         return False
     except Exception as exc:  # any other failure is retried with backoff
-        log.warning("outbox %s: attempt %d failed: %s", row.id, row.attempts, exc,
-                    exc_info=exc)
+        log.warning("outbox %s: attempt %d failed: %s", row.id, row.attempts, exc, exc_info=exc)
         if row.attempts >= MAX_ATTEMPTS:
             _finish(app, row, token, status="dead", error=str(exc) or type(exc).__name__)
         else:
-            _finish(app, row, token, status="failed", error=str(exc) or type(exc).__name__,
-                    delay=backoff(row.attempts))
+            _finish(
+                app,
+                row,
+                token,
+                status="failed",
+                error=str(exc) or type(exc).__name__,
+                delay=backoff(row.attempts),
+            )
         return False
     _finish(app, row, token, status="sent")
     return True
@@ -202,18 +245,33 @@ def _renew(app: App, row: _Claimed, token: str) -> bool:
     only a send actually in flight when its process dies can ever be repeated.
     """
     with app.uow() as uow:
-        result = cast(CursorResult[Any], uow.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token,
-                   OutboxMessage.status == "sending")
-            .values(claimed_at=app.now())
-            .execution_options(synchronize_session=False)))
+        result = cast(
+            CursorResult[Any],
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.claimed_by == token,
+                    OutboxMessage.status == "sending",
+                )
+                .values(claimed_at=app.now())
+                .execution_options(synchronize_session=False)
+            ),
+        )
         uow.commit()
     return bool(result.rowcount)
 
 
-def _finish(app: App, row: _Claimed, token: str, *, status: str, error: str | None = None,
-            delay: dt.timedelta | None = None, attempts: int | None = None) -> None:
+def _finish(
+    app: App,
+    row: _Claimed,
+    token: str,
+    *,
+    status: str,
+    error: str | None = None,
+    delay: dt.timedelta | None = None,
+    attempts: int | None = None,
+) -> None:
     now = app.now()
     values: dict[str, Any] = {"status": status, "last_error": error}
     if status == "sent":
@@ -228,13 +286,15 @@ def _finish(app: App, row: _Claimed, token: str, *, status: str, error: str | No
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token)
             .values(**values)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         uow.commit()
 
 
 def _find_resident(s: Session, channel: str, external_id: str) -> Resident | None:
-    return s.scalars(select(Resident).where(Resident.channel == channel,
-                                            Resident.external_id == external_id)).first()
+    return s.scalars(
+        select(Resident).where(Resident.channel == channel, Resident.external_id == external_id)
+    ).first()
 
 
 def _is_deliverable(app: App, channel: str, recipient: str) -> bool:
@@ -255,12 +315,19 @@ def mark_deliverable(app: App, channel: str, external_id: str) -> None:
 
 def _set_deliverable(app: App, channel: str, external_id: str, value: bool) -> None:
     with app.uow() as uow:
-        result = cast(CursorResult[Any], uow.session.execute(
-            update(Resident)
-            .where(Resident.channel == channel, Resident.external_id == external_id,
-                   Resident.deliverable != value)
-            .values(deliverable=value)
-            .execution_options(synchronize_session=False)))
+        result = cast(
+            CursorResult[Any],
+            uow.session.execute(
+                update(Resident)
+                .where(
+                    Resident.channel == channel,
+                    Resident.external_id == external_id,
+                    Resident.deliverable != value,
+                )
+                .values(deliverable=value)
+                .execution_options(synchronize_session=False)
+            ),
+        )
         if result.rowcount:
             uow.commit()
 
@@ -272,8 +339,14 @@ def is_undeliverable(app: App, channel: str, external_id: str) -> bool:
 class DeliveryRunner:
     """A daemon thread that delivers the outbox every `interval` seconds until stopped."""
 
-    def __init__(self, app: App, senders: Mapping[str, Sender], *,
-                 worker_id: str | None = None, interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        app: App,
+        senders: Mapping[str, Sender],
+        *,
+        worker_id: str | None = None,
+        interval: float = 0.5,
+    ) -> None:
         self._app = app
         self._senders = dict(senders)
         self._worker_id = worker_id or default_worker_id()

@@ -17,15 +17,29 @@ from bot import texts
 from case_store.models import Case, OutboxMessage
 from minsheng.services.messaging import outbox
 
-TYPES = ("routed", "accepted", "replied", "asked", "transferred", "resolved", "survey_reminder",
-         "closed_unrated")
+TYPES = (
+    "routed",
+    "accepted",
+    "replied",
+    "asked",
+    "transferred",
+    "resolved",
+    "survey_reminder",
+    "closed_unrated",
+)
 # The case event each notification follows; its count numbers the notification.
-_EVENT_OF = {"routed": "transferred", "accepted": "accepted", "replied": "replied",
-             "asked": "asked_resident", "transferred": "transferred"}
+_EVENT_OF = {
+    "routed": "transferred",
+    "accepted": "accepted",
+    "replied": "replied",
+    "asked": "asked_resident",
+    "transferred": "transferred",
+}
 
 
-def notify_resident(session: Session, case: Case, type_: str, now: dt.datetime,
-                    **data: Any) -> bool:
+def notify_resident(
+    session: Session, case: Case, type_: str, now: dt.datetime, **data: Any
+) -> bool:
     """Queue one notification; False when there is nobody to tell or it was queued before.
 
     `data`: text (replied), question (asked), settings (names the department).
@@ -43,8 +57,15 @@ def notify_resident(session: Session, case: Case, type_: str, now: dt.datetime,
     # reliable on PostgreSQL; the unique key still keeps a racing duplicate out.
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
         return False
-    outbox.enqueue(session, key=key, channel=resident.channel, recipient=resident.external_id,
-                   payload=payload, now=now, case_id=case.id)
+    outbox.enqueue(
+        session,
+        key=key,
+        channel=resident.channel,
+        recipient=resident.external_id,
+        payload=payload,
+        now=now,
+        case_id=case.id,
+    )
     return True
 
 
@@ -65,8 +86,9 @@ def _department(case: Case, lang: str, data: Mapping[str, Any]) -> str:
     return case.department
 
 
-def _render(case: Case, type_: str, lang: str,
-            data: Mapping[str, Any]) -> tuple[str, list[list[dict[str, str]]]]:
+def _render(
+    case: Case, type_: str, lang: str, data: Mapping[str, Any]
+) -> tuple[str, list[list[dict[str, str]]]]:
     values = {"ref": case.reference, "department": _department(case, lang, data)}
     if type_ == "replied":
         values["text"] = str(data.get("text", ""))
@@ -74,7 +96,8 @@ def _render(case: Case, type_: str, lang: str,
         values["question"] = str(data.get("question", ""))
     elif type_ == "resolved":
         values["note"] = case.resolution_note or ""
-        buttons = [[{"label": texts.stars(n), "data": f"rate:{case.reference}:{n}"}
-                    for n in range(1, 6)]]
+        buttons = [
+            [{"label": texts.stars(n), "data": f"rate:{case.reference}:{n}"} for n in range(1, 6)]
+        ]
         return texts.t(lang, "n_resolved", **values), buttons
     return texts.t(lang, f"n_{type_}", **values), []

@@ -20,24 +20,47 @@ def _insert_ignoring_duplicates(session: Session, table: Table, values: dict[str
     """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = (module.insert(table).values(**values).on_conflict_do_nothing()
-            .returning(table.c[next(iter(table.primary_key.columns)).name]))
+    stmt = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(table.c[next(iter(table.primary_key.columns)).name])
+    )
     # rowcount is -1 for this statement under psycopg, so ask for the inserted key instead.
     return session.execute(stmt).first() is not None
 
 
-def enqueue(session: Session, *, key: str, channel: str, recipient: str,
-            payload: dict[str, Any], now: dt.datetime, case_id: int | None = None,
-            available_at: dt.datetime | None = None) -> bool:
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    recipient: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    case_id: int | None = None,
+    available_at: dt.datetime | None = None,
+) -> bool:
     """Queue one message; a second call with the same key is a no-op (returns False)."""
-    return _insert_ignoring_duplicates(session, cast(Table, OutboxMessage.__table__), {
-        "key": key, "case_id": case_id, "channel": channel, "recipient": recipient,
-        "payload": payload, "status": "pending", "attempts": 0,
-        "available_at": available_at or now, "created_at": now,
-    })
+    return _insert_ignoring_duplicates(
+        session,
+        cast(Table, OutboxMessage.__table__),
+        {
+            "key": key,
+            "case_id": case_id,
+            "channel": channel,
+            "recipient": recipient,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "available_at": available_at or now,
+            "created_at": now,
+        },
+    )
 
 
 def claim_alert(session: Session, case_id: int, key: str, now: dt.datetime) -> bool:
     """Mark an SLA alert as raised; False when some sweep already raised it."""
-    return _insert_ignoring_duplicates(session, cast(Table, CaseAlert.__table__),
-                                       {"case_id": case_id, "key": key, "at": now})
+    return _insert_ignoring_duplicates(
+        session, cast(Table, CaseAlert.__table__), {"case_id": case_id, "key": key, "at": now}
+    )

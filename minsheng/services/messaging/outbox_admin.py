@@ -21,19 +21,30 @@ DEAD = "dead"
 
 def dead(app: App, *, limit: int = 200) -> list[dict[str, Any]]:
     """Dead messages, newest first, with why they died."""
-    stmt = (select(OutboxMessage, Case.reference, Resident.deliverable)
-            .outerjoin(Case, Case.id == OutboxMessage.case_id)
-            .outerjoin(Resident, and_(Resident.channel == OutboxMessage.channel,
-                                      Resident.external_id == OutboxMessage.recipient))
-            .where(OutboxMessage.status == DEAD)
-            .order_by(OutboxMessage.id.desc()).limit(limit))
+    stmt = (
+        select(OutboxMessage, Case.reference, Resident.deliverable)
+        .outerjoin(Case, Case.id == OutboxMessage.case_id)
+        .outerjoin(
+            Resident,
+            and_(
+                Resident.channel == OutboxMessage.channel,
+                Resident.external_id == OutboxMessage.recipient,
+            ),
+        )
+        .where(OutboxMessage.status == DEAD)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     with app.uow() as uow:
-        return [_row(app, message, reference, deliverable)
-                for message, reference, deliverable in uow.session.execute(stmt)]
+        return [
+            _row(app, message, reference, deliverable)
+            for message, reference, deliverable in uow.session.execute(stmt)
+        ]
 
 
-def _row(app: App, message: OutboxMessage, reference: str | None,
-         deliverable: bool | None) -> dict[str, Any]:
+def _row(
+    app: App, message: OutboxMessage, reference: str | None, deliverable: bool | None
+) -> dict[str, Any]:
     def local(value: dt.datetime | None) -> str | None:
         return value.astimezone(app.tz).isoformat() if value is not None else None
 
@@ -60,18 +71,29 @@ def retry(app: App, ids: Sequence[int] | None = None, *, all_dead: bool = False)
     if not all_dead and not ids:
         return []
     now = app.now()
-    unreachable = select(Resident.id).where(Resident.channel == OutboxMessage.channel,
-                                          Resident.external_id == OutboxMessage.recipient,
-                                          Resident.deliverable.is_(False)).exists()
+    unreachable = (
+        select(Resident.id)
+        .where(
+            Resident.channel == OutboxMessage.channel,
+            Resident.external_id == OutboxMessage.recipient,
+            Resident.deliverable.is_(False),
+        )
+        .exists()
+    )
     condition = and_(OutboxMessage.status == DEAD, ~unreachable)
     if not all_dead:
         condition = and_(condition, OutboxMessage.id.in_(sorted(set(ids or ()))))
     with app.uow() as uow:
-        requeued = sorted(uow.session.scalars(
-            update(OutboxMessage).where(condition)
-            .values(status="pending", attempts=0, available_at=now, claimed_by=None,
-                    claimed_at=None)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)))
+        requeued = sorted(
+            uow.session.scalars(
+                update(OutboxMessage)
+                .where(condition)
+                .values(
+                    status="pending", attempts=0, available_at=now, claimed_by=None, claimed_at=None
+                )
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
         uow.commit()
     return requeued

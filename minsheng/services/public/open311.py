@@ -44,42 +44,93 @@ _UNPUBLISHED_RULES = frozenset({"self_harm", "child_in_danger"})
 
 SERVICE_TEXTS: dict[str, tuple[str, str, str]] = {
     # key: (zh description, en description, comma-separated keywords)
-    "education": ("学校与幼儿园、入学、教师、课后服务、校园餐与校车、学费",
-                  ("Schools and kindergartens, enrolment, teachers, after-school care, school "
-                   "meals and buses, fees"), "学校,幼儿园,入学,school,kindergarten"),
-    "healthcare": ("医院与社区卫生服务、家庭医生、药品、疫苗接种、医保报销、公共卫生",
-                   ("Hospitals and clinics, family doctors, medicines, vaccination, medical "
-                    "insurance, public health"), "医院,医保,疫苗,hospital,clinic"),
-    "elderly_care": ("居家、社区和机构养老，老年食堂，护理床位，养老补贴，适老化改造",
-                     ("Care at home, in the community and in care homes, canteens for older "
-                      "people, allowances, age-friendly fittings"), "养老,老年食堂,elderly,care"),
-    "housing": ("老旧小区改造、加装电梯、物业管理、房屋渗漏、保障性住房、房屋维修",
-                ("Old-estate renovation, lifts for old buildings, property management, leaks, "
-                 "public housing, repairs"), "物业,电梯,漏水,property,lift"),
-    "utilities": ("供水与水质、供电、燃气供应与燃气泄漏、集中供暖",
-                  "Water supply and quality, electricity, gas supply and gas leaks, heating",
-                  "停水,停电,燃气,暖气,water,power,gas,heating"),
-    "transport": ("公交地铁、道路与坑洼、红绿灯、停车、道路照明、骑行与步行",
-                  ("Buses and metro, roads and potholes, traffic lights, parking, street "
-                   "lights, cycling and walking"), "公交,道路,红绿灯,路灯,bus,pothole"),
-    "environment": ("噪音，大气、水和土壤污染，垃圾收运与分类，公厕，道路保洁，绿地，占道经营",
-                    ("Noise, pollution, rubbish and recycling, public toilets, street cleaning, "
-                     "green spaces, street stalls"), "噪音,垃圾,污染,noise,rubbish"),
-    "public_safety": ("消防隐患与消防通道堵塞、危险建筑、高空坠物、溺水风险、治安、诈骗",
-                      ("Fire hazards and blocked exits, dangerous structures, falling objects, "
-                       "drowning risks, public order, fraud"), "消防,坠物,诈骗,fire,fraud"),
-    "social_security": ("欠薪、劳动争议、就业培训、养老金与社保、低保、残疾与困难救助",
-                        ("Unpaid wages, labour disputes, jobs and training, pensions and social "
-                         "insurance, subsistence and hardship assistance"),
-                        "欠薪,社保,低保,wages,pension"),
-    "community": ("社区服务中心、社区食堂与便民店、活动室、文体设施、15分钟生活圈",
-                  ("Community centres, canteens and shops, activity rooms, culture and sports "
-                   "facilities, neighbourhood affairs"), "社区,文体,活动室,community"),
-    "market": ("食品安全、消费者权益、价格、无证经营、产品质量",
-               "Food safety, consumer rights, prices, unlicensed businesses, product quality",
-               "食品安全,消费,价格,food safety,consumer"),
-    "other": ("不属于以上类别的其他事项", "Anything that fits none of the other services",
-              "其他,other"),
+    "education": (
+        "学校与幼儿园、入学、教师、课后服务、校园餐与校车、学费",
+        (
+            "Schools and kindergartens, enrolment, teachers, after-school care, school "
+            "meals and buses, fees"
+        ),
+        "学校,幼儿园,入学,school,kindergarten",
+    ),
+    "healthcare": (
+        "医院与社区卫生服务、家庭医生、药品、疫苗接种、医保报销、公共卫生",
+        (
+            "Hospitals and clinics, family doctors, medicines, vaccination, medical "
+            "insurance, public health"
+        ),
+        "医院,医保,疫苗,hospital,clinic",
+    ),
+    "elderly_care": (
+        "居家、社区和机构养老，老年食堂，护理床位，养老补贴，适老化改造",
+        (
+            "Care at home, in the community and in care homes, canteens for older "
+            "people, allowances, age-friendly fittings"
+        ),
+        "养老,老年食堂,elderly,care",
+    ),
+    "housing": (
+        "老旧小区改造、加装电梯、物业管理、房屋渗漏、保障性住房、房屋维修",
+        (
+            "Old-estate renovation, lifts for old buildings, property management, leaks, "
+            "public housing, repairs"
+        ),
+        "物业,电梯,漏水,property,lift",
+    ),
+    "utilities": (
+        "供水与水质、供电、燃气供应与燃气泄漏、集中供暖",
+        "Water supply and quality, electricity, gas supply and gas leaks, heating",
+        "停水,停电,燃气,暖气,water,power,gas,heating",
+    ),
+    "transport": (
+        "公交地铁、道路与坑洼、红绿灯、停车、道路照明、骑行与步行",
+        (
+            "Buses and metro, roads and potholes, traffic lights, parking, street "
+            "lights, cycling and walking"
+        ),
+        "公交,道路,红绿灯,路灯,bus,pothole",
+    ),
+    "environment": (
+        "噪音，大气、水和土壤污染，垃圾收运与分类，公厕，道路保洁，绿地，占道经营",
+        (
+            "Noise, pollution, rubbish and recycling, public toilets, street cleaning, "
+            "green spaces, street stalls"
+        ),
+        "噪音,垃圾,污染,noise,rubbish",
+    ),
+    "public_safety": (
+        "消防隐患与消防通道堵塞、危险建筑、高空坠物、溺水风险、治安、诈骗",
+        (
+            "Fire hazards and blocked exits, dangerous structures, falling objects, "
+            "drowning risks, public order, fraud"
+        ),
+        "消防,坠物,诈骗,fire,fraud",
+    ),
+    "social_security": (
+        "欠薪、劳动争议、就业培训、养老金与社保、低保、残疾与困难救助",
+        (
+            "Unpaid wages, labour disputes, jobs and training, pensions and social "
+            "insurance, subsistence and hardship assistance"
+        ),
+        "欠薪,社保,低保,wages,pension",
+    ),
+    "community": (
+        "社区服务中心、社区食堂与便民店、活动室、文体设施、15分钟生活圈",
+        (
+            "Community centres, canteens and shops, activity rooms, culture and sports "
+            "facilities, neighbourhood affairs"
+        ),
+        "社区,文体,活动室,community",
+    ),
+    "market": (
+        "食品安全、消费者权益、价格、无证经营、产品质量",
+        "Food safety, consumer rights, prices, unlicensed businesses, product quality",
+        "食品安全,消费,价格,food safety,consumer",
+    ),
+    "other": (
+        "不属于以上类别的其他事项",
+        "Anything that fits none of the other services",
+        "其他,other",
+    ),
 }
 
 _STATUS_NOTES: dict[str, tuple[str, str]] = {
@@ -106,18 +157,22 @@ def _lang(locale: str | None) -> int:
 
 # -- services -----------------------------------------------------------------------------
 
+
 def service_list(locale: str | None = None) -> list[dict[str, Any]]:
     """One service per domain of the taxonomy; `service_code` is the domain key."""
     lang = _lang(locale)
-    return [{
-        "service_code": key,
-        "service_name": DOMAIN_NAMES[key][lang],
-        "description": SERVICE_TEXTS[key][lang],
-        "metadata": True,
-        "type": "realtime",
-        "keywords": SERVICE_TEXTS[key][2],
-        "group": "民生诉求" if lang == 0 else "Public services",
-    } for key in DOMAINS]
+    return [
+        {
+            "service_code": key,
+            "service_name": DOMAIN_NAMES[key][lang],
+            "description": SERVICE_TEXTS[key][lang],
+            "metadata": True,
+            "type": "realtime",
+            "keywords": SERVICE_TEXTS[key][2],
+            "group": "民生诉求" if lang == 0 else "Public services",
+        }
+        for key in DOMAINS
+    ]
 
 
 def service_definition(service_code: str, locale: str | None = None) -> dict[str, Any]:
@@ -127,23 +182,31 @@ def service_definition(service_code: str, locale: str | None = None) -> dict[str
     zh = _lang(locale) == 0
     return {
         "service_code": service_code,
-        "attributes": [{
-            "variable": True,
-            "code": "contact_consent",
-            "datatype": "singlevaluelist",
-            "required": False,
-            "datatype_description": "yes 或 no" if zh else "yes or no",
-            "order": 1,
-            "description": ("是否同意承办部门通过您留下的电话联系您（默认：留了电话即同意）"
-                            if zh else "May the department call the requester on the phone "
-                            "number given? (default: yes when one is given)"),
-            "values": [{"key": "yes", "name": "同意" if zh else "Yes"},
-                       {"key": "no", "name": "不同意" if zh else "No"}],
-        }],
+        "attributes": [
+            {
+                "variable": True,
+                "code": "contact_consent",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": "yes 或 no" if zh else "yes or no",
+                "order": 1,
+                "description": (
+                    "是否同意承办部门通过您留下的电话联系您（默认：留了电话即同意）"
+                    if zh
+                    else "May the department call the requester on the phone "
+                    "number given? (default: yes when one is given)"
+                ),
+                "values": [
+                    {"key": "yes", "name": "同意" if zh else "Yes"},
+                    {"key": "no", "name": "不同意" if zh else "No"},
+                ],
+            }
+        ],
     }
 
 
 # -- submitting ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NewRequest:
@@ -177,8 +240,12 @@ def _coordinates(lat: str | None, long: str | None) -> tuple[float, float] | Non
         latitude, longitude = float(lat), float(long)
     except ValueError:
         raise InvalidRequest("lat and long must be decimal degrees") from None
-    if not (math.isfinite(latitude) and math.isfinite(longitude)
-            and -90 <= latitude <= 90 and -180 <= longitude <= 180):
+    if not (
+        math.isfinite(latitude)
+        and math.isfinite(longitude)
+        and -90 <= latitude <= 90
+        and -180 <= longitude <= 180
+    ):
         raise InvalidRequest("lat must lie in [-90, 90] and long in [-180, 180]")
     return latitude, longitude
 
@@ -218,27 +285,39 @@ def submit_request(app: App, client: Client, request: NewRequest) -> dict[str, A
     phone = _clean(request.phone)
     consent = _consent(_clean(request.contact_consent), phone is not None)
 
-    draft = intake.to_intake(intake.classify(app, text), channel=CHANNEL, text=text,
-                             address=address, phone=phone, domain=code)
+    draft = intake.to_intake(
+        intake.classify(app, text),
+        channel=CHANNEL,
+        text=text,
+        address=address,
+        phone=phone,
+        domain=code,
+    )
     media_url = _clean(request.media_url)
     details: dict[str, Any] = {
         "contact_consent": consent,
         "photo": media_url is not None,
-        "open311": {"client": client.name, "client_id": client.id,
-                    **({"media_url": media_url} if media_url else {})},
+        "open311": {
+            "client": client.name,
+            "client_id": client.id,
+            **({"media_url": media_url} if media_url else {}),
+        },
     }
     if location is not None:
         details["location"] = {"latitude": location[0], "longitude": location[1]}
     view = submission.submit(app, dataclasses.replace(draft, details=details))
-    return {"service_request_id": view["reference"],
-            "service_notice": _service_notice(app, view, draft.safety_rules)}
+    return {
+        "service_request_id": view["reference"],
+        "service_notice": _service_notice(app, view, draft.safety_rules),
+    }
 
 
 def _service_notice(app: App, view: dict[str, Any], rules: Sequence[dict[str, Any]]) -> str:
     """What the chat tells the resident on submission: department and due date, and for an
     urgent case the emergency advice first."""
-    working_days = sla.resolution_working_days(policy.sla_policy(app.settings), view["domain"],
-                                               view["kind"])
+    working_days = sla.resolution_working_days(
+        policy.sla_policy(app.settings), view["domain"], view["kind"]
+    )
     due = (view.get("resolution_due_at") or "")[:10]
     parts: list[str] = []
     if view["urgency"] == "urgent":
@@ -248,8 +327,10 @@ def _service_notice(app: App, view: dict[str, Any], rules: Sequence[dict[str, An
         if not found and "default" in advice:
             found = [advice["default"].zh]
         parts.extend(found)
-    parts.append(f"已转交{_department_name(app, view['department'])}办理，"
-                 f"{working_days} 个工作日内（{due} 前）办结。")
+    parts.append(
+        f"已转交{_department_name(app, view['department'])}办理，"
+        f"{working_days} 个工作日内（{due} 前）办结。"
+    )
     return "\n".join(parts)
 
 
@@ -263,6 +344,7 @@ def _department_name(app: App, dept_id: str | None, locale: str | None = None) -
 
 
 # -- reading ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RequestQuery:
@@ -286,13 +368,15 @@ def _moment(app: App, text: str | None, name: str) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidRequest(f"{name} must be a W3C date-time such as "
-                             "2026-11-01T00:00:00+08:00") from None
+        raise InvalidRequest(
+            f"{name} must be a W3C date-time such as 2026-11-01T00:00:00+08:00"
+        ) from None
     return value if value.tzinfo is not None else value.replace(tzinfo=app.tz)
 
 
-def window(app: App, start_text: str | None, end_text: str | None) -> tuple[dt.datetime,
-                                                                           dt.datetime]:
+def window(
+    app: App, start_text: str | None, end_text: str | None
+) -> tuple[dt.datetime, dt.datetime]:
     """[start, end] of requested_datetime: the last 90 days by default, never more than 90."""
     start, end = _moment(app, start_text, "start_date"), _moment(app, end_text, "end_date")
     try:
@@ -386,8 +470,7 @@ def public_view(app: App, case: Case, locale: str | None = None) -> dict[str, An
     location = (case.details or {}).get("location") or {}
 
     def local(value: dt.datetime | None) -> str | None:
-        return (value.astimezone(app.tz).isoformat(timespec="seconds")
-                if value is not None else None)
+        return value.astimezone(app.tz).isoformat(timespec="seconds") if value is not None else None
 
     return {
         "service_request_id": case.reference,
@@ -417,11 +500,13 @@ def discovery(app: App, base_url: str) -> dict[str, Any]:
         "changeset": "2026-12-01T00:00:00+08:00",
         "contact": f"{settings.city.name_zh} 12345 政务服务便民热线",
         "key_service": "API keys are issued by the city's operators (minsheng apikey create).",
-        "endpoints": [{
-            "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": base_url.rstrip("/"),
-            "changeset": "2026-12-01T00:00:00+08:00",
-            "type": "production",
-            "formats": ["application/json", "text/xml"],
-        }],
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base_url.rstrip("/"),
+                "changeset": "2026-12-01T00:00:00+08:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
     }

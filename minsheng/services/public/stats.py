@@ -21,10 +21,10 @@ from sqlalchemy import select
 
 from case_store.models import Case
 from case_store.taxonomy import DOMAIN_NAMES, DOMAINS
-from routing import rates
-from minsheng.services.reporting import reports
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
+from minsheng.services.reporting import reports
+from routing import rates
 
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 36
@@ -49,9 +49,15 @@ def month_periods(today: dt.date, months: int, tz: dt.tzinfo) -> list[tuple[str,
     periods = []
     while first <= today:
         nxt = _next_month(first)
-        periods.append((f"{first:%Y-%m}", rates.Period(
-            start=dt.datetime.combine(first, dt.time(), tzinfo=tz),
-            end=dt.datetime.combine(nxt, dt.time(), tzinfo=tz))))
+        periods.append(
+            (
+                f"{first:%Y-%m}",
+                rates.Period(
+                    start=dt.datetime.combine(first, dt.time(), tzinfo=tz),
+                    end=dt.datetime.combine(nxt, dt.time(), tzinfo=tz),
+                ),
+            )
+        )
         first = nxt
     return periods
 
@@ -77,14 +83,15 @@ def _compute(app: App, months: int, now: dt.datetime) -> dict[str, Any]:
     received = _received(app, whole)
     min_sample = app.settings.sla.min_sample
 
-    def figures(recs: list[rates.CaseRecord], period: rates.Period,
-                count: int) -> dict[str, Any]:
-        found = rates.department_rates(recs, period, now, app.calendar, tz,
-                                       min_sample=min_sample)
+    def figures(recs: list[rates.CaseRecord], period: rates.Period, count: int) -> dict[str, Any]:
+        found = rates.department_rates(recs, period, now, app.calendar, tz, min_sample=min_sample)
         # One group key for all the records given: the rates of exactly these records.
         r = found.get(_ALL)
-        resolved = sum(1 for x in recs if x.resolved_at is not None and x.resolved_at <= now
-                       and x.resolved_at in period)
+        resolved = sum(
+            1
+            for x in recs
+            if x.resolved_at is not None and x.resolved_at <= now and x.resolved_at in period
+        )
         return {
             "received": count,
             "resolved": resolved,
@@ -101,8 +108,14 @@ def _compute(app: App, months: int, now: dt.datetime) -> dict[str, Any]:
     for domain in DOMAINS:
         mine = [_regroup(rec, _ALL) for rec in records if rec.department == domain]
         count = sum(n for (_, d), n in received.items() if d == domain)
-        by_domain.append({"domain": domain, "name_zh": DOMAIN_NAMES[domain][0],
-                          "name_en": DOMAIN_NAMES[domain][1], **figures(mine, whole, count)})
+        by_domain.append(
+            {
+                "domain": domain,
+                "name_zh": DOMAIN_NAMES[domain][0],
+                "name_en": DOMAIN_NAMES[domain][1],
+                **figures(mine, whole, count),
+            }
+        )
     return {
         "city": {"name_zh": app.settings.city.name_zh, "name_en": app.settings.city.name_en},
         "generated_at": now.astimezone(tz).isoformat(timespec="seconds"),
@@ -124,14 +137,19 @@ def _received(app: App, period: rates.Period) -> Counter[tuple[str, str]]:
     counts: Counter[tuple[str, str]] = Counter()
     with app.uow() as uow:
         rows = uow.session.execute(
-            select(Case.created_at, Case.domain)
-            .where(Case.created_at >= period.start, Case.created_at < period.end))
+            select(Case.created_at, Case.domain).where(
+                Case.created_at >= period.start, Case.created_at < period.end
+            )
+        )
         for created_at, domain in rows:
             counts[(f"{created_at.astimezone(app.tz):%Y-%m}", domain)] += 1
     return counts
 
 
 def _figure(rate: rates.Rate) -> dict[str, Any]:
-    return {"value": None if rate.value is None else round(rate.value, 4),
-            "numerator": rate.numerator, "sample_size": rate.denominator,
-            "status": rate.status}
+    return {
+        "value": None if rate.value is None else round(rate.value, 4),
+        "numerator": rate.numerator,
+        "sample_size": rate.denominator,
+        "status": rate.status,
+    }

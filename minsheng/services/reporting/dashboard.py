@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import select
 
 from case_store.models import AuditLog, Case, Rating, Transfer
-from minsheng.config.settings import Settings
 from case_store.taxonomy import DOMAINS
-from routing import rates
-from minsheng.services.reporting import reports
-from minsheng.services.sla import sweep
+from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
+from minsheng.services.reporting import reports
+from minsheng.services.sla import sweep
+from routing import rates
 
 MAX_MONTHS = 24
 RATE_NAMES = ("response_rate", "resolution_rate", "satisfaction_rate", "complaint_closure_rate")
@@ -80,8 +80,10 @@ def _in_scope(department: str | None, scope: Collection[str] | None) -> bool:
 
 # -- rates per department and month ---------------------------------------------------------
 
-def monthly_rates(app: App, months: Sequence[Month],
-                  scope: Collection[str] | None = None) -> list[dict[str, Any]]:
+
+def monthly_rates(
+    app: App, months: Sequence[Month], scope: Collection[str] | None = None
+) -> list[dict[str, Any]]:
     """One row per month and department with anything due, plus a total row per month
     (department '*') over the whole scope."""
     if not months:
@@ -95,19 +97,26 @@ def monthly_rates(app: App, months: Sequence[Month],
     return rows
 
 
-def _rate_rows(app: App, month: Month, records: list[rates.CaseRecord],
-               names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+def _rate_rows(
+    app: App, month: Month, records: list[rates.CaseRecord], names: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
     period, now, min_sample = month.period(app.tz), app.now(), app.settings.sla.min_sample
-    per_department = rates.department_rates(records, period, now, app.calendar, app.tz,
-                                            min_sample=min_sample)
-    pooled = rates.department_rates([replace(r, department=ALL) for r in records], period,
-                                    now, app.calendar, app.tz, min_sample=min_sample)
+    per_department = rates.department_rates(
+        records, period, now, app.calendar, app.tz, min_sample=min_sample
+    )
+    pooled = rates.department_rates(
+        [replace(r, department=ALL) for r in records],
+        period,
+        now,
+        app.calendar,
+        app.tz,
+        min_sample=min_sample,
+    )
     total = pooled.get(ALL) or _empty_rates(min_sample)
     rows = [_rate_row(month, ALL, ("全部", "All"), total)]
     for dept_id, figures in per_department.items():
         if any(getattr(figures, f).denominator for f in _FIELDS):
-            rows.append(_rate_row(month, dept_id, names.get(dept_id, (dept_id, dept_id)),
-                                  figures))
+            rows.append(_rate_row(month, dept_id, names.get(dept_id, (dept_id, dept_id)), figures))
     return rows
 
 
@@ -116,19 +125,28 @@ _FIELDS = ("response", "resolution", "satisfaction", "complaint_closure")
 
 def _empty_rates(min_sample: int) -> rates.DepartmentRates:
     nothing = rates.Rate(0, 0, min_sample)
-    return rates.DepartmentRates(ALL, nothing, nothing, nothing, nothing,
-                                 rates.Mean(0.0, 0, min_sample))
+    return rates.DepartmentRates(
+        ALL, nothing, nothing, nothing, nothing, rates.Mean(0.0, 0, min_sample)
+    )
 
 
-def _rate_row(month: Month, dept_id: str, name: tuple[str, str],
-              figures: rates.DepartmentRates) -> dict[str, Any]:
-    row: dict[str, Any] = {"month": month.key, "department": dept_id,
-                           "name_zh": name[0], "name_en": name[1]}
+def _rate_row(
+    month: Month, dept_id: str, name: tuple[str, str], figures: rates.DepartmentRates
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "month": month.key,
+        "department": dept_id,
+        "name_zh": name[0],
+        "name_en": name[1],
+    }
     for field_name, key in zip(_FIELDS, RATE_NAMES, strict=True):
         rate: rates.Rate = getattr(figures, field_name)
-        row[key] = {"value": None if rate.value is None else round(rate.value, 4),
-                    "numerator": rate.numerator, "sample_size": rate.denominator,
-                    "status": rate.status}
+        row[key] = {
+            "value": None if rate.value is None else round(rate.value, 4),
+            "numerator": rate.numerator,
+            "sample_size": rate.denominator,
+            "status": rate.status,
+        }
     return row
 
 
@@ -138,13 +156,15 @@ def _department_names(settings: Settings) -> dict[str, tuple[str, str]]:
 
 # -- overdue, misroutes, volume, satisfaction -----------------------------------------------
 
+
 def overdue_list(app: App, scope: Collection[str] | None = None) -> list[dict[str, Any]]:
     """Open cases past a deadline, most overdue first (the sweep's definition)."""
     return [row for row in sweep.overdue(app) if _in_scope(row["department"], scope)]
 
 
-def misroute_matrix(app: App, months: Sequence[Month],
-                    scope: Collection[str] | None = None) -> dict[str, Any]:
+def misroute_matrix(
+    app: App, months: Sequence[Month], scope: Collection[str] | None = None
+) -> dict[str, Any]:
     """Transfers in the months, counted from department × to department.
 
     A transfer is in scope when either end is: a supervisor sees what their departments sent
@@ -153,11 +173,13 @@ def misroute_matrix(app: App, months: Sequence[Month],
     start, end = months[0].start(app.tz), months[-1].next().start(app.tz)
     with app.uow() as uow:
         pairs = uow.session.execute(
-            select(Transfer.from_department, Transfer.to_department)
-            .where(Transfer.at >= start, Transfer.at < end)).all()
+            select(Transfer.from_department, Transfer.to_department).where(
+                Transfer.at >= start, Transfer.at < end
+            )
+        ).all()
     counts: Counter[tuple[str, str]] = Counter(
-        (src or "", dst) for src, dst in pairs
-        if _in_scope(src, scope) or _in_scope(dst, scope))
+        (src or "", dst) for src, dst in pairs if _in_scope(src, scope) or _in_scope(dst, scope)
+    )
     order = [d.id for d in app.settings.departments]
     rank = {dept: i for i, dept in enumerate(order)}
     sources = sorted({src for src, _ in counts}, key=lambda d: (rank.get(d, len(rank)), d))
@@ -166,34 +188,43 @@ def misroute_matrix(app: App, months: Sequence[Month],
         "from": sources,
         "to": targets,
         "counts": [[counts.get((src, dst), 0) for dst in targets] for src in sources],
-        "cells": [{"from": src, "to": dst, "count": n}
-                  for (src, dst), n in sorted(counts.items())],
+        "cells": [{"from": src, "to": dst, "count": n} for (src, dst), n in sorted(counts.items())],
         "total": sum(counts.values()),
     }
 
 
-def volume_by_domain(app: App, months: Sequence[Month],
-                     scope: Collection[str] | None = None) -> list[dict[str, Any]]:
+def volume_by_domain(
+    app: App, months: Sequence[Month], scope: Collection[str] | None = None
+) -> list[dict[str, Any]]:
     """Cases received per month and domain (the department now holding them decides scope)."""
     start, end = months[0].start(app.tz), months[-1].next().start(app.tz)
     with app.uow() as uow:
         found = uow.session.execute(
-            select(Case.created_at, Case.domain, Case.department)
-            .where(Case.created_at >= start, Case.created_at < end)).all()
+            select(Case.created_at, Case.domain, Case.department).where(
+                Case.created_at >= start, Case.created_at < end
+            )
+        ).all()
     counts: Counter[tuple[str, str]] = Counter(
-        (_month_key(at, app.tz), domain) for at, domain, dept in found if _in_scope(dept, scope))
-    return [{"month": month.key, "domain": domain, "cases": counts.get((month.key, domain), 0)}
-            for month in months for domain in DOMAINS]
+        (_month_key(at, app.tz), domain) for at, domain, dept in found if _in_scope(dept, scope)
+    )
+    return [
+        {"month": month.key, "domain": domain, "cases": counts.get((month.key, domain), 0)}
+        for month in months
+        for domain in DOMAINS
+    ]
 
 
-def satisfaction_trend(app: App, months: Sequence[Month],
-                       scope: Collection[str] | None = None) -> list[dict[str, Any]]:
+def satisfaction_trend(
+    app: App, months: Sequence[Month], scope: Collection[str] | None = None
+) -> list[dict[str, Any]]:
     """Ratings per month: how many, their mean, and the share of 4s and 5s."""
     start, end = months[0].start(app.tz), months[-1].next().start(app.tz)
     with app.uow() as uow:
         found = uow.session.execute(
-            select(Rating.at, Rating.score, Rating.department)
-            .where(Rating.at >= start, Rating.at < end)).all()
+            select(Rating.at, Rating.score, Rating.department).where(
+                Rating.at >= start, Rating.at < end
+            )
+        ).all()
     scores: dict[str, list[int]] = defaultdict(list)
     for at, score, dept in found:
         if _in_scope(dept, scope):
@@ -202,16 +233,19 @@ def satisfaction_trend(app: App, months: Sequence[Month],
     rows = []
     for month in months:
         given = scores.get(month.key, [])
-        rate = rates.Rate(sum(1 for s in given if s in rates.SATISFIED_RATINGS), len(given),
-                          min_sample)
+        rate = rates.Rate(
+            sum(1 for s in given if s in rates.SATISFIED_RATINGS), len(given), min_sample
+        )
         enough = rate.status == rates.OK
-        rows.append({
-            "month": month.key,
-            "ratings": len(given),
-            "mean_score": round(sum(given) / len(given), 2) if enough else None,
-            "satisfaction_rate": None if rate.value is None else round(rate.value, 4),
-            "status": rate.status,
-        })
+        rows.append(
+            {
+                "month": month.key,
+                "ratings": len(given),
+                "mean_score": round(sum(given) / len(given), 2) if enough else None,
+                "satisfaction_rate": None if rate.value is None else round(rate.value, 4),
+                "status": rate.status,
+            }
+        )
     return rows
 
 
@@ -222,8 +256,10 @@ def _month_key(moment: dt.datetime, tz: dt.tzinfo) -> str:
 
 # -- the whole dashboard --------------------------------------------------------------------
 
-def dashboard(app: App, *, last_month: str | None = None, count: int = 6,
-              scope: Collection[str] | None = None) -> dict[str, Any]:
+
+def dashboard(
+    app: App, *, last_month: str | None = None, count: int = 6, scope: Collection[str] | None = None
+) -> dict[str, Any]:
     months = months_ending(app, last_month, count)
     return {
         "months": [m.key for m in months],
@@ -246,18 +282,32 @@ def to_csv(section: str, data: dict[str, Any]) -> str:
     if section == "rates":
         return _csv(_rate_header(), (_rate_csv_row(r) for r in data["rates"]))
     if section == "overdue":
-        header = ["reference", "department", "status", "domain", "urgency", "kind", "missed",
-                  "overdue_since", "overdue_hours", "first_response_due_at",
-                  "resolution_due_at", "escalated"]
+        header = [
+            "reference",
+            "department",
+            "status",
+            "domain",
+            "urgency",
+            "kind",
+            "missed",
+            "overdue_since",
+            "overdue_hours",
+            "first_response_due_at",
+            "resolution_due_at",
+            "escalated",
+        ]
         return _csv(header, ([_cell(r[h]) for h in header] for r in data["overdue"]))
     if section == "misroutes":
         matrix = data["misroutes"]
-        return _csv(["from \\ to", *matrix["to"]],
-                    ([src, *counts] for src, counts in zip(matrix["from"], matrix["counts"],
-                                                           strict=True)))
+        return _csv(
+            ["from \\ to", *matrix["to"]],
+            ([src, *counts] for src, counts in zip(matrix["from"], matrix["counts"], strict=True)),
+        )
     if section == "volume":
-        return _csv(["month", "domain", "cases"],
-                    ([r["month"], r["domain"], r["cases"]] for r in data["volume"]))
+        return _csv(
+            ["month", "domain", "cases"],
+            ([r["month"], r["domain"], r["cases"]] for r in data["volume"]),
+        )
     if section == "satisfaction":
         header = ["month", "ratings", "mean_score", "satisfaction_rate", "status"]
         return _csv(header, ([_cell(r[h]) for h in header] for r in data["satisfaction"]))
@@ -267,9 +317,15 @@ def to_csv(section: str, data: dict[str, Any]) -> str:
 def record_export(app: App, actor: str, section: str, months: Sequence[str]) -> None:
     """Write a dashboard export to the audit log (the overdue list names cases)."""
     with app.uow() as uow:
-        uow.session.add(AuditLog(at=app.now(), actor=actor, action="dashboard_exported",
-                                 subject=section,
-                                 detail={"from": months[0], "to": months[-1]}))
+        uow.session.add(
+            AuditLog(
+                at=app.now(),
+                actor=actor,
+                action="dashboard_exported",
+                subject=section,
+                detail={"from": months[0], "to": months[-1]},
+            )
+        )
         uow.commit()
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import raiseload
 
 from case_store.lifecycle import Status
 from case_store.models import Case, CaseEvent, Rating
-from routing import rates
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
+from routing import rates
 
 
 def _parse_day(text: str | None, default: dt.date, tz: dt.tzinfo) -> dt.datetime:
@@ -36,8 +36,9 @@ def period_of(app: App, date_from: str | None, date_to: str | None) -> rates.Per
     return rates.Period(start=start, end=end)
 
 
-def case_records(app: App, before: dt.datetime | None = None,
-                 group: Callable[[Case], str] | None = None) -> list[rates.CaseRecord]:
+def case_records(
+    app: App, before: dt.datetime | None = None, group: Callable[[Case], str] | None = None
+) -> list[rates.CaseRecord]:
     """One record per resolution round; past rounds come from their `resolved` events.
 
     Cases opened at or after `before` cannot count in a period ending then, so they are not
@@ -57,19 +58,25 @@ def case_records(app: App, before: dt.datetime | None = None,
         for chunk in _chunks(ids, 5000):
             for rating in s.scalars(select(Rating).where(Rating.case_id.in_(chunk))):
                 ratings[(rating.case_id, rating.round)] = rating
-            for event in s.scalars(select(CaseEvent)
-                                   .where(CaseEvent.type == "resolved",
-                                          CaseEvent.case_id.in_(chunk))
-                                   .order_by(CaseEvent.id)):
+            for event in s.scalars(
+                select(CaseEvent)
+                .where(CaseEvent.type == "resolved", CaseEvent.case_id.in_(chunk))
+                .order_by(CaseEvent.id)
+            ):
                 after = event.after or {}
                 resolved[event.case_id][int(after.get("round", 1))] = (event.at, after)
-        return [record if group is None else dataclasses.replace(record, department=group(case))
-                for case in found
-                for record in _rounds(case, ratings, resolved.get(case.id, {}))]
+        return [
+            record if group is None else dataclasses.replace(record, department=group(case))
+            for case in found
+            for record in _rounds(case, ratings, resolved.get(case.id, {}))
+        ]
 
 
-def _rounds(case: Case, ratings: dict[tuple[int, int], Rating],
-            resolved: dict[int, tuple[dt.datetime, dict[str, Any]]]) -> list[rates.CaseRecord]:
+def _rounds(
+    case: Case,
+    ratings: dict[tuple[int, int], Rating],
+    resolved: dict[int, tuple[dt.datetime, dict[str, Any]]],
+) -> list[rates.CaseRecord]:
     records = []
     for round_no in range(1, case.resolution_round + 1):
         if round_no == case.resolution_round:
@@ -89,15 +96,19 @@ def _rounds(case: Case, ratings: dict[tuple[int, int], Rating],
             continue
         first = round_no == 1
         rating = ratings.get((case.id, round_no))
-        records.append(rates.CaseRecord(
-            department=department, kind=case.kind,
-            opened_at=case.created_at if first else started,
-            resolution_due=due, resolved_at=resolved_at,
-            first_response_due=case.first_response_due_at if first else None,
-            first_responded_at=case.first_responded_at if first else None,
-            rating=rating.score if rating else None,
-            rated_at=rating.at if rating else None,
-        ))
+        records.append(
+            rates.CaseRecord(
+                department=department,
+                kind=case.kind,
+                opened_at=case.created_at if first else started,
+                resolution_due=due,
+                resolved_at=resolved_at,
+                first_response_due=case.first_response_due_at if first else None,
+                first_responded_at=case.first_responded_at if first else None,
+                rating=rating.score if rating else None,
+                rated_at=rating.at if rating else None,
+            )
+        )
     return records
 
 
@@ -106,15 +117,17 @@ def _parse_moment(text: object) -> dt.datetime | None:
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def department_rates(app: App, date_from: str | None = None,
-                     date_to: str | None = None) -> list[dict[str, Any]]:
+def department_rates(
+    app: App, date_from: str | None = None, date_to: str | None = None
+) -> list[dict[str, Any]]:
     period = period_of(app, date_from, date_to)
     records = case_records(app, period.end)
-    result = rates.department_rates(records, period, app.now(), app.calendar,
-                                    app.tz, min_sample=app.settings.sla.min_sample)
+    result = rates.department_rates(
+        records, period, app.now(), app.calendar, app.tz, min_sample=app.settings.sla.min_sample
+    )
     names = {d.id: d for d in app.settings.departments}
     rows = []
     for dept_id, r in result.items():
@@ -122,30 +135,36 @@ def department_rates(app: App, date_from: str | None = None,
         if not any(f.denominator for f in figures) and not r.working_days_to_resolve.sample_size:
             continue  # nothing of this department's falls in the period
         dept = names.get(dept_id)
-        rows.append({
-            "department": dept_id,
-            "name_zh": dept.name_zh if dept else dept_id,
-            "name_en": dept.name_en if dept else dept_id,
-            "from": period.start.date().isoformat(),
-            "to": (period.end - dt.timedelta(days=1)).date().isoformat(),
-            "response_rate": _rate(r.response),
-            "resolution_rate": _rate(r.resolution),
-            "satisfaction_rate": _rate(r.satisfaction),
-            "complaint_closure_rate": _rate(r.complaint_closure),
-            "mean_working_days_to_resolve": {
-                "value": None if r.working_days_to_resolve.value is None
-                else round(r.working_days_to_resolve.value, 2),
-                "sample_size": r.working_days_to_resolve.sample_size,
-                "status": r.working_days_to_resolve.status,
-            },
-        })
+        rows.append(
+            {
+                "department": dept_id,
+                "name_zh": dept.name_zh if dept else dept_id,
+                "name_en": dept.name_en if dept else dept_id,
+                "from": period.start.date().isoformat(),
+                "to": (period.end - dt.timedelta(days=1)).date().isoformat(),
+                "response_rate": _rate(r.response),
+                "resolution_rate": _rate(r.resolution),
+                "satisfaction_rate": _rate(r.satisfaction),
+                "complaint_closure_rate": _rate(r.complaint_closure),
+                "mean_working_days_to_resolve": {
+                    "value": None
+                    if r.working_days_to_resolve.value is None
+                    else round(r.working_days_to_resolve.value, 2),
+                    "sample_size": r.working_days_to_resolve.sample_size,
+                    "status": r.working_days_to_resolve.status,
+                },
+            }
+        )
     return rows
 
 
 def _rate(rate: rates.Rate) -> dict[str, Any]:
-    return {"value": None if rate.value is None else round(rate.value, 4),
-            "numerator": rate.numerator, "sample_size": rate.denominator,
-            "status": rate.status}
+    return {
+        "value": None if rate.value is None else round(rate.value, 4),
+        "numerator": rate.numerator,
+        "sample_size": rate.denominator,
+        "status": rate.status,
+    }
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
@@ -154,16 +173,23 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             return f"not enough data (n={r['sample_size']})"
         return f"{r['value'] * 100:5.1f}% (n={r['sample_size']})"
 
-    head = (f"{'department':<24}{'response':<24}{'resolution':<24}{'satisfaction':<24}"
-            f"{'complaints closed':<24}mean working days")
+    head = (
+        f"{'department':<24}{'response':<24}{'resolution':<24}{'satisfaction':<24}"
+        f"{'complaints closed':<24}mean working days"
+    )
     lines = [head, "-" * len(head)]
     for row in rows:
         mean = row["mean_working_days_to_resolve"]
-        mean_txt = "not enough data" if mean["value"] is None else \
-            f"{mean['value']:.1f} (n={mean['sample_size']})"
-        lines.append(f"{row['department']:<24}{cell(row['response_rate']):<24}"
-                     f"{cell(row['resolution_rate']):<24}{cell(row['satisfaction_rate']):<24}"
-                     f"{cell(row['complaint_closure_rate']):<24}{mean_txt}")
+        mean_txt = (
+            "not enough data"
+            if mean["value"] is None
+            else f"{mean['value']:.1f} (n={mean['sample_size']})"
+        )
+        lines.append(
+            f"{row['department']:<24}{cell(row['response_rate']):<24}"
+            f"{cell(row['resolution_rate']):<24}{cell(row['satisfaction_rate']):<24}"
+            f"{cell(row['complaint_closure_rate']):<24}{mean_txt}"
+        )
     if not rows:
         lines.append("(no cases in this period)")
     return "\n".join(lines)

@@ -67,8 +67,14 @@ def safe_filename(name: str | None) -> str | None:
     return cleaned or None
 
 
-def store_bytes(settings: Settings, data: bytes, *, kind: str, filename: str | None = None,
-                content_type: str | None = None) -> StoredFile:
+def store_bytes(
+    settings: Settings,
+    data: bytes,
+    *,
+    kind: str,
+    filename: str | None = None,
+    content_type: str | None = None,
+) -> StoredFile:
     """Write the file once under its hash; the same bytes sent twice share one file."""
     if kind not in ("photo", "document"):
         raise ValueError(f"unknown file kind {kind!r}")
@@ -89,9 +95,14 @@ def store_bytes(settings: Settings, data: bytes, *, kind: str, filename: str | N
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    return StoredFile(kind=kind, filename=safe_filename(filename),
-                      content_type=(content_type or "application/octet-stream")[:100],
-                      size=len(data), sha256=digest, storage_path=relative)
+    return StoredFile(
+        kind=kind,
+        filename=safe_filename(filename),
+        content_type=(content_type or "application/octet-stream")[:100],
+        size=len(data),
+        sha256=digest,
+        storage_path=relative,
+    )
 
 
 def path_of(settings: Settings, storage_path: str) -> Path:
@@ -103,16 +114,30 @@ def path_of(settings: Settings, storage_path: str) -> Path:
     return candidate
 
 
-def add_to_case(session: Session, settings: Settings, case: Case,
-                files: Iterable[Mapping[str, Any]], now: dt.datetime,
-                location: tuple[float, float] | None = None) -> int:
+def add_to_case(
+    session: Session,
+    settings: Settings,
+    case: Case,
+    files: Iterable[Mapping[str, Any]],
+    now: dt.datetime,
+    location: tuple[float, float] | None = None,
+) -> int:
     """Attach stored files (and a shared location) to a case, up to the configured number."""
-    room = settings.attachments.max_per_case - int(session.scalar(
-        select(func.count(Attachment.id)).where(Attachment.case_id == case.id)) or 0)
+    room = settings.attachments.max_per_case - int(
+        session.scalar(select(func.count(Attachment.id)).where(Attachment.case_id == case.id)) or 0
+    )
     added = 0
     if location is not None and room > 0:
-        session.add(Attachment(case=case, at=now, kind="location", size=0,
-                               latitude=float(location[0]), longitude=float(location[1])))
+        session.add(
+            Attachment(
+                case=case,
+                at=now,
+                kind="location",
+                size=0,
+                latitude=float(location[0]),
+                longitude=float(location[1]),
+            )
+        )
         added += 1
     seen: set[str] = set()
     for item in files:
@@ -122,10 +147,18 @@ def add_to_case(session: Session, settings: Settings, case: Case,
         if not sha or sha in seen or item.get("kind") not in ("photo", "document"):
             continue
         seen.add(sha)
-        session.add(Attachment(
-            case=case, at=now, kind=str(item["kind"]), filename=item.get("filename"),
-            content_type=item.get("content_type"), size=int(item.get("size") or 0),
-            sha256=sha, storage_path=str(item.get("storage_path"))))
+        session.add(
+            Attachment(
+                case=case,
+                at=now,
+                kind=str(item["kind"]),
+                filename=item.get("filename"),
+                content_type=item.get("content_type"),
+                size=int(item.get("size") or 0),
+                sha256=sha,
+                storage_path=str(item.get("storage_path")),
+            )
+        )
         added += 1
     return added
 
@@ -134,9 +167,20 @@ def for_case(app: App, reference: str) -> list[dict[str, Any]]:
     """What staff see of a case's attachments, oldest first."""
     with app.uow() as uow:
         case = repository.get_case(uow.session, reference)
-        rows = uow.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
-                                   .order_by(Attachment.id))
-        return [{"kind": a.kind, "filename": a.filename, "content_type": a.content_type,
-                 "size": a.size, "sha256": a.sha256, "storage_path": a.storage_path,
-                 "latitude": a.latitude, "longitude": a.longitude,
-                 "at": a.at.astimezone(app.tz).isoformat()} for a in rows]
+        rows = uow.session.scalars(
+            select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+        )
+        return [
+            {
+                "kind": a.kind,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "storage_path": a.storage_path,
+                "latitude": a.latitude,
+                "longitude": a.longitude,
+                "at": a.at.astimezone(app.tz).isoformat(),
+            }
+            for a in rows
+        ]

@@ -58,14 +58,20 @@ class Inbound:
 
 def handle_inbound(app: App, inbound: Inbound) -> list[Reply]:
     """Answer one message or button tap; a redelivered update gets no answer at all."""
-    inbound = dataclasses.replace(inbound, text=guard.clean_text(inbound.text),
-                                  callback_data=guard.clean_text(inbound.callback_data))
+    inbound = dataclasses.replace(
+        inbound,
+        text=guard.clean_text(inbound.text),
+        callback_data=guard.clean_text(inbound.callback_data),
+    )
     if (early := _early_answer(app, inbound)) is not None:
         return early if _claim_alone(app, inbound) else []
-    event = dialogue.Event(text=inbound.text, callback=inbound.callback_data,
-                           location=inbound.location,
-                           has_photo=inbound.has_photo or bool(inbound.attachments),
-                           language_hint=inbound.language_hint)
+    event = dialogue.Event(
+        text=inbound.text,
+        callback=inbound.callback_data,
+        location=inbound.location,
+        has_photo=inbound.has_photo or bool(inbound.attachments),
+        language_hint=inbound.language_hint,
+    )
     if dialogue.wants_nlu(event):
         event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
     turn = _with_retry(lambda: _take_turn(app, inbound, event))
@@ -141,9 +147,12 @@ def _take_turn(app: App, inbound: Inbound, event: dialogue.Event) -> Turned | No
     return state, replies, commands, ctx
 
 
-def _record_outcomes(app: App, inbound: Inbound,
-                     outcomes: list[tuple[dialogue.Command, dialogue.Result]],
-                     ctx: dialogue.Context) -> list[Reply]:
+def _record_outcomes(
+    app: App,
+    inbound: Inbound,
+    outcomes: list[tuple[dialogue.Command, dialogue.Result]],
+    ctx: dialogue.Context,
+) -> list[Reply]:
     """Fold the commands' results into the newest stored state; their replies come back."""
     now = app.now()
     replies: list[Reply] = []
@@ -168,21 +177,33 @@ def _record_outcomes(app: App, inbound: Inbound,
 def _claim_update(session: Session, inbound: Inbound, now: dt.datetime) -> bool:
     """True for the first delivery of this update; ON CONFLICT keeps the transaction usable."""
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(ProcessedUpdate.__table__).values(
-        channel=inbound.channel, update_id=str(inbound.update_id), processed_at=now,
-        chat_id=inbound.chat_id,
-    ).on_conflict_do_nothing().returning(ProcessedUpdate.update_id)
+    stmt = (
+        module.insert(ProcessedUpdate.__table__)
+        .values(
+            channel=inbound.channel,
+            update_id=str(inbound.update_id),
+            processed_at=now,
+            chat_id=inbound.chat_id,
+        )
+        .on_conflict_do_nothing()
+        .returning(ProcessedUpdate.update_id)
+    )
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT that did nothing.
     return session.execute(stmt).first() is not None
 
 
-def load_session_row(session: Session, channel: str, chat_id: str,
-                     now: dt.datetime) -> DialogueSession:
-    row = session.scalars(select(DialogueSession).where(
-        DialogueSession.channel == channel, DialogueSession.chat_id == chat_id)).one_or_none()
+def load_session_row(
+    session: Session, channel: str, chat_id: str, now: dt.datetime
+) -> DialogueSession:
+    row = session.scalars(
+        select(DialogueSession).where(
+            DialogueSession.channel == channel, DialogueSession.chat_id == chat_id
+        )
+    ).one_or_none()
     if row is None:
-        row = DialogueSession(channel=channel, chat_id=chat_id, state=dialogue.new_state(),
-                              updated_at=now)
+        row = DialogueSession(
+            channel=channel, chat_id=chat_id, state=dialogue.new_state(), updated_at=now
+        )
         session.add(row)
         session.flush()  # a second process creating the same row fails here, then retries
     return row
@@ -195,14 +216,18 @@ class CaseLimitReached(Exception):
     """The chat has submitted as many new cases as the window allows."""
 
 
-def _execute(app: App, inbound: Inbound, command: dialogue.Command,
-             state: dict[str, Any] | None = None) -> dialogue.Result:
+def _execute(
+    app: App, inbound: Inbound, command: dialogue.Command, state: dict[str, Any] | None = None
+) -> dialogue.Result:
     try:
         return dialogue.Result(ok=True, data=_run(app, inbound, command, state or {}))
     except CaseLimitReached:
         limits = app.settings.limits
-        return dialogue.Result(ok=False, error="rate_limited", data={
-            "limit": limits.new_cases_per_window, "minutes": f"{limits.window_minutes:g}"})
+        return dialogue.Result(
+            ok=False,
+            error="rate_limited",
+            data={"limit": limits.new_cases_per_window, "minutes": f"{limits.window_minutes:g}"},
+        )
     except CaseNotFound:
         return dialogue.Result(ok=False, error="not_found")
     except InvalidRequest as exc:
@@ -213,13 +238,15 @@ def _execute(app: App, inbound: Inbound, command: dialogue.Command,
     except DomainError:
         return dialogue.Result(ok=False, error="not_open")
     except Exception:
-        log.exception("command %s failed for a %s resident", type(command).__name__,
-                      inbound.channel)
+        log.exception(
+            "command %s failed for a %s resident", type(command).__name__, inbound.channel
+        )
         return dialogue.Result(ok=False, error="failed")
 
 
-def _run(app: App, inbound: Inbound, command: dialogue.Command,
-         state: dict[str, Any]) -> dict[str, Any]:
+def _run(
+    app: App, inbound: Inbound, command: dialogue.Command, state: dict[str, Any]
+) -> dict[str, Any]:
     channel, chat_id = inbound.channel, inbound.chat_id
     actor = f"resident:{channel}"
     if isinstance(command, dialogue.Submit):
@@ -238,16 +265,17 @@ def _run(app: App, inbound: Inbound, command: dialogue.Command,
     if isinstance(command, dialogue.Rate):
         return resident.rate_own_case(app, channel, chat_id, command.reference, command.score)
     if isinstance(command, dialogue.Comment):
-        return resident.add_rating_comment(app, channel, chat_id, command.reference,
-                                           command.text)
+        return resident.add_rating_comment(app, channel, chat_id, command.reference, command.text)
     if isinstance(command, dialogue.Reopen):
-        view = resident.reopen_after_low_rating(app, channel, chat_id, command.reference,
-                                                command.reason)
+        view = resident.reopen_after_low_rating(
+            app, channel, chat_id, command.reference, command.reason
+        )
         return {**view, "resolution_due": _local_date(view.get("resolution_due_at"))}
     if isinstance(command, dialogue.Withdraw):
         _check_owner(app, inbound, command.reference)
-        return resident_actions.withdraw(app, command.reference, actor=actor,
-                                         reason="withdrawn by the resident")
+        return resident_actions.withdraw(
+            app, command.reference, actor=actor, reason="withdrawn by the resident"
+        )
     if isinstance(command, dialogue.SetLanguage):
         resident.set_language(app, channel, chat_id, command.language)
         return {}
@@ -259,23 +287,30 @@ def _check_owner(app: App, inbound: Inbound, reference: str) -> None:
         resident.owned_case(uow.session, inbound.channel, inbound.chat_id, reference)
 
 
-def _submit(app: App, inbound: Inbound, command: dialogue.Submit,
-            files: list[dict[str, Any]]) -> dict[str, Any]:
+def _submit(
+    app: App, inbound: Inbound, command: dialogue.Submit, files: list[dict[str, Any]]
+) -> dict[str, Any]:
     result = {**command.nlu, "text": command.text}
     draft = intake.to_intake(
-        result, channel=inbound.channel, text=command.text, external_id=inbound.chat_id,
-        display_name=inbound.display_name, language=command.language, address=command.address,
-        domain=command.domain if command.domain_chosen else None, urgency=command.urgency,
+        result,
+        channel=inbound.channel,
+        text=command.text,
+        external_id=inbound.chat_id,
+        display_name=inbound.display_name,
+        language=command.language,
+        address=command.address,
+        domain=command.domain if command.domain_chosen else None,
+        urgency=command.urgency,
     )
     details: dict[str, Any] = {"contact_consent": command.consent, "photo": command.has_photo}
     if command.location is not None:
-        details["location"] = {"latitude": command.location[0],
-                               "longitude": command.location[1]}
+        details["location"] = {"latitude": command.location[0], "longitude": command.location[1]}
     view = submission.submit(app, dataclasses.replace(draft, details=details))
     if files or command.location is not None:
         _attach(app, view["reference"], files, command.location)
-    working_days = sla.resolution_working_days(policy.sla_policy(app.settings), view["domain"],
-                                               view["kind"])
+    working_days = sla.resolution_working_days(
+        policy.sla_policy(app.settings), view["domain"], view["kind"]
+    )
     first = view.get("first_response_due_at")
     return {
         "reference": view["reference"],
@@ -292,8 +327,9 @@ def _local_date(iso: str | None) -> dt.date | None:
     return dt.datetime.fromisoformat(iso).date() if iso else None
 
 
-def _attach(app: App, reference: str, files: list[dict[str, Any]],
-            location: tuple[float, float] | None) -> None:
+def _attach(
+    app: App, reference: str, files: list[dict[str, Any]], location: tuple[float, float] | None
+) -> None:
     with app.uow() as uow:
         case = repository.get_case(uow.session, reference)
         stored_files.add_to_case(uow.session, app.settings, case, files, app.now(), location)

@@ -38,10 +38,18 @@ def clean_text(text: str | None) -> str | None:
 
 
 def recent_cases(session: Session, channel: str, chat_id: str, since: dt.datetime) -> int:
-    return int(session.scalar(
-        select(func.count(Case.id)).join(Resident, Case.resident_id == Resident.id)
-        .where(Resident.channel == channel, Resident.external_id == chat_id,
-               Case.created_at >= since)) or 0)
+    return int(
+        session.scalar(
+            select(func.count(Case.id))
+            .join(Resident, Case.resident_id == Resident.id)
+            .where(
+                Resident.channel == channel,
+                Resident.external_id == chat_id,
+                Case.created_at >= since,
+            )
+        )
+        or 0
+    )
 
 
 def case_limit_reached(app: App, channel: str, chat_id: str) -> bool:

@@ -25,11 +25,20 @@ def _name(result: dict[str, Any], axis: str, default: str) -> str:
     return default
 
 
-def to_intake(result: dict[str, Any], *, channel: str, text: str,
-              external_id: str | None = None, display_name: str | None = None,
-              language: str | None = None, address: str | None = None,
-              phone: str | None = None, domain: str | None = None,
-              urgency: str | None = None, kind: str | None = None) -> Intake:
+def to_intake(
+    result: dict[str, Any],
+    *,
+    channel: str,
+    text: str,
+    external_id: str | None = None,
+    display_name: str | None = None,
+    language: str | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+    domain: str | None = None,
+    urgency: str | None = None,
+    kind: str | None = None,
+) -> Intake:
     """An Intake from an NLU result; explicit values (a resident's choice) win."""
     entities = list(result.get("entities") or [])
     chosen_domain = domain or _name(result, "domain", "other")
@@ -39,8 +48,7 @@ def to_intake(result: dict[str, Any], *, channel: str, text: str,
         places = [str(e["value"]) for e in entities if e.get("entity") == "location"]
         address = "".join(dict.fromkeys(places)) or None
     if phone is None:
-        phones = [str(e["value"]) for e in entities
-                  if e.get("entity") in ("phone", "phone_number")]
+        phones = [str(e["value"]) for e in entities if e.get("entity") in ("phone", "phone_number")]
         if not phones and (m := _PHONE.search(text)):
             phones = [m.group(1)]
         phone = re.sub(r"[\s-]", "", phones[0]) if phones else None
@@ -61,4 +69,3 @@ def to_intake(result: dict[str, Any], *, channel: str, text: str,
         complaint_about_staff=router.looks_like_staff_complaint(chosen_kind, text),
         details={},
     )
-

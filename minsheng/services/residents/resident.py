@@ -41,9 +41,14 @@ def my_cases(app: App, session: Session, channel: str, chat_id: str) -> tuple[Ca
     resident = find_resident(session, channel, chat_id)
     if resident is None:
         return ()
-    rows = list(session.scalars(
-        select(Case).where(Case.resident_id == resident.id)
-        .order_by(Case.created_at.desc(), Case.id.desc()).limit(RECENT_CASES)).unique())
+    rows = list(
+        session.scalars(
+            select(Case)
+            .where(Case.resident_id == resident.id)
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .limit(RECENT_CASES)
+        ).unique()
+    )
     ratings: dict[tuple[int, int], int] = {}
     if rows:
         for r in session.scalars(select(Rating).where(Rating.case_id.in_([c.id for c in rows]))):
@@ -55,10 +60,16 @@ def my_cases(app: App, session: Session, channel: str, chat_id: str) -> tuple[Ca
 def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrief:
     due = case.resolution_due_at.astimezone(app.tz).date() if case.resolution_due_at else None
     left = working_days_between(today, due, app.calendar) if due is not None else None
-    return CaseBrief(reference=case.reference, status=case.status, domain=case.domain,
-                     department=case.department,
-                     created=case.created_at.astimezone(app.tz).date(),
-                     resolution_due=due, working_days_left=left, rating=rating)
+    return CaseBrief(
+        reference=case.reference,
+        status=case.status,
+        domain=case.domain,
+        department=case.department,
+        created=case.created_at.astimezone(app.tz).date(),
+        resolution_due=due,
+        working_days_left=left,
+        rating=rating,
+    )
 
 
 def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> Context:
@@ -75,11 +86,15 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
             low_confidence_threshold=settings.routing_rules.low_confidence_threshold,
         )
         app._cache["dialogue_context"] = static
-    return Context(today=app.now().astimezone(app.tz).date(), city=static.city,
-                   advice=static.advice, routing=static.routing,
-                   department_names=static.department_names,
-                   cases=my_cases(app, session, channel, chat_id),
-                   low_confidence_threshold=static.low_confidence_threshold)
+    return Context(
+        today=app.now().astimezone(app.tz).date(),
+        city=static.city,
+        advice=static.advice,
+        routing=static.routing,
+        department_names=static.department_names,
+        cases=my_cases(app, session, channel, chat_id),
+        low_confidence_threshold=static.low_confidence_threshold,
+    )
 
 
 def set_language(app: App, channel: str, chat_id: str, language: str) -> bool:
@@ -93,8 +108,9 @@ def set_language(app: App, channel: str, chat_id: str, language: str) -> bool:
     return True
 
 
-def add_rating_comment(app: App, channel: str, chat_id: str, reference: str,
-                       comment: str) -> dict[str, Any]:
+def add_rating_comment(
+    app: App, channel: str, chat_id: str, reference: str, comment: str
+) -> dict[str, Any]:
     """Attach the resident's comment to their latest rating of the case."""
     comment = comment.strip()
     if not comment:
@@ -107,14 +123,23 @@ def add_rating_comment(app: App, channel: str, chat_id: str, reference: str,
         if rating is None:
             raise InvalidRequest(f"{reference} has no rating to comment on")
         rating.comment = f"{rating.comment}\n{comment}" if rating.comment else comment
-        s.add(CaseEvent(case=case, at=now, actor=f"resident:{channel}", type="rating_comment",
-                        after={"score": rating.score}, note=comment))
+        s.add(
+            CaseEvent(
+                case=case,
+                at=now,
+                actor=f"resident:{channel}",
+                type="rating_comment",
+                after={"score": rating.score},
+                note=comment,
+            )
+        )
         uow.commit()
         return {"reference": reference, "score": rating.score}
 
 
-def rate_own_case(app: App, channel: str, chat_id: str, reference: str,
-                  score: int) -> dict[str, Any]:
+def rate_own_case(
+    app: App, channel: str, chat_id: str, reference: str, score: int
+) -> dict[str, Any]:
     """The resident's score for their resolved case; a second score is refused."""
     with app.uow() as uow:
         case = owned_case(uow.session, channel, chat_id, reference)
@@ -124,14 +149,19 @@ def rate_own_case(app: App, channel: str, chat_id: str, reference: str,
     return resident_actions.rate(app, reference, score=score, actor=f"resident:{channel}")
 
 
-def reopen_after_low_rating(app: App, channel: str, chat_id: str, reference: str,
-                            reason: str) -> dict[str, Any]:
+def reopen_after_low_rating(
+    app: App, channel: str, chat_id: str, reference: str, reason: str
+) -> dict[str, Any]:
     """A resident reopens their case; only after rating its resolution 1 or 2."""
     with app.uow() as uow:
         case = owned_case(uow.session, channel, chat_id, reference)
         rating = repository.latest_rating(uow.session, case.id)
-        if (rating is None or rating.round != case.resolution_round or rating.score > 2
-                or case.status != Status.CLOSED):
+        if (
+            rating is None
+            or rating.round != case.resolution_round
+            or rating.score > 2
+            or case.status != Status.CLOSED
+        ):
             raise InvalidRequest(f"{reference} can be reopened only after a rating of 1 or 2")
     view = staff_actions.reopen(app, reference, reason=reason, actor=f"resident:{channel}")
     view["working_days"] = app.settings.sla.reopen_working_days
@@ -148,8 +178,11 @@ def survey_sweep(app: App, now: dt.datetime | None = None) -> dict[str, int]:
     to_close: list[str] = []
     with app.uow() as uow:
         s = uow.session
-        due = s.scalars(select(Case).where(Case.status == Status.RESOLVED.value,
-                                           Case.resolved_at <= remind_before)).unique()
+        due = s.scalars(
+            select(Case).where(
+                Case.status == Status.RESOLVED.value, Case.resolved_at <= remind_before
+            )
+        ).unique()
         for case in due:
             assert case.resolved_at is not None
             if case.resolved_at <= close_before:
@@ -168,6 +201,7 @@ def survey_sweep(app: App, now: dt.datetime | None = None) -> dict[str, int]:
             uow.commit()
         counts["closed"] += 1
     if counts["reminded"] or counts["closed"]:
-        log.info("survey sweep: %d reminder(s), %d closed unrated", counts["reminded"],
-                 counts["closed"])
+        log.info(
+            "survey sweep: %d reminder(s), %d closed unrated", counts["reminded"], counts["closed"]
+        )
     return counts

@@ -49,8 +49,9 @@ def find(app: App, token: str | None) -> ChatSession | None:
         row = uow.session.get(WebSession, token_hash(token))
         if row is None or row.kind != KIND or row.expires_at <= now:
             return None
-        return ChatSession(token=token, chat_id=row.subject, csrf_token=row.csrf_token or "",
-                           created=False)
+        return ChatSession(
+            token=token, chat_id=row.subject, csrf_token=row.csrf_token or "", created=False
+        )
 
 
 def open_session(app: App, token: str | None) -> ChatSession:
@@ -64,17 +65,26 @@ def open_session(app: App, token: str | None) -> ChatSession:
     csrf = secrets.token_urlsafe(18)
     with app.uow() as uow:
         s = uow.session
-        s.execute(delete(WebSession).where(WebSession.kind == KIND,
-                                           WebSession.expires_at <= now))
-        s.add(WebSession(token_hash=token_hash(new_token), kind=KIND, subject=chat_id,
-                         csrf_token=csrf, data={}, created_at=now, expires_at=now + LIFETIME))
+        s.execute(delete(WebSession).where(WebSession.kind == KIND, WebSession.expires_at <= now))
+        s.add(
+            WebSession(
+                token_hash=token_hash(new_token),
+                kind=KIND,
+                subject=chat_id,
+                csrf_token=csrf,
+                data={},
+                created_at=now,
+                expires_at=now + LIFETIME,
+            )
+        )
         uow.commit()
     return ChatSession(token=new_token, chat_id=chat_id, csrf_token=csrf, created=True)
 
 
 def csrf_ok(session: ChatSession, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(session.csrf_token.encode(),
-                                               str(given).encode("utf-8", "replace"))
+    return bool(given) and hmac.compare_digest(
+        session.csrf_token.encode(), str(given).encode("utf-8", "replace")
+    )
 
 
 def update_id(session: ChatSession, client_id: str | None) -> str | None:
@@ -93,20 +103,35 @@ def claim_messages(app: App, chat_id: str, limit: int = 20) -> list[dict[str, An
     out: list[dict[str, Any]] = []
     with app.uow() as uow:
         s = uow.session
-        rows = s.execute(select(OutboxMessage.id, OutboxMessage.payload).where(
-            OutboxMessage.channel == CHANNEL, OutboxMessage.recipient == chat_id,
-            OutboxMessage.status.in_(("pending", "failed")), OutboxMessage.available_at <= now)
-            .order_by(OutboxMessage.id).limit(limit)).all()
+        rows = s.execute(
+            select(OutboxMessage.id, OutboxMessage.payload)
+            .where(
+                OutboxMessage.channel == CHANNEL,
+                OutboxMessage.recipient == chat_id,
+                OutboxMessage.status.in_(("pending", "failed")),
+                OutboxMessage.available_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
         for row in rows:
-            claimed = s.execute(update(OutboxMessage).where(
-                OutboxMessage.id == row.id, OutboxMessage.status.in_(("pending", "failed")))
-                .values(status="sent", sent_at=now, claimed_at=now, claimed_by="web-poll",
-                        attempts=OutboxMessage.attempts + 1)
-                .returning(OutboxMessage.id)).first()
+            claimed = s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status.in_(("pending", "failed")))
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    claimed_at=now,
+                    claimed_by="web-poll",
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .returning(OutboxMessage.id)
+            ).first()
             if claimed is None:
                 continue
             payload = dict(row.payload or {})
-            out.append({"text": str(payload.get("text", "")),
-                        "buttons": payload.get("buttons") or []})
+            out.append(
+                {"text": str(payload.get("text", "")), "buttons": payload.get("buttons") or []}
+            )
         uow.commit()
     return out

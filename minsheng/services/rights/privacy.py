@@ -44,10 +44,12 @@ PERSONAL_ENTITIES = frozenset({"phone", "phone_number", "person", "name", "id_nu
 # Flat, room and unit numbers make a place someone's home; the street and estate stay.
 _HOME_PARTS = re.compile(
     r"\d+\s*(?:室|户|号房|房间|单元)|(?:room|flat|apt\.?|apartment|unit)\s*#?\s*\d+\w*",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 # -- audit ---------------------------------------------------------------------------------
+
 
 def _salt(app: App) -> bytes:
     """The audit salt: $MINSHENG_AUDIT_SALT (shared by replicas), else a file under var/."""
@@ -83,49 +85,78 @@ def subject_hash(app: App, channel: str, chat_id: str) -> str:
     return f"chat:{digest.hexdigest()[:32]}"
 
 
-def audit(session: Session, app: App, *, actor: str, action: str, subject: str | None,
-          detail: dict[str, Any] | None = None) -> None:
-    session.add(AuditLog(at=app.now(), actor=actor, action=action, subject=subject,
-                         detail=detail))
+def audit(
+    session: Session,
+    app: App,
+    *,
+    actor: str,
+    action: str,
+    subject: str | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(AuditLog(at=app.now(), actor=actor, action=action, subject=subject, detail=detail))
 
 
 # -- /mydata -------------------------------------------------------------------------------
+
 
 def my_data(app: App, channel: str, chat_id: str) -> dict[str, Any]:
     """Everything stored about this chat: identity, cases, ratings, attachments."""
     with app.uow() as uow:
         s = uow.session
         resident = _resident(s, channel, chat_id)
-        result: dict[str, Any] = {"identity": None, "cases": [], "ratings": [],
-                                  "conversation_kept": _has_session(s, channel, chat_id)}
+        result: dict[str, Any] = {
+            "identity": None,
+            "cases": [],
+            "ratings": [],
+            "conversation_kept": _has_session(s, channel, chat_id),
+        }
         if resident is not None:
             result["identity"] = {
-                "channel": resident.channel, "display_name": resident.display_name,
-                "language": resident.language, "phone": resident.phone,
+                "channel": resident.channel,
+                "display_name": resident.display_name,
+                "language": resident.language,
+                "phone": resident.phone,
                 "since": resident.created_at.astimezone(app.tz).date().isoformat(),
             }
             result["cases"], result["ratings"] = _cases_and_ratings(app, s, resident)
-        audit(s, app, actor=f"resident:{channel}", action="data_access",
-              subject=subject_hash(app, channel, chat_id),
-              detail={"cases": len(result["cases"]), "ratings": len(result["ratings"])})
+        audit(
+            s,
+            app,
+            actor=f"resident:{channel}",
+            action="data_access",
+            subject=subject_hash(app, channel, chat_id),
+            detail={"cases": len(result["cases"]), "ratings": len(result["ratings"])},
+        )
         uow.commit()
     return result
 
 
 def _resident(s: Session, channel: str, chat_id: str) -> Resident | None:
-    return s.scalars(select(Resident).where(Resident.channel == channel,
-                                            Resident.external_id == chat_id)).one_or_none()
+    return s.scalars(
+        select(Resident).where(Resident.channel == channel, Resident.external_id == chat_id)
+    ).one_or_none()
 
 
 def _has_session(s: Session, channel: str, chat_id: str) -> bool:
-    return s.scalar(select(DialogueSession.id).where(
-        DialogueSession.channel == channel, DialogueSession.chat_id == chat_id)) is not None
+    return (
+        s.scalar(
+            select(DialogueSession.id).where(
+                DialogueSession.channel == channel, DialogueSession.chat_id == chat_id
+            )
+        )
+        is not None
+    )
 
 
-def _cases_and_ratings(app: App, s: Session,
-                       resident: Resident) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    rows = list(s.scalars(select(Case).where(Case.resident_id == resident.id)
-                          .order_by(Case.created_at, Case.id)).unique())
+def _cases_and_ratings(
+    app: App, s: Session, resident: Resident
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows = list(
+        s.scalars(
+            select(Case).where(Case.resident_id == resident.id).order_by(Case.created_at, Case.id)
+        ).unique()
+    )
     ids = [c.id for c in rows]
     files: dict[int, int] = {}
     ratings: list[dict[str, Any]] = []
@@ -134,20 +165,36 @@ def _cases_and_ratings(app: App, s: Session,
             files[a.case_id] = files.get(a.case_id, 0) + 1
         refs = {c.id: c.reference for c in rows}
         for r in s.scalars(select(Rating).where(Rating.case_id.in_(ids)).order_by(Rating.at)):
-            ratings.append({"reference": refs[r.case_id], "score": r.score,
-                            "comment": r.comment,
-                            "at": r.at.astimezone(app.tz).date().isoformat()})
-    cases = [{"reference": c.reference, "status": c.status, "domain": c.domain,
-              "description": c.description, "address": c.address, "phone": c.phone,
-              "created": c.created_at.astimezone(app.tz).date().isoformat(),
-              "attachments": files.get(c.id, 0)} for c in rows]
+            ratings.append(
+                {
+                    "reference": refs[r.case_id],
+                    "score": r.score,
+                    "comment": r.comment,
+                    "at": r.at.astimezone(app.tz).date().isoformat(),
+                }
+            )
+    cases = [
+        {
+            "reference": c.reference,
+            "status": c.status,
+            "domain": c.domain,
+            "description": c.description,
+            "address": c.address,
+            "phone": c.phone,
+            "created": c.created_at.astimezone(app.tz).date().isoformat(),
+            "attachments": files.get(c.id, 0),
+        }
+        for c in rows
+    ]
     return cases, ratings
 
 
 # -- /forget -------------------------------------------------------------------------------
 
-def forget(app: App, channel: str, chat_id: str, *,
-           current_update_id: str | None = None) -> dict[str, Any]:
+
+def forget(
+    app: App, channel: str, chat_id: str, *, current_update_id: str | None = None
+) -> dict[str, Any]:
     """Erase this chat's person from every table; their cases stay, without them.
 
     The update that asked for it keeps its de-duplication row, unlinked from the chat, so a
@@ -167,13 +214,23 @@ def forget(app: App, channel: str, chat_id: str, *,
             resident.phone = None
             resident.deliverable = False
             resident.forgotten_at = now
-        s.execute(delete(DialogueSession).where(DialogueSession.channel == channel,
-                                                DialogueSession.chat_id == chat_id))
+        s.execute(
+            delete(DialogueSession).where(
+                DialogueSession.channel == channel, DialogueSession.chat_id == chat_id
+            )
+        )
         _drop_processed_updates(s, channel, chat_id, current_update_id)
-        s.execute(delete(WebSession).where(WebSession.kind == "resident",
-                                           WebSession.subject == chat_id))
-        audit(s, app, actor=f"resident:{channel}", action="erasure",
-              subject=subject_hash(app, channel, chat_id), detail=dict(counts))
+        s.execute(
+            delete(WebSession).where(WebSession.kind == "resident", WebSession.subject == chat_id)
+        )
+        audit(
+            s,
+            app,
+            actor=f"resident:{channel}",
+            action="erasure",
+            subject=subject_hash(app, channel, chat_id),
+            detail=dict(counts),
+        )
         uow.commit()
     return counts
 
@@ -190,12 +247,14 @@ def _unlink_cases(s: Session, resident: Resident) -> dict[str, int]:
         messages += _clean_transcript(s, case.id)
         # Events are append-only, but a phone number a resident typed into one is theirs
         # to take back; only the number is masked, the record of what happened stays.
-        for event in s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id,
-                                                       CaseEvent.note.is_not(None))):
+        for event in s.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.note.is_not(None))
+        ):
             if event.note and (clean := scrub(event.note)) != event.note:
                 event.note = clean
-        for rating in s.scalars(select(Rating).where(Rating.case_id == case.id,
-                                                     Rating.comment.is_not(None))):
+        for rating in s.scalars(
+            select(Rating).where(Rating.case_id == case.id, Rating.comment.is_not(None))
+        ):
             rating.comment = scrub(rating.comment or "")
     return {"cases": len(rows), "open_cases": open_count, "messages": messages}
 
@@ -209,8 +268,11 @@ def strip_contact_details(case: Case, *, keep_place: bool) -> None:
     details = dict(case.details or {})
     entities = details.get("entities")
     if isinstance(entities, list):
-        details["entities"] = [_impersonal_entity(e) for e in entities if not (
-            isinstance(e, dict) and str(e.get("entity")) in PERSONAL_ENTITIES)]
+        details["entities"] = [
+            _impersonal_entity(e)
+            for e in entities
+            if not (isinstance(e, dict) and str(e.get("entity")) in PERSONAL_ENTITIES)
+        ]
     details["contact_consent"] = False
     case.details = details
 
@@ -234,33 +296,39 @@ def impersonal_address(address: str) -> str | None:
 
 def _clean_transcript(s: Session, case_id: int) -> int:
     count = 0
-    for msg in s.scalars(select(Message).where(Message.case_id == case_id,
-                                               Message.author == "resident")):
+    for msg in s.scalars(
+        select(Message).where(Message.case_id == case_id, Message.author == "resident")
+    ):
         msg.author_name = None
         msg.text = scrub(msg.text)
         count += 1
     return count
 
 
-def _cancel_outbox(s: Session, channel: str, chat_id: str, tombstone: str,
-                   now: dt.datetime) -> int:
+def _cancel_outbox(s: Session, channel: str, chat_id: str, tombstone: str, now: dt.datetime) -> int:
     mine = (OutboxMessage.channel == channel) & (OutboxMessage.recipient == chat_id)
     cancelled = s.execute(
         update(OutboxMessage)
         .where(mine, OutboxMessage.status.in_(("pending", "failed", "sending")))
         .values(status="cancelled", last_error="the resident erased their data")
-        .returning(OutboxMessage.id)).all()
-    s.execute(update(OutboxMessage).where(mine).values(recipient=tombstone)
-              .execution_options(synchronize_session=False))
+        .returning(OutboxMessage.id)
+    ).all()
+    s.execute(
+        update(OutboxMessage)
+        .where(mine)
+        .values(recipient=tombstone)
+        .execution_options(synchronize_session=False)
+    )
     return len(cancelled)
 
 
-def _drop_processed_updates(s: Session, channel: str, chat_id: str,
-                            keep: str | None) -> None:
+def _drop_processed_updates(s: Session, channel: str, chat_id: str, keep: str | None) -> None:
     mine = (ProcessedUpdate.channel == channel) & (ProcessedUpdate.chat_id == chat_id)
     if keep is not None and chat_id not in str(keep):
-        s.execute(update(ProcessedUpdate)
-                  .where(mine, ProcessedUpdate.update_id == str(keep))
-                  .values(chat_id=None).execution_options(synchronize_session=False))
-    s.execute(delete(ProcessedUpdate).where(mine).execution_options(
-        synchronize_session=False))
+        s.execute(
+            update(ProcessedUpdate)
+            .where(mine, ProcessedUpdate.update_id == str(keep))
+            .values(chat_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    s.execute(delete(ProcessedUpdate).where(mine).execution_options(synchronize_session=False))

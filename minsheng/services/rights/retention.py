@@ -53,28 +53,41 @@ def run(app: App, *, dry_run: bool = False, months: int | None = None) -> dict[s
             _anonymise(s, case, now)
         s.flush()
         emptied = _clear_residents_without_cases(s, residents)
-        summary = {"dry_run": dry_run, "months": months,
-                   "cutoff": before.isoformat(), "cases": len(due),
-                   "residents_cleared": emptied}
+        summary = {
+            "dry_run": dry_run,
+            "months": months,
+            "cutoff": before.isoformat(),
+            "cases": len(due),
+            "residents_cleared": emptied,
+        }
         if dry_run:
             uow.rollback()
         else:
-            privacy.audit(s, app, actor="system:retention", action="retention",
-                          subject=None, detail=summary)
+            privacy.audit(
+                s, app, actor="system:retention", action="retention", subject=None, detail=summary
+            )
             _record_run(s, now, summary)
             uow.commit()
-    log.info("retention%s: %d case(s) finished before %s %s", " (dry run)" if dry_run else "",
-             len(due), before.date().isoformat(),
-             "would be anonymised" if dry_run else "anonymised")
+    log.info(
+        "retention%s: %d case(s) finished before %s %s",
+        " (dry run)" if dry_run else "",
+        len(due),
+        before.date().isoformat(),
+        "would be anonymised" if dry_run else "anonymised",
+    )
     return summary
 
 
 def _due(before: dt.datetime) -> Any:
     finished_at = func.coalesce(Case.closed_at, Case.updated_at)
-    not_done = or_(Case.resident_id.is_not(None), Case.phone.is_not(None),
-                   Case.address.is_not(None))
-    return (select(Case).where(Case.status.in_(FINISHED), finished_at < before, not_done)
-            .order_by(Case.id))
+    not_done = or_(
+        Case.resident_id.is_not(None), Case.phone.is_not(None), Case.address.is_not(None)
+    )
+    return (
+        select(Case)
+        .where(Case.status.in_(FINISHED), finished_at < before, not_done)
+        .order_by(Case.id)
+    )
 
 
 def _anonymise(s: Session, case: Case, now: dt.datetime) -> None:
@@ -83,8 +96,9 @@ def _anonymise(s: Session, case: Case, now: dt.datetime) -> None:
     details = dict(case.details or {})
     details["anonymised_at"] = now.isoformat()
     case.details = details
-    for msg in s.scalars(select(Message).where(Message.case_id == case.id,
-                                               Message.author == "resident")):
+    for msg in s.scalars(
+        select(Message).where(Message.case_id == case.id, Message.author == "resident")
+    ):
         msg.author_name = None
         msg.text = privacy.scrub(msg.text)
 
@@ -94,9 +108,13 @@ def _clear_residents_without_cases(s: Session, resident_ids: set[int]) -> int:
     if not resident_ids:
         return 0
     still_linked = select(Case.resident_id).where(Case.resident_id.in_(resident_ids))
-    rows = s.scalars(select(Resident).where(
-        Resident.id.in_(resident_ids), Resident.id.not_in(still_linked),
-        and_(or_(Resident.display_name.is_not(None), Resident.phone.is_not(None))))).all()
+    rows = s.scalars(
+        select(Resident).where(
+            Resident.id.in_(resident_ids),
+            Resident.id.not_in(still_linked),
+            and_(or_(Resident.display_name.is_not(None), Resident.phone.is_not(None))),
+        )
+    ).all()
     for resident in rows:
         resident.display_name = None
         resident.phone = None

@@ -37,14 +37,26 @@ class Digest:
         return not (self.new or self.due_soon or self.overdue)
 
     def payload(self) -> dict[str, Any]:
-        sections = {name: {"count": len(refs), "references": sorted(refs)[:LISTED]}
-                    for name, refs in (("new", self.new), ("due_soon", self.due_soon),
-                                       ("overdue", self.overdue))}
-        text = (f"{self.day.isoformat()} 每日摘要 / daily digest — {self.department}: "
-                f"新增 new {len(self.new)}, 即将到期 due soon {len(self.due_soon)}, "
-                f"已超期 overdue {len(self.overdue)}")
-        return {"type": "digest", "department": self.department, "date": self.day.isoformat(),
-                "text": text, **sections}
+        sections = {
+            name: {"count": len(refs), "references": sorted(refs)[:LISTED]}
+            for name, refs in (
+                ("new", self.new),
+                ("due_soon", self.due_soon),
+                ("overdue", self.overdue),
+            )
+        }
+        text = (
+            f"{self.day.isoformat()} 每日摘要 / daily digest — {self.department}: "
+            f"新增 new {len(self.new)}, 即将到期 due soon {len(self.due_soon)}, "
+            f"已超期 overdue {len(self.overdue)}"
+        )
+        return {
+            "type": "digest",
+            "department": self.department,
+            "date": self.day.isoformat(),
+            "text": text,
+            **sections,
+        }
 
 
 def key(department: str, day: dt.date) -> str:
@@ -68,16 +80,27 @@ def build(app: App, moment: dt.datetime) -> dict[str, Digest]:
     with app.uow() as uow:
         s = uow.session
         for reference, department in s.execute(
-                select(Case.reference, Case.department)
-                .where(Case.created_at >= since, Case.created_at < moment)):
+            select(Case.reference, Case.department).where(
+                Case.created_at >= since, Case.created_at < moment
+            )
+        ):
             if department in digests:
                 digests[department].new.append(reference)
         for case in s.execute(
-                select(Case.reference, Case.department, Case.first_responded_at,
-                       Case.first_response_due_at, Case.resolution_due_at)
-                .where(Case.status.in_(OPEN_STATUSES),
-                       or_(and_(first_open, Case.first_response_due_at < horizon),
-                           Case.resolution_due_at < horizon))):
+            select(
+                Case.reference,
+                Case.department,
+                Case.first_responded_at,
+                Case.first_response_due_at,
+                Case.resolution_due_at,
+            ).where(
+                Case.status.in_(OPEN_STATUSES),
+                or_(
+                    and_(first_open, Case.first_response_due_at < horizon),
+                    Case.resolution_due_at < horizon,
+                ),
+            )
+        ):
             digest = digests.get(case.department or "")
             if digest is None:
                 continue
@@ -98,8 +121,11 @@ def run(app: App, now: dt.datetime | None = None) -> int:
     day = moment.date()
     keys = {key(d.id, day) for d in app.settings.departments}
     with app.uow() as uow:
-        done = set(uow.session.scalars(select(OutboxMessage.key)
-                                       .where(OutboxMessage.key.in_(sorted(keys)))))
+        done = set(
+            uow.session.scalars(
+                select(OutboxMessage.key).where(OutboxMessage.key.in_(sorted(keys)))
+            )
+        )
     if done == keys:
         return 0
     queued = 0
@@ -109,8 +135,14 @@ def run(app: App, now: dt.datetime | None = None) -> int:
             if digest.empty or key(digest.department, day) in done:
                 continue
             # A racing run in another process inserts the same key; only one row survives.
-            if outbox.enqueue(uow.session, key=key(digest.department, day), channel="staff",
-                              recipient=digest.department, payload=digest.payload(), now=now):
+            if outbox.enqueue(
+                uow.session,
+                key=key(digest.department, day),
+                channel="staff",
+                recipient=digest.department,
+                payload=digest.payload(),
+                now=now,
+            ):
                 queued += 1
         uow.commit()
     return queued

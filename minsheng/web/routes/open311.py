@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from minsheng.services.access import apikeys
-from minsheng.services.public import open311
 from minsheng.services.errors import CaseNotFound, DomainError
+from minsheng.services.public import open311
 from minsheng.web.deps import AppDep
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,15 @@ class Format(enum.StrEnum):
 # -- rendering ----------------------------------------------------------------------------
 
 # XML element names of list items, by the name of the list that holds them.
-_ITEM_NAMES = {"services": "service", "service_requests": "request", "attributes": "attribute",
-               "values": "value", "endpoints": "endpoint", "formats": "format",
-               "errors": "error"}
+_ITEM_NAMES = {
+    "services": "service",
+    "service_requests": "request",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "errors": "error",
+}
 
 
 # Characters XML 1.0 cannot carry at all; a description could contain them.
@@ -72,17 +78,18 @@ def to_xml(root: str, value: list[Any] | dict[str, Any]) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
-def _render(fmt: Format, root: str, value: list[Any] | dict[str, Any],
-            status_code: int = 200) -> Response:
+def _render(
+    fmt: Format, root: str, value: list[Any] | dict[str, Any], status_code: int = 200
+) -> Response:
     if fmt is Format.xml:
-        return Response(to_xml(root, value), status_code=status_code,
-                        media_type="text/xml; charset=utf-8")
+        return Response(
+            to_xml(root, value), status_code=status_code, media_type="text/xml; charset=utf-8"
+        )
     return JSONResponse(value, status_code=status_code)
 
 
 def error_response(status_code: int, description: str, fmt: Format = Format.json) -> Response:
-    return _render(fmt, "errors", [{"code": status_code, "description": description}],
-                   status_code)
+    return _render(fmt, "errors", [{"code": status_code, "description": description}], status_code)
 
 
 def _format_of(path: str) -> Format:
@@ -101,9 +108,12 @@ class Open311Route(APIRoute):
             except RequestValidationError as exc:
                 problems = "; ".join(
                     f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: "
-                    f"{e.get('msg', 'invalid')}" for e in exc.errors())
-                return error_response(400, problems or "invalid request",
-                                      _format_of(request.url.path))
+                    f"{e.get('msg', 'invalid')}"
+                    for e in exc.errors()
+                )
+                return error_response(
+                    400, problems or "invalid request", _format_of(request.url.path)
+                )
 
         return handle
 
@@ -111,11 +121,14 @@ class Open311Route(APIRoute):
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Open311 error list"}, 403: {"description": "Open311 error list"},
-           404: {"description": "Open311 error list"}}
+    400: {"description": "Open311 error list"},
+    403: {"description": "Open311 error list"},
+    404: {"description": "Open311 error list"},
+}
 Locale = Annotated[str | None, Query(max_length=20, description="zh (default) or en")]
-Jurisdiction = Annotated[str | None, Query(max_length=100,
-                                           description="accepted and ignored: one jurisdiction")]
+Jurisdiction = Annotated[
+    str | None, Query(max_length=100, description="accepted and ignored: one jurisdiction")
+]
 
 
 def _domain_error(exc: Exception, fmt: Format) -> Response:
@@ -126,23 +139,28 @@ def _domain_error(exc: Exception, fmt: Format) -> Response:
 
 # -- endpoints ----------------------------------------------------------------------------
 
+
 @router.get("/discovery.{fmt}", summary="GeoReport v2 service discovery")
 def discovery(app: AppDep, request: Request, fmt: Format) -> Response:
     base = str(request.url_for("service_list", fmt="json")).rsplit("/", 1)[0]
     return _render(fmt, "discovery", open311.discovery(app, base))
 
 
-@router.get("/services.{fmt}", name="service_list",
-            summary="The services: one per domain of the taxonomy")
-def services(fmt: Format, locale: Locale = None,
-             jurisdiction_id: Jurisdiction = None) -> Response:
+@router.get(
+    "/services.{fmt}", name="service_list", summary="The services: one per domain of the taxonomy"
+)
+def services(fmt: Format, locale: Locale = None, jurisdiction_id: Jurisdiction = None) -> Response:
     return _render(fmt, "services", open311.service_list(locale))
 
 
-@router.get("/services/{service_code}.{fmt}", responses=_ERRORS,
-            summary="A service's definition: the extra attributes a request may carry")
-def service_definition(service_code: str, fmt: Format, locale: Locale = None,
-                       jurisdiction_id: Jurisdiction = None) -> Response:
+@router.get(
+    "/services/{service_code}.{fmt}",
+    responses=_ERRORS,
+    summary="A service's definition: the extra attributes a request may carry",
+)
+def service_definition(
+    service_code: str, fmt: Format, locale: Locale = None, jurisdiction_id: Jurisdiction = None
+) -> Response:
     try:
         definition = open311.service_definition(service_code, locale)
     except DomainError:
@@ -153,11 +171,14 @@ def service_definition(service_code: str, fmt: Format, locale: Locale = None,
 FormText = Annotated[str | None, Form(max_length=4000)]
 
 
-@router.post("/requests.{fmt}", responses=_ERRORS,
-             summary="Submit a service request (needs an api_key)",
-             description="Form-encoded, as GeoReport v2 defines it. first_name, last_name, "
-                         "email, device_id and account_id are accepted and not stored; the "
-                         "phone is the one way back to the requester.")
+@router.post(
+    "/requests.{fmt}",
+    responses=_ERRORS,
+    summary="Submit a service request (needs an api_key)",
+    description="Form-encoded, as GeoReport v2 defines it. first_name, last_name, "
+    "email, device_id and account_id are accepted and not stored; the "
+    "phone is the one way back to the requester.",
+)
 def create_request(
     app: AppDep,
     fmt: Format,
@@ -170,8 +191,9 @@ def create_request(
     phone: FormText = None,
     media_url: FormText = None,
     jurisdiction_id: FormText = None,
-    contact_consent: Annotated[str | None, Form(alias="attribute[contact_consent]",
-                                                max_length=10)] = None,
+    contact_consent: Annotated[
+        str | None, Form(alias="attribute[contact_consent]", max_length=10)
+    ] = None,
     api_key_query: Annotated[str | None, Query(alias="api_key", max_length=200)] = None,
 ) -> Response:
     key = api_key or api_key_query
@@ -181,8 +203,15 @@ def create_request(
     if client is None:
         return error_response(403, "api_key is not valid", fmt)
     new = open311.NewRequest(
-        service_code=service_code, description=description, address_string=address_string,
-        lat=lat, long=long, phone=phone, media_url=media_url, contact_consent=contact_consent)
+        service_code=service_code,
+        description=description,
+        address_string=address_string,
+        lat=lat,
+        long=long,
+        phone=phone,
+        media_url=media_url,
+        contact_consent=contact_consent,
+    )
     try:
         created = open311.submit_request(app, client, new)
     except DomainError as exc:
@@ -191,8 +220,11 @@ def create_request(
     return _render(fmt, "service_requests", [created])
 
 
-@router.get("/requests.{fmt}", responses=_ERRORS,
-            summary="Service requests: the last 90 days and at most 1,000 by default")
+@router.get(
+    "/requests.{fmt}",
+    responses=_ERRORS,
+    summary="Service requests: the last 90 days and at most 1,000 by default",
+)
 def list_requests(
     app: AppDep,
     fmt: Format,
@@ -204,9 +236,14 @@ def list_requests(
     locale: Locale = None,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
-    query = open311.RequestQuery(service_request_id=service_request_id,
-                                 service_code=service_code, start_date=start_date,
-                                 end_date=end_date, status=status, locale=locale)
+    query = open311.RequestQuery(
+        service_request_id=service_request_id,
+        service_code=service_code,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+        locale=locale,
+    )
     try:
         found = open311.list_requests(app, query)
     except DomainError as exc:
@@ -214,10 +251,18 @@ def list_requests(
     return _render(fmt, "service_requests", found)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", responses=_ERRORS,
-            summary="One service request, as a list of one")
-def get_request(app: AppDep, service_request_id: str, fmt: Format, locale: Locale = None,
-                jurisdiction_id: Jurisdiction = None) -> Response:
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    responses=_ERRORS,
+    summary="One service request, as a list of one",
+)
+def get_request(
+    app: AppDep,
+    service_request_id: str,
+    fmt: Format,
+    locale: Locale = None,
+    jurisdiction_id: Jurisdiction = None,
+) -> Response:
     try:
         found = open311.get_request(app, service_request_id, locale)
     except (CaseNotFound, DomainError) as exc:

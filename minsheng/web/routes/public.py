@@ -14,13 +14,14 @@ from minsheng.web.deps import AppDep
 
 router = APIRouter(prefix="/public", tags=["public"])
 
-Months = Annotated[int, Query(ge=1, le=stats.MAX_MONTHS,
-                              description="how many months, up to this one")]
+Months = Annotated[
+    int, Query(ge=1, le=stats.MAX_MONTHS, description="how many months, up to this one")
+]
 
 # No inline script or style anywhere, so the policy can forbid both.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; base-uri 'none'; "
-                               "form-action 'none'; frame-ancestors 'none'",
+    "form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -109,8 +110,7 @@ def public_stats(app: AppDep, months: Months = stats.DEFAULT_MONTHS) -> JSONResp
 @router.get("", response_class=HTMLResponse, summary="Public statistics page (信息公开)")
 def public_page(app: AppDep, months: Months = stats.DEFAULT_MONTHS) -> HTMLResponse:
     figures = stats.public_stats(app, months)
-    return HTMLResponse(PAGE.render(s=figures, months=months, rate=_rate),
-                        headers=SECURITY_HEADERS)
+    return HTMLResponse(PAGE.render(s=figures, months=months, rate=_rate), headers=SECURITY_HEADERS)
 
 
 @router.get("/style.css", include_in_schema=False)

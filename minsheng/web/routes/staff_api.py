@@ -16,9 +16,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from case_store.references import normalise_reference
+from minsheng.services.access.staff import scope_of
 from minsheng.services.casework import queue
 from minsheng.services.errors import InvalidRequest
-from minsheng.services.access.staff import scope_of
 from minsheng.web.deps import AppDep, CurrentStaff
 from minsheng.web.errors import PreconditionRequired
 
@@ -36,11 +36,12 @@ def _version(if_match: str | None, body_version: int | None) -> int:
     if if_match is not None:
         raw = if_match.strip().removeprefix("W/").strip('"')
         if not raw.isdigit():
-            raise InvalidRequest("If-Match must carry the case version, e.g. \"3\"")
+            raise InvalidRequest('If-Match must carry the case version, e.g. "3"')
         return int(raw)
     if body_version is None:
         raise PreconditionRequired(
-            "send the version you acted on (If-Match header or a 'version' field)")
+            "send the version you acted on (If-Match header or a 'version' field)"
+        )
     return body_version
 
 
@@ -51,24 +52,46 @@ def _with_etag(response: Response, view: dict[str, Any]) -> dict[str, Any]:
 
 # -- who am I -------------------------------------------------------------------------------
 
+
 @router.get("/me", summary="the signed-in staff member and the departments they see")
 def me(app: AppDep, member: CurrentStaff) -> dict[str, Any]:
     scope = scope_of(app.settings, member)
-    return {"id": member.public_id, "name": member.name, "login": member.login,
-            "department": member.department, "role": member.role.value,
-            "departments": None if scope.departments is None else sorted(scope.departments),
-            "may_route_any_case": scope.may_route_any}
+    return {
+        "id": member.public_id,
+        "name": member.name,
+        "login": member.login,
+        "department": member.department,
+        "role": member.role.value,
+        "departments": None if scope.departments is None else sorted(scope.departments),
+        "may_route_any_case": scope.may_route_any,
+    }
 
 
 # -- the queue ------------------------------------------------------------------------------
 
-def _filter(status: list[str] | None, urgency: list[str] | None, domain: list[str] | None,
-            department: str | None, overdue: bool | None, due_within_days: int | None,
-            q: str | None, page: int = 1, per_page: int = 50) -> queue.QueueFilter:
-    return queue.QueueFilter(status=status or (), urgency=urgency or (), domain=domain or (),
-                             department=department, overdue=overdue,
-                             due_within_days=due_within_days, text=q, page=page,
-                             per_page=per_page)
+
+def _filter(
+    status: list[str] | None,
+    urgency: list[str] | None,
+    domain: list[str] | None,
+    department: str | None,
+    overdue: bool | None,
+    due_within_days: int | None,
+    q: str | None,
+    page: int = 1,
+    per_page: int = 50,
+) -> queue.QueueFilter:
+    return queue.QueueFilter(
+        status=status or (),
+        urgency=urgency or (),
+        domain=domain or (),
+        department=department,
+        overdue=overdue,
+        due_within_days=due_within_days,
+        text=q,
+        page=page,
+        per_page=per_page,
+    )
 
 
 StatusQ = Annotated[list[str] | None, Query(description="repeatable; default: open states")]
@@ -81,68 +104,103 @@ TextQ = Annotated[str | None, Query(max_length=200, description="search referenc
 
 
 @router.get("/cases", summary="the caller's queue, most pressing deadline first, paginated")
-def list_cases(app: AppDep, member: CurrentStaff, status: StatusQ = None,
-               urgency: UrgencyQ = None, domain: DomainQ = None,
-               department: DepartmentQ = None, overdue: OverdueQ = None,
-               due_within_days: DueQ = None, q: TextQ = None,
-               page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-               per_page: Annotated[int, Query(ge=1, le=queue.MAX_PER_PAGE)] = 50,
-               ) -> dict[str, Any]:
-    return queue.queue(app, member, _filter(status, urgency, domain, department, overdue,
-                                            due_within_days, q, page, per_page))
+def list_cases(
+    app: AppDep,
+    member: CurrentStaff,
+    status: StatusQ = None,
+    urgency: UrgencyQ = None,
+    domain: DomainQ = None,
+    department: DepartmentQ = None,
+    overdue: OverdueQ = None,
+    due_within_days: DueQ = None,
+    q: TextQ = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=queue.MAX_PER_PAGE)] = 50,
+) -> dict[str, Any]:
+    return queue.queue(
+        app,
+        member,
+        _filter(status, urgency, domain, department, overdue, due_within_days, q, page, per_page),
+    )
 
 
-@router.get("/cases/export.csv", summary="the caller's queue as CSV (same filters, no paging)",
-            response_class=Response)
-def export_cases(app: AppDep, member: CurrentStaff, status: StatusQ = None,
-                 urgency: UrgencyQ = None, domain: DomainQ = None,
-                 department: DepartmentQ = None, overdue: OverdueQ = None,
-                 due_within_days: DueQ = None, q: TextQ = None) -> Response:
-    rows = queue.export(app, member, _filter(status, urgency, domain, department, overdue,
-                                             due_within_days, q))
+@router.get(
+    "/cases/export.csv",
+    summary="the caller's queue as CSV (same filters, no paging)",
+    response_class=Response,
+)
+def export_cases(
+    app: AppDep,
+    member: CurrentStaff,
+    status: StatusQ = None,
+    urgency: UrgencyQ = None,
+    domain: DomainQ = None,
+    department: DepartmentQ = None,
+    overdue: OverdueQ = None,
+    due_within_days: DueQ = None,
+    q: TextQ = None,
+) -> Response:
+    rows = queue.export(
+        app, member, _filter(status, urgency, domain, department, overdue, due_within_days, q)
+    )
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(queue.EXPORT_COLUMNS))
     writer.writeheader()
     writer.writerows(rows)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="cases.csv"'})
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cases.csv"'},
+    )
 
 
 # -- one case -------------------------------------------------------------------------------
 
+
 @router.get("/cases/{reference}", summary="case detail: clocks, transcript, attachments, events")
-def case_detail(app: AppDep, member: CurrentStaff, reference: Reference,
-                response: Response) -> dict[str, Any]:
+def case_detail(
+    app: AppDep, member: CurrentStaff, reference: Reference, response: Response
+) -> dict[str, Any]:
     return _with_etag(response, queue.detail(app, member, _ref(reference)))
 
 
 @router.get("/cases/{reference}/events", summary="the case's event log")
-def case_events(app: AppDep, member: CurrentStaff,
-                reference: Reference) -> list[dict[str, Any]]:
+def case_events(app: AppDep, member: CurrentStaff, reference: Reference) -> list[dict[str, Any]]:
     return queue.events(app, member, _ref(reference))
 
 
 @router.get("/cases/{reference}/attachments", summary="the case's attachments, numbered from 1")
-def case_attachments(app: AppDep, member: CurrentStaff,
-                     reference: Reference) -> list[dict[str, Any]]:
+def case_attachments(
+    app: AppDep, member: CurrentStaff, reference: Reference
+) -> list[dict[str, Any]]:
     return queue.attachments(app, member, _ref(reference))
 
 
-@router.get("/cases/{reference}/attachments/{number}", summary="one attachment's file",
-            response_class=FileResponse)
-def case_attachment(app: AppDep, member: CurrentStaff, reference: Reference,
-                    number: Annotated[int, Path(ge=1, le=10_000)]) -> FileResponse:
+@router.get(
+    "/cases/{reference}/attachments/{number}",
+    summary="one attachment's file",
+    response_class=FileResponse,
+)
+def case_attachment(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    number: Annotated[int, Path(ge=1, le=10_000)],
+) -> FileResponse:
     stored = queue.attachment_file(app, member, _ref(reference), number)
     return FileResponse(stored.path, media_type=stored.content_type, filename=stored.filename)
 
 
-@router.get("/cases/{reference}/contact",
-            summary="the resident's contact details (each look-up is logged on the case)")
+@router.get(
+    "/cases/{reference}/contact",
+    summary="the resident's contact details (each look-up is logged on the case)",
+)
 def case_contact(app: AppDep, member: CurrentStaff, reference: Reference) -> dict[str, Any]:
     return queue.contact(app, member, _ref(reference))
 
 
 # -- actions --------------------------------------------------------------------------------
+
 
 class Versioned(BaseModel):
     version: int | None = Field(default=None, ge=1, description="or send If-Match")
@@ -158,8 +216,9 @@ class AskBody(Versioned):
 
 class TransferBody(Versioned):
     reason: str = Field(min_length=1, max_length=2000)
-    to_department: str | None = Field(default=None, max_length=64,
-                                      description="omit to return it to the triage desk")
+    to_department: str | None = Field(
+        default=None, max_length=64, description="omit to return it to the triage desk"
+    )
     to_domain: str | None = Field(default=None, max_length=32)
 
 
@@ -173,55 +232,113 @@ class ReopenBody(Versioned):
 
 
 @router.post("/cases/{reference}/accept", summary="the department takes the case on")
-def accept(app: AppDep, member: CurrentStaff, reference: Reference, response: Response,
-           if_match: IfMatch = None, body: Versioned | None = None) -> dict[str, Any]:
+def accept(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    response: Response,
+    if_match: IfMatch = None,
+    body: Versioned | None = None,
+) -> dict[str, Any]:
     version = _version(if_match, body.version if body else None)
     return _with_etag(response, queue.accept(app, member, _ref(reference), version=version))
 
 
 @router.post("/cases/{reference}/start", summary="work on the case begins")
-def start(app: AppDep, member: CurrentStaff, reference: Reference, response: Response,
-          if_match: IfMatch = None, body: Versioned | None = None) -> dict[str, Any]:
+def start(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    response: Response,
+    if_match: IfMatch = None,
+    body: Versioned | None = None,
+) -> dict[str, Any]:
     version = _version(if_match, body.version if body else None)
     return _with_etag(response, queue.start(app, member, _ref(reference), version=version))
 
 
 @router.post("/cases/{reference}/reply", summary="a message to the resident, via their channel")
-def reply(app: AppDep, member: CurrentStaff, reference: Reference, body: ReplyBody,
-          response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+def reply(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    body: ReplyBody,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
     version = _version(if_match, body.version)
-    return _with_etag(response, queue.reply(app, member, _ref(reference), text=body.text,
-                                            version=version))
+    return _with_etag(
+        response, queue.reply(app, member, _ref(reference), text=body.text, version=version)
+    )
 
 
 @router.post("/cases/{reference}/ask", summary="ask the resident for more information")
-def ask(app: AppDep, member: CurrentStaff, reference: Reference, body: AskBody,
-        response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+def ask(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    body: AskBody,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
     version = _version(if_match, body.version)
-    return _with_etag(response, queue.ask(app, member, _ref(reference), question=body.question,
-                                          version=version))
+    return _with_etag(
+        response, queue.ask(app, member, _ref(reference), question=body.question, version=version)
+    )
 
 
 @router.post("/cases/{reference}/transfer", summary="send a misrouted case on (reason required)")
-def transfer(app: AppDep, member: CurrentStaff, reference: Reference, body: TransferBody,
-             response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+def transfer(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    body: TransferBody,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
     version = _version(if_match, body.version)
-    return _with_etag(response, queue.transfer(
-        app, member, _ref(reference), reason=body.reason, to_department=body.to_department,
-        to_domain=body.to_domain, version=version))
+    return _with_etag(
+        response,
+        queue.transfer(
+            app,
+            member,
+            _ref(reference),
+            reason=body.reason,
+            to_department=body.to_department,
+            to_domain=body.to_domain,
+            version=version,
+        ),
+    )
 
 
 @router.post("/cases/{reference}/resolve", summary="record the resolution and its outcome")
-def resolve(app: AppDep, member: CurrentStaff, reference: Reference, body: ResolveBody,
-            response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+def resolve(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    body: ResolveBody,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
     version = _version(if_match, body.version)
-    return _with_etag(response, queue.resolve(app, member, _ref(reference), note=body.note,
-                                              outcome=body.outcome, version=version))
+    return _with_etag(
+        response,
+        queue.resolve(
+            app, member, _ref(reference), note=body.note, outcome=body.outcome, version=version
+        ),
+    )
 
 
 @router.post("/cases/{reference}/reopen", summary="reopen a resolved or closed case")
-def reopen(app: AppDep, member: CurrentStaff, reference: Reference, body: ReopenBody,
-           response: Response, if_match: IfMatch = None) -> dict[str, Any]:
+def reopen(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    body: ReopenBody,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
     version = _version(if_match, body.version)
-    return _with_etag(response, queue.reopen(app, member, _ref(reference), reason=body.reason,
-                                             version=version))
+    return _with_etag(
+        response, queue.reopen(app, member, _ref(reference), reason=body.reason, version=version)
+    )

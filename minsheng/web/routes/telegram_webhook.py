@@ -37,8 +37,9 @@ def secret_matches(expected: SecretStr | None, given: str | None) -> bool:
     """Constant-time comparison; no secret configured means no update is ever accepted."""
     if expected is None or given is None:
         return False
-    return hmac.compare_digest(given.encode("utf-8", "replace"),
-                               expected.get_secret_value().encode("utf-8"))
+    return hmac.compare_digest(
+        given.encode("utf-8", "replace"), expected.get_secret_value().encode("utf-8")
+    )
 
 
 @router.post(PATH, include_in_schema=False)
@@ -95,7 +96,7 @@ def make_bot(app: App) -> Any:
     if base_url:
         kwargs["base_url"] = base_url
         if base_url.rstrip("/").endswith("/bot"):
-            kwargs["base_file_url"] = base_url.rstrip("/")[:-len("bot")] + "file/bot"
+            kwargs["base_file_url"] = base_url.rstrip("/")[: -len("bot")] + "file/bot"
     return Bot(token.get_secret_value(), **kwargs)
 
 
@@ -104,10 +105,16 @@ async def register(bot: Any, app: App) -> None:
     url = app.settings.webhook.url
     secret = app.settings.webhook_secret
     if not url or secret is None:
-        raise RuntimeError("webhook mode needs webhook.url in the config and "
-                           "MINSHENG_TELEGRAM_WEBHOOK_SECRET in the environment")
-    await bot.set_webhook(url=url, secret_token=secret.get_secret_value(),
-                          allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+        raise RuntimeError(
+            "webhook mode needs webhook.url in the config and "
+            "MINSHENG_TELEGRAM_WEBHOOK_SECRET in the environment"
+        )
+    await bot.set_webhook(
+        url=url,
+        secret_token=secret.get_secret_value(),
+        allowed_updates=ALLOWED_UPDATES,
+        drop_pending_updates=False,
+    )
     log.info("Telegram: updates arrive on the webhook")
 
 
@@ -128,9 +135,10 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         await live.initialize()
         api.state.telegram_bot = live
         await register(live, app)
-        await telegram._set_commands_on(live)  # noqa: SLF001 - same product, one menu
+        await telegram._set_commands_on(live)
         runner = delivery.DeliveryRunner(
-            app, {telegram.CHANNEL: telegram.TelegramSender(live, asyncio.get_running_loop())})
+            app, {telegram.CHANNEL: telegram.TelegramSender(live, asyncio.get_running_loop())}
+        )
         runner.start()
         try:
             yield
@@ -138,8 +146,13 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
             await asyncio.to_thread(runner.stop)
             await live.shutdown()
 
-    api = FastAPI(title="Minsheng Telegram webhook", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, openapi_url=None)
+    api = FastAPI(
+        title="Minsheng Telegram webhook",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     api.state.app = app
     api.state.telegram_webhook = True
     if bot is not None:
@@ -164,6 +177,11 @@ def run(app: App) -> int:
     import uvicorn
 
     cfg = app.settings.webhook
-    uvicorn.run(build_app(app, deliver=True), host=cfg.host, port=cfg.port, log_config=None,
-                proxy_headers=True)
+    uvicorn.run(
+        build_app(app, deliver=True),
+        host=cfg.host,
+        port=cfg.port,
+        log_config=None,
+        proxy_headers=True,
+    )
     return 0

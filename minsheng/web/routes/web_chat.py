@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Cookie, Header, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from minsheng.services.residents import web_chat
 from minsheng.services.bootstrap import App
+from minsheng.services.residents import web_chat
 from minsheng.services.residents.conversation import Inbound, Reply, handle_inbound
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +28,8 @@ MAX_BODY_TEXT = 20_000
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
@@ -48,21 +49,30 @@ def _secure(response: Response) -> Response:
 
 
 @router.get("/chat", response_class=HTMLResponse)
-async def chat_page(request: Request,
-                    ms_chat: Annotated[str | None, Cookie()] = None) -> Response:
+async def chat_page(request: Request, ms_chat: Annotated[str | None, Cookie()] = None) -> Response:
     app = _app(request)
     session = await asyncio.to_thread(web_chat.open_session, app, ms_chat)
     lang = "en" if request.headers.get("accept-language", "").lower().startswith("en") else "zh"
     page = (STATIC / "chat.html").read_text(encoding="utf-8")
-    page = (page.replace("{{lang}}", lang)
-            .replace("{{csrf}}", html.escape(session.csrf_token, quote=True))
-            .replace("{{city}}", html.escape(app.settings.city.name_zh if lang == "zh"
-                                             else app.settings.city.name_en)))
+    page = (
+        page.replace("{{lang}}", lang)
+        .replace("{{csrf}}", html.escape(session.csrf_token, quote=True))
+        .replace(
+            "{{city}}",
+            html.escape(app.settings.city.name_zh if lang == "zh" else app.settings.city.name_en),
+        )
+    )
     response = HTMLResponse(page)
     if session.created:
-        response.set_cookie(COOKIE, session.token, max_age=int(web_chat.LIFETIME.total_seconds()),
-                            httponly=True, samesite="strict", path="/chat",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            COOKIE,
+            session.token,
+            max_age=int(web_chat.LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            path="/chat",
+            secure=request.url.scheme == "https",
+        )
     return _secure(response)
 
 
@@ -86,31 +96,42 @@ def _session(app: App, token: str | None, csrf: str | None) -> web_chat.ChatSess
 
 
 @router.post("/chat/api/send")
-async def chat_send(request: Request, payload: Annotated[dict[str, Any], Body()],
-                    ms_chat: Annotated[str | None, Cookie()] = None,
-                    x_csrf_token: Annotated[str | None, Header()] = None) -> Response:
+async def chat_send(
+    request: Request,
+    payload: Annotated[dict[str, Any], Body()],
+    ms_chat: Annotated[str | None, Cookie()] = None,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> Response:
     app = _app(request)
     session = await asyncio.to_thread(_session, app, ms_chat, x_csrf_token)
     if session is None:
         return _refused(403, "no chat session; reload the page")
     text, data = payload.get("text"), payload.get("data")
-    if not isinstance(text, str | None) or not isinstance(data, str | None) or (
-            text is None and data is None):
+    if (
+        not isinstance(text, str | None)
+        or not isinstance(data, str | None)
+        or (text is None and data is None)
+    ):
         return _refused(422, "send text or a button's data")
     client_id = payload.get("id")
     inbound = Inbound(
-        channel=web_chat.CHANNEL, chat_id=session.chat_id,
+        channel=web_chat.CHANNEL,
+        chat_id=session.chat_id,
         update_id=web_chat.update_id(session, client_id if isinstance(client_id, str) else None),
         text=text[:MAX_BODY_TEXT] if text is not None else None,
         callback_data=data[:64] if data is not None else None,
-        language_hint=request.headers.get("accept-language", "")[:16] or None)
+        language_hint=request.headers.get("accept-language", "")[:16] or None,
+    )
     replies = await asyncio.to_thread(handle_inbound, app, inbound)
     return _secure(JSONResponse({"replies": [_reply(r) for r in replies]}))
 
 
 @router.get("/chat/api/poll")
-async def chat_poll(request: Request, ms_chat: Annotated[str | None, Cookie()] = None,
-                    x_csrf_token: Annotated[str | None, Header()] = None) -> Response:
+async def chat_poll(
+    request: Request,
+    ms_chat: Annotated[str | None, Cookie()] = None,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> Response:
     app = _app(request)
     session = await asyncio.to_thread(_session, app, ms_chat, x_csrf_token)
     if session is None:
@@ -120,6 +141,7 @@ async def chat_poll(request: Request, ms_chat: Annotated[str | None, Cookie()] =
 
 
 def _reply(reply: Reply) -> dict[str, Any]:
-    return {"text": reply.text,
-            "buttons": [[{"label": b.label, "data": b.data} for b in row]
-                        for row in reply.buttons]}
+    return {
+        "text": reply.text,
+        "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in reply.buttons],
+    }

@@ -19,9 +19,15 @@ import pytest
 from minsheng.config.settings import PROJECT_ROOT, Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 MARK = "INJ"
 
 
@@ -79,7 +85,7 @@ _VECTORS = [
 ]
 # Each vector also inside contexts that try to break out of attributes, text areas and
 # titles first.
-_BREAKERS = ["", "\"><", "'>", "</textarea></title></script>", "\"); alert('INJ'); //"]
+_BREAKERS = ["", '"><', "'>", "</textarea></title></script>", "\"); alert('INJ'); //"]
 
 
 def make_payloads() -> list[str]:
@@ -95,16 +101,64 @@ def payloads() -> list[str]:
 
 # -- what live markup is allowed in the console's pages --------------------------------------
 
-OUR_TAGS = frozenset({
-    "html", "head", "meta", "title", "link", "script", "body", "header", "nav", "main",
-    "section", "aside", "div", "span", "a", "form", "input", "select", "option", "textarea",
-    "button", "label", "h1", "h2", "p", "small", "strong", "br", "dl", "dt", "dd", "ol", "ul",
-    "li", "table", "thead", "tbody", "tr", "th", "td", "code", "figure", "figcaption",
-    # drawn by charts.js on the dashboard
-    "svg", "rect", "line", "text", "path", "circle", "g",
-})
-URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "data",
-                       "srcdoc", "background", "poster"})
+OUR_TAGS = frozenset(
+    {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "link",
+        "script",
+        "body",
+        "header",
+        "nav",
+        "main",
+        "section",
+        "aside",
+        "div",
+        "span",
+        "a",
+        "form",
+        "input",
+        "select",
+        "option",
+        "textarea",
+        "button",
+        "label",
+        "h1",
+        "h2",
+        "p",
+        "small",
+        "strong",
+        "br",
+        "dl",
+        "dt",
+        "dd",
+        "ol",
+        "ul",
+        "li",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "code",
+        "figure",
+        "figcaption",
+        # drawn by charts.js on the dashboard
+        "svg",
+        "rect",
+        "line",
+        "text",
+        "path",
+        "circle",
+        "g",
+    }
+)
+URL_ATTRS = frozenset(
+    {"href", "src", "action", "formaction", "xlink:href", "data", "srcdoc", "background", "poster"}
+)
 
 
 def violations_of(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
@@ -117,7 +171,8 @@ def violations_of(tag: str, attrs: list[tuple[str, str | None]]) -> list[str]:
         if name.startswith("on"):
             found.append(f"<{tag} {name}> handler")
         if name in URL_ATTRS and value.replace("\x00", "").startswith(
-                ("javascript:", "vbscript:", "data:text/html")):
+            ("javascript:", "vbscript:", "data:text/html")
+        ):
             found.append(f"<{tag} {name}={value[:30]}>")
         if name in ("style", "srcdoc") or name.startswith("data-inj"):
             found.append(f"<{tag} {name}> attribute")
@@ -188,6 +243,7 @@ def dom_check() -> tuple[str, list[Any]]:
 
 # -- seeded data ----------------------------------------------------------------------------
 
+
 @dataclass
 class Seeded:
     settings: Settings
@@ -213,30 +269,47 @@ def _month_start(today: dt.date, back: int, tz: dt.tzinfo) -> dt.datetime:
 def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seeded:
     """Three past months of cases with responses, resolutions, ratings and transfers, open
     cases for the clerk, cases for the triage desk, and 20 cases carrying the payloads."""
+    import factories
+
     from case_store import migrate
-    from minsheng.services.casework import resident_actions, staff_actions
     from minsheng.services.access import staff
     from minsheng.services.bootstrap import bootstrap
-    import factories
+    from minsheng.services.casework import resident_actions, staff_actions
 
     real_now = dt.datetime.now(dt.UTC)
     clock = _Clock(real_now)
     app = bootstrap(settings.model_copy(update={"database_url": database_url}), clock=clock)
     migrate.upgrade(app.engine)
     out = Seeded(settings=settings, database_url=database_url)
-    for login, dept, role in (("clerk", "housing_bureau", "agent"),
-                              ("other", "market_regulation", "agent"),
-                              ("chief", "supervision", "supervisor"),
-                              ("desk", "hotline_12345", "triage")):
-        out.passwords[login] = staff.add_staff(app, name=f"{login.title()} 张", department=dept,
-                                               role=role, login=login).password
+    for login, dept, role in (
+        ("clerk", "housing_bureau", "agent"),
+        ("other", "market_regulation", "agent"),
+        ("chief", "supervision", "supervisor"),
+        ("desk", "hotline_12345", "triage"),
+    ):
+        out.passwords[login] = staff.add_staff(
+            app, name=f"{login.title()} 张", department=dept, role=role, login=login
+        ).password
     counter = iter(range(10_000))
 
-    def submit(text: str, domain: str, urgency: str = "high", kind: str = "demand",
-               address: str | None = None) -> str:
+    def submit(
+        text: str,
+        domain: str,
+        urgency: str = "high",
+        kind: str = "demand",
+        address: str | None = None,
+    ) -> str:
         n = next(counter)
-        return factories.submit(app, text, domain, urgency=urgency, kind=kind,
-                                resident=f"r{n}", display_name=f"居民{n}", address=address)
+        return factories.submit(
+            app,
+            text,
+            domain,
+            urgency=urgency,
+            kind=kind,
+            resident=f"r{n}",
+            display_name=f"居民{n}",
+            address=address,
+        )
 
     today = real_now.astimezone(app.tz).date()
     scores = (5, 4, 5, 3, 5, 4, 2)
@@ -259,16 +332,26 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
         staff_actions.resolve(app, market[0], note="已查处")
     # Open work for today's queue: one urgent, one overdue-soon, one normal.
     clock.now = real_now - dt.timedelta(hours=3)
-    out.refs["overdue"] = submit("楼道积水漏电，已经三小时没人管", "housing", "urgent",
-                                 address="临江市滨江区幸福路12号")
+    out.refs["overdue"] = submit(
+        "楼道积水漏电，已经三小时没人管", "housing", "urgent", address="临江市滨江区幸福路12号"
+    )
     clock.now = real_now - dt.timedelta(minutes=30)
-    out.refs["clerk_case"] = submit("小区门口路灯坏了一个星期，晚上很黑，请尽快维修。",
-                                    "housing", "high", address="临江市高新区创业路88号")
+    out.refs["clerk_case"] = submit(
+        "小区门口路灯坏了一个星期，晚上很黑，请尽快维修。",
+        "housing",
+        "high",
+        address="临江市高新区创业路88号",
+    )
     resident_actions.resident_message(app, out.refs["clerk_case"], text="补充：是东门那一盏。")
     out.refs["normal"] = submit("想咨询公租房申请条件", "housing", "normal", "inquiry")
     clock.now = real_now - dt.timedelta(hours=20)
-    submit("物业擅自上调停车费，业主不知情", "housing", "normal", "complaint",
-           address="临江市滨江区锦绣花园")
+    submit(
+        "物业擅自上调停车费，业主不知情",
+        "housing",
+        "normal",
+        "complaint",
+        address="临江市滨江区锦绣花园",
+    )
     clock.now = real_now - dt.timedelta(days=2)
     lift = submit("电梯上周困人，维修后仍然经常停运", "housing", "high")
     staff_actions.accept(app, lift)
@@ -287,11 +370,10 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
     # 200 payloads over 20 cases: description, address and eight follow-up messages each.
     injected = []
     for i in range(20):
-        chunk = payload_list[i * 10:(i + 1) * 10]
+        chunk = payload_list[i * 10 : (i + 1) * 10]
         clock.now = real_now - dt.timedelta(minutes=20 - i)
         # Away from the clerk's queue: the supervisor walks every page, the desk its own.
-        ref = submit(chunk[0], "other" if i % 4 == 0 else "environment", "normal",
-                     address=chunk[1])
+        ref = submit(chunk[0], "other" if i % 4 == 0 else "environment", "normal", address=chunk[1])
         for text in chunk[2:]:
             resident_actions.resident_message(app, ref, text=text)
         injected.append(ref)
@@ -303,6 +385,7 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
 
 # -- the server and the browser -------------------------------------------------------------
 
+
 @dataclass
 class Server:
     base_url: str
@@ -310,8 +393,12 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def console_server(tmp_path_factory: pytest.TempPathFactory, base_settings: Settings,
-                   payloads: list[str], serve: Any) -> Iterator[Server]:
+def console_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    base_settings: Settings,
+    payloads: list[str],
+    serve: Any,
+) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("console")
     url = f"sqlite:///{folder / 'minsheng.db'}"
     seeded = seed(base_settings, url, payloads)
@@ -342,8 +429,7 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
     def make(width: int = 1366, height: int = 900, locale: str = "zh-CN") -> Any:
-        context = browser.new_context(viewport={"width": width, "height": height},
-                                      locale=locale)
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -367,6 +453,7 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # -- in-process client (no browser) ---------------------------------------------------------
 
+
 @dataclass
 class InProcess:
     app: Any  # minsheng.services.bootstrap.App
@@ -375,8 +462,9 @@ class InProcess:
 
 
 @pytest.fixture(scope="session")
-def in_process(tmp_path_factory: pytest.TempPathFactory, base_settings: Settings,
-               payloads: list[str]) -> Iterator[InProcess]:
+def in_process(
+    tmp_path_factory: pytest.TempPathFactory, base_settings: Settings, payloads: list[str]
+) -> Iterator[InProcess]:
     """The console app in this process on its own seeded database, for fast HTTP checks."""
     from fastapi.testclient import TestClient
 
@@ -391,8 +479,11 @@ def in_process(tmp_path_factory: pytest.TempPathFactory, base_settings: Settings
     clients: list[Any] = []
 
     def client_for(https: bool = True, **headers: str) -> Any:
-        client = TestClient(web, base_url="https://testserver" if https else
-                            "http://testserver", headers=headers or None)
+        client = TestClient(
+            web,
+            base_url="https://testserver" if https else "http://testserver",
+            headers=headers or None,
+        )
         clients.append(client)
         return client
 

@@ -20,7 +20,8 @@ def log_in(page: Any, base: str, login: str, password: str) -> None:
 
 
 def test_a_clerk_opens_the_queue_and_a_case_then_replies_and_resolves_it(
-        console_server: Any, new_page: Callable[..., Any], screenshot_dir: Path) -> None:
+    console_server: Any, new_page: Callable[..., Any], screenshot_dir: Path
+) -> None:
     base, seeded = console_server.base_url, console_server.seeded
     ref = seeded.refs["clerk_case"]
     page = new_page()
@@ -68,7 +69,8 @@ def test_a_clerk_opens_the_queue_and_a_case_then_replies_and_resolves_it(
 
 
 def test_a_tablet_shows_the_case_page_in_one_column(
-        console_server: Any, new_page: Callable[..., Any], screenshot_dir: Path) -> None:
+    console_server: Any, new_page: Callable[..., Any], screenshot_dir: Path
+) -> None:
     base, seeded = console_server.base_url, console_server.seeded
     page = new_page(width=820, height=1180)
     log_in(page, base, "clerk", seeded.passwords["clerk"])
@@ -83,7 +85,8 @@ def test_a_tablet_shows_the_case_page_in_one_column(
 
 
 def test_a_clerk_of_another_department_gets_not_found_for_the_case_url(
-        console_server: Any, new_page: Callable[..., Any]) -> None:
+    console_server: Any, new_page: Callable[..., Any]
+) -> None:
     base, seeded = console_server.base_url, console_server.seeded
     page = new_page()
     log_in(page, base, "other", seeded.passwords["other"])
@@ -94,22 +97,31 @@ def test_a_clerk_of_another_department_gets_not_found_for_the_case_url(
 
 
 def test_the_supervisor_sees_every_dashboard_chart_drawn_with_data(
-        console_server: Any, new_page: Callable[..., Any], screenshot_dir: Path) -> None:
+    console_server: Any, new_page: Callable[..., Any], screenshot_dir: Path
+) -> None:
     base, seeded = console_server.base_url, console_server.seeded
     page = new_page(locale="en-GB")
     log_in(page, base, "chief", seeded.passwords["chief"])
     page.goto(f"{base}/console/dashboard?month={seeded.dashboard_month}&months=4")
     assert page.inner_text("h1") == "Dashboard"  # the browser asked for English
     page.wait_for_selector("figure[data-drawn='1'] svg")
-    marks = {"rates": ".ms-point", "departments": ".ms-bar", "overdue": ".ms-bar",
-             "misroutes": ".ms-bar", "volume": ".ms-bar", "satisfaction": ".ms-point"}
+    marks = {
+        "rates": ".ms-point",
+        "departments": ".ms-bar",
+        "overdue": ".ms-bar",
+        "misroutes": ".ms-bar",
+        "volume": ".ms-bar",
+        "satisfaction": ".ms-point",
+    }
     for name, selector in marks.items():
         figure = page.locator(f"figure[data-name={name}]")
         assert figure.locator("svg.ms-chart").count() == 1, name
         points = figure.locator(selector)
         assert points.count() > 0, name
-        values = [float(v) for v in points.evaluate_all(
-            "els => els.map(e => e.getAttribute('data-value'))")]
+        values = [
+            float(v)
+            for v in points.evaluate_all("els => els.map(e => e.getAttribute('data-value'))")
+        ]
         assert any(v > 0 for v in values), name
     # The satisfaction line carries a point for each of the three seeded months.
     assert page.locator("figure[data-name=satisfaction] .ms-point").count() == 3
@@ -121,16 +133,23 @@ def test_the_supervisor_sees_every_dashboard_chart_drawn_with_data(
 
 
 def test_none_of_200_payloads_in_resident_text_becomes_live_markup_in_any_page(
-        console_server: Any, new_page: Callable[..., Any], payloads: list[str],
-        dom_check: tuple[str, list[Any]]) -> None:
+    console_server: Any,
+    new_page: Callable[..., Any],
+    payloads: list[str],
+    dom_check: tuple[str, list[Any]],
+) -> None:
     base, seeded = console_server.base_url, console_server.seeded
     script, args = dom_check
     page = new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     log_in(page, base, "chief", seeded.passwords["chief"])
-    urls = ["/console/queue", "/console/queue?status=routed&per_page=200",
-            "/console/dashboard", f"/console/dashboard?month={seeded.dashboard_month}"]
+    urls = [
+        "/console/queue",
+        "/console/queue?status=routed&per_page=200",
+        "/console/dashboard",
+        f"/console/dashboard?month={seeded.dashboard_month}",
+    ]
     urls += [f"/console/cases/{ref}" for ref in seeded.refs["injected"]]
     urls += [f"/console/queue?q={p}" for p in payloads[:5]]
     shown = ""

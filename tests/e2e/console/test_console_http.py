@@ -14,8 +14,8 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from case_store.models import AuditLog, WebSession
-from minsheng.services.reporting import dashboard
 from minsheng.services.access import staff
+from minsheng.services.reporting import dashboard
 from minsheng.web.console import i18n
 
 
@@ -23,9 +23,11 @@ def log_in(client: Any, login: str, password: str, next_url: str = "/console/que
     form = client.get("/console/login")
     token = re.search(r'name="login_csrf" value="([^"]+)"', form.text)
     assert token is not None
-    return client.post("/console/login", data={"login": login, "password": password,
-                                                "login_csrf": token.group(1),
-                                                "next": next_url}, follow_redirects=False)
+    return client.post(
+        "/console/login",
+        data={"login": login, "password": password, "login_csrf": token.group(1), "next": next_url},
+        follow_redirects=False,
+    )
 
 
 def logged_in(in_process: Any, login: str, https: bool = True) -> Any:
@@ -47,8 +49,9 @@ def test_pages_ask_for_a_login_and_return_to_the_page_afterwards(in_process: Any
     response = client.get(f"/console/cases/{ref}", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == f"/console/login?next=%2Fconsole%2Fcases%2F{ref}"
-    done = log_in(client, "clerk", in_process.seeded.passwords["clerk"],
-                  next_url=f"/console/cases/{ref}")
+    done = log_in(
+        client, "clerk", in_process.seeded.passwords["clerk"], next_url=f"/console/cases/{ref}"
+    )
     assert done.headers["location"] == f"/console/cases/{ref}"
 
 
@@ -60,12 +63,10 @@ def test_a_wrong_password_is_refused_without_a_session(in_process: Any) -> None:
     assert "ms_session" not in response.headers.get("set-cookie", "")
 
 
-def test_the_session_cookie_is_secure_httponly_and_samesite_lax_over_https(
-        in_process: Any) -> None:
+def test_the_session_cookie_is_secure_httponly_and_samesite_lax_over_https(in_process: Any) -> None:
     client = in_process.client_for(https=True)
     response = log_in(client, "clerk", in_process.seeded.passwords["clerk"])
-    cookie = next(c for c in response.headers.get_list("set-cookie")
-                  if c.startswith("ms_session="))
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("ms_session="))
     flags = {part.strip().lower() for part in cookie.split(";")}
     assert {"httponly", "secure", "samesite=lax", "path=/console"} <= flags
 
@@ -73,8 +74,7 @@ def test_the_session_cookie_is_secure_httponly_and_samesite_lax_over_https(
 def test_over_plain_http_the_cookie_is_not_marked_secure(in_process: Any) -> None:
     client = in_process.client_for(https=False)
     response = log_in(client, "clerk", in_process.seeded.passwords["clerk"])
-    cookie = next(c for c in response.headers.get_list("set-cookie")
-                  if c.startswith("ms_session="))
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("ms_session="))
     assert "secure" not in cookie.lower() and "httponly" in cookie.lower()
 
 
@@ -106,8 +106,10 @@ def test_logging_out_ends_the_session_on_the_server(in_process: Any) -> None:
     token = client.cookies.get("ms_session")
     page = client.get("/console/queue")
     csrf = form_values(page.text, "/console/logout")["csrf"]
-    assert client.post("/console/logout", data={"csrf": csrf},
-                       follow_redirects=False).status_code == 303
+    assert (
+        client.post("/console/logout", data={"csrf": csrf}, follow_redirects=False).status_code
+        == 303
+    )
     # Even a copy of the old cookie no longer works.
     replay = in_process.client_for()
     replay.cookies.set("ms_session", token, path="/console")
@@ -121,8 +123,7 @@ def test_every_post_without_the_session_csrf_token_is_refused(in_process: Any) -
     values = form_values(page.text, f"/console/cases/{ref}/accept")
     for csrf in (None, "", "forged", values["csrf"][:-1]):
         data = {"version": values["version"], **({"csrf": csrf} if csrf is not None else {})}
-        response = client.post(f"/console/cases/{ref}/accept", data=data,
-                               follow_redirects=False)
+        response = client.post(f"/console/cases/{ref}/accept", data=data, follow_redirects=False)
         assert response.status_code == 403, csrf
     assert "待受理" in client.get(f"/console/cases/{ref}").text  # still not accepted
     assert client.post("/console/logout", data={"csrf": "forged"}).status_code == 403
@@ -130,9 +131,11 @@ def test_every_post_without_the_session_csrf_token_is_refused(in_process: Any) -
 
 def test_a_login_post_from_another_site_without_the_form_token_fails(in_process: Any) -> None:
     client = in_process.client_for()
-    response = client.post("/console/login", data={
-        "login": "clerk", "password": in_process.seeded.passwords["clerk"]},
-        follow_redirects=False)
+    response = client.post(
+        "/console/login",
+        data={"login": "clerk", "password": in_process.seeded.passwords["clerk"]},
+        follow_redirects=False,
+    )
     assert response.status_code == 401
 
 
@@ -141,8 +144,9 @@ def test_a_stale_version_gets_a_conflict_and_changes_nothing(in_process: Any) ->
     ref = in_process.seeded.refs["clerk_case"]
     a = form_values(first.get(f"/console/cases/{ref}").text, f"/console/cases/{ref}/reply")
     b = form_values(second.get(f"/console/cases/{ref}").text, f"/console/cases/{ref}/reply")
-    ok = first.post(f"/console/cases/{ref}/reply", data={**a, "text": "第一位答复"},
-                    follow_redirects=False)
+    ok = first.post(
+        f"/console/cases/{ref}/reply", data={**a, "text": "第一位答复"}, follow_redirects=False
+    )
     assert ok.status_code == 303
     late = second.post(f"/console/cases/{ref}/reply", data={**b, "text": "第二位答复"})
     assert late.status_code == 409
@@ -151,18 +155,19 @@ def test_a_stale_version_gets_a_conflict_and_changes_nothing(in_process: Any) ->
 
 
 def test_a_clerk_of_another_department_gets_404_for_the_case_and_its_actions(
-        in_process: Any) -> None:
+    in_process: Any,
+) -> None:
     ref = in_process.seeded.refs["normal"]
     owner = logged_in(in_process, "clerk")
-    version = form_values(owner.get(f"/console/cases/{ref}").text,
-                          f"/console/cases/{ref}/accept")["version"]
+    version = form_values(owner.get(f"/console/cases/{ref}").text, f"/console/cases/{ref}/accept")[
+        "version"
+    ]
     other = logged_in(in_process, "other")
     page = other.get(f"/console/cases/{ref}")
     assert page.status_code == 404
     assert "公租房" not in page.text
     csrf = form_values(other.get("/console/queue").text, "/console/logout")["csrf"]
-    action = other.post(f"/console/cases/{ref}/accept", data={"csrf": csrf,
-                                                              "version": version})
+    action = other.post(f"/console/cases/{ref}/accept", data={"csrf": csrf, "version": version})
     assert action.status_code == 404
     assert other.get(f"/console/cases/{ref}/attachments/1").status_code == 404
 
@@ -206,16 +211,26 @@ def test_the_dashboard_exports_each_section_as_csv(in_process: Any) -> None:
         assert chief.get(f"/console/dashboard/{section}.csv").status_code == 200
     assert chief.get("/console/dashboard/secrets.csv").status_code == 404
     with in_process.app.uow() as uow:
-        exported = list(uow.session.scalars(select(AuditLog.subject).where(
-            AuditLog.action == "dashboard_exported")))
+        exported = list(
+            uow.session.scalars(
+                select(AuditLog.subject).where(AuditLog.action == "dashboard_exported")
+            )
+        )
     assert sorted(exported) == sorted(dashboard.SECTIONS)
 
 
 def test_every_page_carries_a_csp_without_inline_script(
-        in_process: Any, live_markup: Callable[[str], list[str]]) -> None:
+    in_process: Any, live_markup: Callable[[str], list[str]]
+) -> None:
     chief = logged_in(in_process, "chief")
-    pages = ["/console/login", "/console/queue", "/console/triage", "/console/dashboard",
-             f"/console/cases/{in_process.seeded.refs['bounced']}", "/console/cases/MS-0000-X"]
+    pages = [
+        "/console/login",
+        "/console/queue",
+        "/console/triage",
+        "/console/dashboard",
+        f"/console/cases/{in_process.seeded.refs['bounced']}",
+        "/console/cases/MS-0000-X",
+    ]
     for url in pages:
         response = chief.get(url)
         csp = response.headers["content-security-policy"]
@@ -237,8 +252,12 @@ def test_the_charting_library_is_served_from_the_package(in_process: Any) -> Non
 
 
 def test_the_login_never_redirects_to_another_site(in_process: Any) -> None:
-    for target in ("https://evil.example/", "//evil.example/", "/console//evil.example",
-                   "/\\evil.example"):
+    for target in (
+        "https://evil.example/",
+        "//evil.example/",
+        "/console//evil.example",
+        "/\\evil.example",
+    ):
         client = in_process.client_for()
         response = log_in(client, "clerk", in_process.seeded.passwords["clerk"], target)
         assert response.headers["location"] == "/console/queue", target
@@ -263,13 +282,17 @@ def test_language_negotiation_prefers_the_cookie_then_the_highest_quality() -> N
 
 
 def test_the_html_of_every_page_holds_200_payloads_only_as_text(
-        in_process: Any, payloads: list[str], live_markup: Callable[[str], list[str]]) -> None:
+    in_process: Any, payloads: list[str], live_markup: Callable[[str], list[str]]
+) -> None:
     chief = logged_in(in_process, "chief")
     desk = logged_in(in_process, "desk")
     refs = in_process.seeded.refs["injected"]
     pages = [(chief, f"/console/cases/{ref}") for ref in refs]
-    pages += [(chief, "/console/queue?per_page=200"), (chief, "/console/dashboard"),
-              (desk, "/console/triage")]
+    pages += [
+        (chief, "/console/queue?per_page=200"),
+        (chief, "/console/dashboard"),
+        (desk, "/console/triage"),
+    ]
     pages += [(chief, f"/console/queue?q={quote(p)}") for p in payloads[::20]]
     text = ""
     for client, url in pages:
@@ -280,7 +303,12 @@ def test_the_html_of_every_page_holds_200_payloads_only_as_text(
             text += response.text
     # Each payload arrives escaped: its angle brackets and quotes never appear raw.
     for payload in payloads:
-        escaped = (payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                   .replace('"', "&#34;").replace("'", "&#39;"))
+        escaped = (
+            payload.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&#34;")
+            .replace("'", "&#39;")
+        )
         assert escaped in text, payload
     assert "1337" not in text

@@ -26,20 +26,28 @@ class KeywordParser:
             domain, kind = "education", "complaint"
         places = [m.group(0) for m in re.finditer(r"幸福里小区|3号楼|Xingfuli Estate", text)]
         confidence = 0.9 if domain != "other" else 0.3
-        return {"text": text, "intent": {"name": domain, "confidence": confidence},
-                "intent_ranking": [], "domain": {"name": domain, "confidence": confidence},
-                "urgency": {"name": urgency, "confidence": 0.9},
-                "kind": {"name": kind, "confidence": 0.9},
-                "entities": [{"entity": "location", "start": 0, "end": 0, "value": p,
-                              "extractor": "keywords"} for p in places],
-                "rules": rules, "language": lang, "low_confidence": domain == "other"}
+        return {
+            "text": text,
+            "intent": {"name": domain, "confidence": confidence},
+            "intent_ranking": [],
+            "domain": {"name": domain, "confidence": confidence},
+            "urgency": {"name": urgency, "confidence": 0.9},
+            "kind": {"name": kind, "confidence": 0.9},
+            "entities": [
+                {"entity": "location", "start": 0, "end": 0, "value": p, "extractor": "keywords"}
+                for p in places
+            ],
+            "rules": rules,
+            "language": lang,
+            "low_confidence": domain == "other",
+        }
 
 
 @pytest.fixture
 def bot_app(app: Any) -> Iterator[Any]:
     try:
         app.nlu.parse("路灯坏了")
-    except Exception:  # noqa: BLE001 - any failure to load means the stand-in is used
+    except Exception:
         app.__dict__["nlu"] = KeywordParser()
     yield app
 
@@ -49,15 +57,21 @@ class Resident:
 
     _ids = itertools.count(1000)
 
-    def __init__(self, app: Any, chat_id: str, channel: str = "telegram",
-                 language_hint: str | None = None) -> None:
+    def __init__(
+        self, app: Any, chat_id: str, channel: str = "telegram", language_hint: str | None = None
+    ) -> None:
         self.app, self.chat_id, self.channel = app, chat_id, channel
         self.language_hint = language_hint
 
     def inbound(self, **fields: Any) -> Inbound:
-        return Inbound(channel=self.channel, chat_id=self.chat_id,
-                       update_id=str(next(self._ids)), display_name="王女士",
-                       language_hint=self.language_hint, **fields)
+        return Inbound(
+            channel=self.channel,
+            chat_id=self.chat_id,
+            update_id=str(next(self._ids)),
+            display_name="王女士",
+            language_hint=self.language_hint,
+            **fields,
+        )
 
     def say(self, text: str) -> list[Reply]:
         return handle_inbound(self.app, self.inbound(text=text))
@@ -80,4 +94,5 @@ class Resident:
 def resident(bot_app: Any) -> Callable[..., Resident]:
     def make(chat_id: str = "5001", **kwargs: Any) -> Resident:
         return Resident(bot_app, chat_id, **kwargs)
+
     return make

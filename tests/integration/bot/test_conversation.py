@@ -18,23 +18,29 @@ REF_RE = re.compile(r"MS-2611-[0-9A-Z]{6}")
 
 def _session_row(app: Any, chat_id: str) -> tuple[dict[str, Any], int]:
     with app.uow() as uow:
-        row = uow.session.scalars(select(DialogueSession).where(
-            DialogueSession.chat_id == chat_id)).one()
+        row = uow.session.scalars(
+            select(DialogueSession).where(DialogueSession.chat_id == chat_id)
+        ).one()
         return dict(row.state), row.version
 
 
 def _outbox(app: Any, reference: str) -> list[OutboxMessage]:
     """The messages queued for the resident (staff notices go to departments, not here)."""
     with app.uow() as uow:
-        rows = list(uow.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.key.startswith(reference), OutboxMessage.channel != "staff")
-            .order_by(OutboxMessage.id)))
+        rows = list(
+            uow.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.key.startswith(reference), OutboxMessage.channel != "staff")
+                .order_by(OutboxMessage.id)
+            )
+        )
         uow.session.expunge_all()
         return rows
 
 
 def test_an_intake_creates_a_routed_case_with_a_reference_and_a_dated_deadline(
-        bot_app, resident) -> None:
+    bot_app, resident
+) -> None:
     r = resident()
     (ask,) = r.say("幸福里小区3号楼门口的路灯坏了三天了")
     assert ask.text.startswith("您好") and "联系您" in ask.text
@@ -46,7 +52,10 @@ def test_an_intake_creates_a_routed_case_with_a_reference_and_a_dated_deadline(
     assert "30 个工作日内，即 2026年12月14日前办结" in created.text
     view = views.show(bot_app, ref)
     assert (view["status"], view["department"], view["channel"]) == (
-        "routed", "transport_bureau", "telegram")
+        "routed",
+        "transport_bureau",
+        "telegram",
+    )
     assert view["address"] == "幸福里小区3号楼"
     with bot_app.uow() as uow:
         person = uow.session.scalars(select(Resident)).one()
@@ -54,11 +63,11 @@ def test_an_intake_creates_a_routed_case_with_a_reference_and_a_dated_deadline(
     assert _session_row(bot_app, r.chat_id)[0]["step"] == "idle"
 
 
-def test_an_english_intake_is_answered_in_english_with_the_year_in_the_date(bot_app,
-                                                                           resident) -> None:
+def test_an_english_intake_is_answered_in_english_with_the_year_in_the_date(
+    bot_app, resident
+) -> None:
     r = resident(language_hint="en")
-    r.say("The street light outside Building 3 of Xingfuli Estate has been broken for "
-          "three days")
+    r.say("The street light outside Building 3 of Xingfuli Estate has been broken for three days")
     r.tap("ct:y")
     (created,) = r.tap("ok")
     assert "within 30 working days, by 14 December 2026" in created.text
@@ -81,7 +90,8 @@ def test_a_redelivered_update_changes_nothing_and_gets_no_answer(bot_app, reside
 
 
 def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
-        bot_app, resident, monkeypatch: pytest.MonkeyPatch) -> None:
+    bot_app, resident, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r = resident()
     r.say("/start")
     real_load = conversation.load_session_row
@@ -91,9 +101,12 @@ def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
         row = real_load(session, channel, chat_id, now)
         calls["n"] += 1
         if calls["n"] == 1:  # another bot process saves this chat's dialogue right now
-            session.execute(update(DialogueSession).where(DialogueSession.id == row.id)
-                            .values(version=DialogueSession.version + 1)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(DialogueSession)
+                .where(DialogueSession.id == row.id)
+                .values(version=DialogueSession.version + 1)
+                .execution_options(synchronize_session=False)
+            )
         return row
 
     monkeypatch.setattr(conversation, "load_session_row", load_then_lose_the_race)
@@ -116,7 +129,8 @@ def test_an_urgent_message_gets_advice_first_then_an_urgent_case(bot_app, reside
 
 
 def test_a_resolved_case_asks_for_a_rating_which_a_tap_stores_then_a_low_score_reopens(
-        bot_app, resident, clock) -> None:
+    bot_app, resident, clock
+) -> None:
     r = resident()
     ref = r.report()
     clock.advance(days=2)
@@ -167,8 +181,7 @@ def test_someone_elses_case_cannot_be_rated_or_withdrawn(bot_app, resident) -> N
     assert "没有找到" in status.text
 
 
-def test_status_mycases_and_plain_words_show_the_residents_cases(bot_app, resident,
-                                                                 clock) -> None:
+def test_status_mycases_and_plain_words_show_the_residents_cases(bot_app, resident, clock) -> None:
     r = resident()
     first = r.report()
     clock.advance(days=1)
@@ -217,8 +230,9 @@ def test_later_words_add_details_to_an_open_case(bot_app, resident) -> None:
     assert any(e["type"] == "details_added" for e in views.events(bot_app, ref))
 
 
-def test_an_answer_to_a_departments_question_puts_the_case_back_in_progress(bot_app,
-                                                                            resident) -> None:
+def test_an_answer_to_a_departments_question_puts_the_case_back_in_progress(
+    bot_app, resident
+) -> None:
     r = resident()
     ref = r.report()
     staff_actions.accept(bot_app, ref)
@@ -246,8 +260,10 @@ def test_each_case_event_notifies_the_resident_once(bot_app, resident) -> None:
 
 
 def test_cases_entered_without_a_resident_queue_no_resident_messages(bot_app) -> None:
-    view = submission.submit(bot_app, submission.Intake(text="路灯坏了", domain="transport",
-                                              urgency="normal", kind="demand"))
+    view = submission.submit(
+        bot_app,
+        submission.Intake(text="路灯坏了", domain="transport", urgency="normal", kind="demand"),
+    )
     staff_actions.resolve(bot_app, view["reference"], note="已修好")
     assert _outbox(bot_app, view["reference"]) == []
 
@@ -262,13 +278,13 @@ def test_a_photo_without_words_is_kept_for_the_case(bot_app, resident) -> None:
 
 
 def test_a_sticker_gets_a_clear_answer(bot_app) -> None:
-    (reply,) = handle_inbound(bot_app, Inbound(channel="telegram", chat_id="5001",
-                                               update_id="9"))
+    (reply,) = handle_inbound(bot_app, Inbound(channel="telegram", chat_id="5001", update_id="9"))
     assert "文字" in reply.text
 
 
 def test_an_unrated_resolution_gets_one_reminder_after_three_days_and_closes_after_seven(
-        bot_app, resident, clock) -> None:
+    bot_app, resident, clock
+) -> None:
     from minsheng.services.residents.resident import survey_sweep
 
     r = resident()

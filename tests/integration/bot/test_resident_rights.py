@@ -58,7 +58,8 @@ def test_each_data_request_is_audited_under_a_hash_not_the_chat_id(resident: Any
     me.say("/mydata")
     with me.app.uow() as uow:
         (entry,) = uow.session.execute(
-            select(AuditLog.action, AuditLog.subject, AuditLog.detail)).all()
+            select(AuditLog.action, AuditLog.subject, AuditLog.detail)
+        ).all()
     assert entry.action == "data_access"
     assert entry.subject == privacy.subject_hash(me.app, "telegram", CHAT)
     assert CHAT not in str(entry.subject) + str(entry.detail)
@@ -79,7 +80,8 @@ def test_forget_asks_first_and_cancel_keeps_everything(resident: Any) -> None:
 
 
 def test_forget_removes_the_resident_from_every_table_and_every_log(
-        resident: Any, caplog: pytest.LogCaptureFixture) -> None:
+    resident: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     me = resident(CHAT)
     ref = report_with_phone(me)
@@ -117,8 +119,14 @@ def test_open_cases_still_route_and_close_after_forget(resident: Any) -> None:
     closed = resident_actions.close(app, ref, note="no resident to ask")
     assert closed["status"] == "closed"
     with app.uow() as uow:
-        assert uow.session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.channel == "telegram", OutboxMessage.status == "pending")).all() == []
+        assert (
+            uow.session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.channel == "telegram", OutboxMessage.status == "pending"
+                )
+            ).all()
+            == []
+        )
 
 
 def test_forget_cancels_notifications_still_waiting_to_be_sent(resident: Any) -> None:
@@ -128,8 +136,11 @@ def test_forget_cancels_notifications_still_waiting_to_be_sent(resident: Any) ->
     me.say("/forget")
     me.tap("fg:y")
     with me.app.uow() as uow:
-        rows = uow.session.execute(select(OutboxMessage.status, OutboxMessage.recipient).where(
-            OutboxMessage.channel == "telegram")).all()
+        rows = uow.session.execute(
+            select(OutboxMessage.status, OutboxMessage.recipient).where(
+                OutboxMessage.channel == "telegram"
+            )
+        ).all()
     assert rows and {r.status for r in rows} == {"cancelled"}
     assert all(r.recipient.startswith(privacy.TOMBSTONE_PREFIX) for r in rows)
 
@@ -161,6 +172,7 @@ def test_a_redelivered_confirm_does_not_store_the_chat_again(resident: Any) -> N
 
 # -- retention -------------------------------------------------------------------------------
 
+
 def closed_case(me: Any, clock: Any) -> str:
     ref = report_with_phone(me)
     staff_actions.resolve(me.app, ref, note="已修复")
@@ -169,7 +181,8 @@ def closed_case(me: Any, clock: Any) -> str:
 
 
 def test_retention_anonymises_only_cases_closed_before_the_cutoff(
-        resident: Any, clock: Any) -> None:
+    resident: Any, clock: Any
+) -> None:
     old_resident, recent = resident(CHAT), resident("700700")
     old = closed_case(old_resident, clock)
     clock.advance(days=400)
@@ -181,11 +194,11 @@ def test_retention_anonymises_only_cases_closed_before_the_cutoff(
     assert PHONE not in anonymised["description"] and anonymised["address"] is None
     assert PHONE in kept["description"] and kept["address"]
     with old_resident.app.uow() as uow:
-        resident_row = uow.session.scalars(select(Resident).where(
-            Resident.external_id == CHAT)).one()
+        resident_row = uow.session.scalars(
+            select(Resident).where(Resident.external_id == CHAT)
+        ).one()
         assert resident_row.display_name is None
-        (entry,) = uow.session.scalars(select(AuditLog).where(
-            AuditLog.action == "retention")).all()
+        (entry,) = uow.session.scalars(select(AuditLog).where(AuditLog.action == "retention")).all()
         assert entry.detail["cases"] == 1
 
 

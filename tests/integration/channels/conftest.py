@@ -30,13 +30,21 @@ class KeywordNlu:
             domain = "transport"
         confidence = 0.9 if domain != "other" else 0.3
         places = [m.group(0) for m in re.finditer(r"幸福里小区3号楼|幸福里小区", text)]
-        return {"text": text, "intent": {"name": domain, "confidence": confidence},
-                "intent_ranking": [], "domain": {"name": domain, "confidence": confidence},
-                "urgency": {"name": urgency, "confidence": 0.9},
-                "kind": {"name": "demand", "confidence": 0.9},
-                "entities": [{"entity": "location", "start": 0, "end": 0, "value": p,
-                              "extractor": "keywords"} for p in places[:1]],
-                "rules": rules, "language": "zh", "low_confidence": domain == "other"}
+        return {
+            "text": text,
+            "intent": {"name": domain, "confidence": confidence},
+            "intent_ranking": [],
+            "domain": {"name": domain, "confidence": confidence},
+            "urgency": {"name": urgency, "confidence": 0.9},
+            "kind": {"name": "demand", "confidence": 0.9},
+            "entities": [
+                {"entity": "location", "start": 0, "end": 0, "value": p, "extractor": "keywords"}
+                for p in places[:1]
+            ],
+            "rules": rules,
+            "language": "zh",
+            "low_confidence": domain == "other",
+        }
 
 
 @pytest.fixture
@@ -98,23 +106,40 @@ class Updates:
         self.chat_id, self.name = chat_id, name
 
     def _user(self) -> dict[str, Any]:
-        return {"id": self.chat_id, "is_bot": False, "first_name": self.name,
-                "language_code": "zh-hans"}
+        return {
+            "id": self.chat_id,
+            "is_bot": False,
+            "first_name": self.name,
+            "language_code": "zh-hans",
+        }
 
     def message(self, text: str | None = None, **fields: Any) -> dict[str, Any]:
         message: dict[str, Any] = {
-            "message_id": next(self._ids), "date": 1_793_000_000,
+            "message_id": next(self._ids),
+            "date": 1_793_000_000,
             "chat": {"id": self.chat_id, "type": "private", "first_name": self.name},
-            "from": self._user(), **fields}
+            "from": self._user(),
+            **fields,
+        }
         if text is not None:
             message["text"] = text
         return {"update_id": next(self._ids), "message": message}
 
     def tap(self, data: str) -> dict[str, Any]:
-        return {"update_id": next(self._ids), "callback_query": {
-            "id": str(next(self._ids)), "chat_instance": "ci", "from": self._user(),
-            "data": data, "message": {"message_id": 1, "date": 1_793_000_000,
-                                      "chat": {"id": self.chat_id, "type": "private"}}}}
+        return {
+            "update_id": next(self._ids),
+            "callback_query": {
+                "id": str(next(self._ids)),
+                "chat_instance": "ci",
+                "from": self._user(),
+                "data": data,
+                "message": {
+                    "message_id": 1,
+                    "date": 1_793_000_000,
+                    "chat": {"id": self.chat_id, "type": "private"},
+                },
+            },
+        }
 
 
 @pytest.fixture

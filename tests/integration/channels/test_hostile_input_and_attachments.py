@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from minsheng.channels import telegram
 from case_store.models import Attachment, Case, ProcessedUpdate
+from minsheng.channels import telegram
 from minsheng.services.residents import attachments
 from minsheng.services.residents.conversation import Inbound, handle_inbound
 
@@ -32,54 +32,70 @@ def count(app: Any, model: Any) -> int:
 
 
 def test_a_sticker_alone_is_answered_with_what_the_bot_can_read(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
-    sticker = {"file_id": "s", "file_unique_id": "u", "width": 1, "height": 1,
-               "is_animated": False, "is_video": False, "type": "regular"}
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
+    sticker = {
+        "file_id": "s",
+        "file_unique_id": "u",
+        "width": 1,
+        "height": 1,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+    }
     (reply,) = deliver(channel_app, fake_bot, updates().message(sticker=sticker))
     assert "文字" in reply
 
 
 def test_edited_messages_and_channel_posts_are_ignored(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
     edited = updates().message("路灯坏了")
     edited["edited_message"] = edited.pop("message")
-    post = {"update_id": 1, "channel_post": {"message_id": 1, "date": 1,
-                                              "chat": {"id": -100, "type": "channel"},
-                                              "text": "路灯坏了"}}
+    post = {
+        "update_id": 1,
+        "channel_post": {
+            "message_id": 1,
+            "date": 1,
+            "chat": {"id": -100, "type": "channel"},
+            "text": "路灯坏了",
+        },
+    }
     assert deliver(channel_app, fake_bot, edited) == []
     assert deliver(channel_app, fake_bot, post) == []
     assert count(channel_app, ProcessedUpdate) == 0
 
 
 def test_a_ten_thousand_character_message_is_refused_politely_without_classifying_it(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
     (reply,) = deliver(channel_app, fake_bot, updates().message("路灯" * 5_000))
     assert "太长" in reply and "2000" in reply
     assert channel_app.nlu.seen == []
 
 
 def test_control_and_zero_width_characters_are_removed_before_the_nlu(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
     deliver(channel_app, fake_bot, updates().message("路\u200b灯\u200d坏\x00了\u2060\ufeff\x07"))
     assert channel_app.nlu.seen == ["路灯坏了"]
 
 
 def test_binary_junk_and_empty_text_never_crash(channel_app: Any) -> None:
     for text in ("\x00\x01\x02\x03", "\udcff\ud800", "", "   \u200b  "):
-        replies = handle_inbound(channel_app, Inbound(channel="telegram", chat_id="9",
-                                                      text=text))
+        replies = handle_inbound(channel_app, Inbound(channel="telegram", chat_id="9", text=text))
         assert replies and replies[0].text
 
 
-def test_a_caption_counts_as_the_description(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+def test_a_caption_counts_as_the_description(channel_app: Any, fake_bot: Any, updates: Any) -> None:
     fake_bot.files["p1"] = b"jpeg"
     deliver(channel_app, fake_bot, updates().message(caption="路灯坏了", photo=PHOTO))
     assert channel_app.nlu.seen == ["路灯坏了"]
 
 
 def test_a_sixth_case_within_ten_minutes_is_refused_politely(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
     chat = updates(chat_id=515151)
     for n in range(6):
         deliver(channel_app, fake_bot, chat.message("/new"))
@@ -92,11 +108,15 @@ def test_a_sixth_case_within_ten_minutes_is_refused_politely(
 
 
 def test_a_photo_with_a_caption_is_stored_as_an_attachment_of_the_new_case(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
     fake_bot.files["p1"] = b"\xff\xd8\xff"
     chat = updates()
-    deliver(channel_app, fake_bot, chat.message(caption="幸福里小区3号楼门口的路灯坏了三天了",
-                                                photo=PHOTO))
+    deliver(
+        channel_app,
+        fake_bot,
+        chat.message(caption="幸福里小区3号楼门口的路灯坏了三天了", photo=PHOTO),
+    )
     deliver(channel_app, fake_bot, chat.message(location={"latitude": 30.1, "longitude": 120.2}))
     deliver(channel_app, fake_bot, chat.tap("ct:y"))
     (created,) = deliver(channel_app, fake_bot, chat.tap("ok"))
@@ -112,7 +132,8 @@ def test_a_photo_with_a_caption_is_stored_as_an_attachment_of_the_new_case(
 
 
 def test_a_file_over_the_size_limit_is_refused_and_not_downloaded(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
     big = [{**PHOTO[0], "file_size": 50_000_000}]
     (reply,) = deliver(channel_app, fake_bot, updates().message(photo=big))
     assert "太大" in reply and "10 MB" in reply

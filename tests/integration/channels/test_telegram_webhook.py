@@ -20,17 +20,23 @@ SECRET = "s3cret-Token_for-tests"
 @pytest.fixture
 def hook_app(channel_app: Any) -> Any:
     channel_app.settings = channel_app.settings.model_copy(
-        update={"webhook_secret": SecretStr(SECRET)})
+        update={"webhook_secret": SecretStr(SECRET)}
+    )
     return channel_app
 
 
 def post(api: Any, payloads: list[Any], headers: dict[str, str]) -> list[httpx.Response]:
     """POST the payloads at the same time, as Telegram's retries or replicas would."""
+
     async def go() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=api)
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
-            return list(await asyncio.gather(*(
-                client.post(telegram_webhook.PATH, json=p, headers=headers) for p in payloads)))
+            return list(
+                await asyncio.gather(
+                    *(client.post(telegram_webhook.PATH, json=p, headers=headers) for p in payloads)
+                )
+            )
+
     return asyncio.run(go())
 
 
@@ -39,11 +45,14 @@ def count(app: Any, model: Any) -> int:
         return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-@pytest.mark.parametrize("headers", [{}, {telegram_webhook.SECRET_HEADER: "wrong"},
-                                     {telegram_webhook.SECRET_HEADER: SECRET[:-1]}],
-                         ids=["missing", "wrong", "one-character-short"])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {telegram_webhook.SECRET_HEADER: "wrong"}, {telegram_webhook.SECRET_HEADER: SECRET[:-1]}],
+    ids=["missing", "wrong", "one-character-short"],
+)
 def test_a_post_without_the_right_secret_is_refused_with_403_and_nothing_runs(
-        hook_app: Any, fake_bot: Any, updates: Any, headers: dict[str, str]) -> None:
+    hook_app: Any, fake_bot: Any, updates: Any, headers: dict[str, str]
+) -> None:
     api = telegram_webhook.build_app(hook_app, bot=fake_bot)
     (response,) = post(api, [updates().message("幸福里小区3号楼门口的路灯坏了")], headers)
     assert response.status_code == 403
@@ -54,16 +63,17 @@ def test_a_post_without_the_right_secret_is_refused_with_403_and_nothing_runs(
 
 
 def test_without_a_configured_secret_every_post_is_refused(
-        channel_app: Any, fake_bot: Any, updates: Any) -> None:
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
     api = telegram_webhook.build_app(channel_app, bot=fake_bot)
-    (response,) = post(api, [updates().message("你好")],
-                       {telegram_webhook.SECRET_HEADER: ""})
+    (response,) = post(api, [updates().message("你好")], {telegram_webhook.SECRET_HEADER: ""})
     assert response.status_code == 403
     assert count(channel_app, ProcessedUpdate) == 0
 
 
 def test_a_message_posted_with_the_secret_is_answered_like_a_polled_one(
-        hook_app: Any, fake_bot: Any, updates: Any) -> None:
+    hook_app: Any, fake_bot: Any, updates: Any
+) -> None:
     chat = updates()
     api = telegram_webhook.build_app(hook_app, bot=fake_bot)
     (response,) = post(api, [chat.message("/start")], {telegram_webhook.SECRET_HEADER: SECRET})
@@ -72,7 +82,8 @@ def test_a_message_posted_with_the_secret_is_answered_like_a_polled_one(
 
 
 def test_the_same_confirm_tap_posted_three_times_at_once_creates_one_case(
-        hook_app: Any, fake_bot: Any, updates: Any) -> None:
+    hook_app: Any, fake_bot: Any, updates: Any
+) -> None:
     chat = updates()
     api = telegram_webhook.build_app(hook_app, bot=fake_bot)
     headers = {telegram_webhook.SECRET_HEADER: SECRET}
@@ -87,8 +98,7 @@ def test_the_same_confirm_tap_posted_three_times_at_once_creates_one_case(
     assert len(created) == 1
 
 
-def test_a_malformed_body_is_acknowledged_and_ignored(
-        hook_app: Any, fake_bot: Any) -> None:
+def test_a_malformed_body_is_acknowledged_and_ignored(hook_app: Any, fake_bot: Any) -> None:
     api = telegram_webhook.build_app(hook_app, bot=fake_bot)
     headers = {telegram_webhook.SECRET_HEADER: SECRET}
     for body in ([1, 2], {"update_id": "x"}, {"update_id": 5, "message": {"chat": 3}}, "null"):
@@ -99,7 +109,8 @@ def test_a_malformed_body_is_acknowledged_and_ignored(
 
 
 def test_a_database_failure_answers_500_and_the_retry_is_then_handled_once(
-        hook_app: Any, fake_bot: Any, updates: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    hook_app: Any, fake_bot: Any, updates: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from minsheng.channels import telegram
 
     chat = updates()
@@ -119,15 +130,17 @@ def test_a_database_failure_answers_500_and_the_retry_is_then_handled_once(
 
 
 def test_the_web_service_answers_the_webhook_only_when_webhook_mode_is_on(
-        hook_app: Any, fake_bot: Any, updates: Any) -> None:
+    hook_app: Any, fake_bot: Any, updates: Any
+) -> None:
     from minsheng.web.app import create_app
 
     headers = {telegram_webhook.SECRET_HEADER: SECRET}
     api = create_app(hook_app)
     api.state.telegram_bot = fake_bot
     assert post(api, [updates().message("/start")], headers)[0].status_code == 404
-    hook_app.settings = hook_app.settings.model_copy(update={
-        "webhook": hook_app.settings.webhook.model_copy(update={"enabled": True})})
+    hook_app.settings = hook_app.settings.model_copy(
+        update={"webhook": hook_app.settings.webhook.model_copy(update={"enabled": True})}
+    )
     api = create_app(hook_app)
     api.state.telegram_bot = fake_bot
     assert post(api, [updates().message("/start")], headers)[0].status_code == 200

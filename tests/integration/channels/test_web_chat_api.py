@@ -23,7 +23,8 @@ def open_chat(app: Any) -> tuple[TestClient, str]:
 
 
 def test_the_chat_page_sets_a_random_session_cookie_and_stores_only_its_hash(
-        channel_app: Any) -> None:
+    channel_app: Any,
+) -> None:
     client, _ = open_chat(channel_app)
     token = client.cookies["ms_chat"]
     assert len(token) * 6 >= 128  # url-safe base64: 6 bits a character

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import factories
+import pytest
 from fastapi.testclient import TestClient
 
 from case_store.models import Attachment
 from case_store.repository import get_case
-from minsheng.services.casework import views
 from minsheng.services.access import staff
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import views
 from minsheng.web.app import create_app
 
 
@@ -32,16 +31,38 @@ class Workspace:
     def staff(self, role: str, department: str, name: str | None = None) -> dict[str, str]:
         """A new account; returns the Authorization header for it."""
         self._count += 1
-        creds = staff.add_staff(self.app, name=name or f"{role} {self._count}",
-                                department=department, role=role,
-                                login=f"{department}.{role}.{self._count}")
+        creds = staff.add_staff(
+            self.app,
+            name=name or f"{role} {self._count}",
+            department=department,
+            role=role,
+            login=f"{department}.{role}.{self._count}",
+        )
         return {"Authorization": f"Bearer {creds.token}"}
 
-    def submit(self, text: str, domain: str, *, urgency: str = "normal", kind: str = "demand",
-               resident: str | None = "tg-1001", name: str | None = "张先生",
-               phone: str | None = None, **extra: Any) -> str:
-        return factories.submit(self.app, text, domain, urgency=urgency, kind=kind,
-                                resident=resident, display_name=name, phone=phone, **extra)
+    def submit(
+        self,
+        text: str,
+        domain: str,
+        *,
+        urgency: str = "normal",
+        kind: str = "demand",
+        resident: str | None = "tg-1001",
+        name: str | None = "张先生",
+        phone: str | None = None,
+        **extra: Any,
+    ) -> str:
+        return factories.submit(
+            self.app,
+            text,
+            domain,
+            urgency=urgency,
+            kind=kind,
+            resident=resident,
+            display_name=name,
+            phone=phone,
+            **extra,
+        )
 
     def attach(self, reference: str, content: bytes, filename: str = "photo.jpg") -> None:
         """A photo stored under the project's files, as the chat channels keep them."""
@@ -50,11 +71,18 @@ class Workspace:
         path.write_bytes(content)
         with self.app.uow() as uow:
             case = get_case(uow.session, reference)
-            uow.session.add(Attachment(
-                case_id=case.id, at=self.app.now(), kind="photo", filename=filename,
-                content_type="image/jpeg", size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                storage_path=str(path.relative_to(self.files))))
+            uow.session.add(
+                Attachment(
+                    case_id=case.id,
+                    at=self.app.now(),
+                    kind="photo",
+                    filename=filename,
+                    content_type="image/jpeg",
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    storage_path=str(path.relative_to(self.files)),
+                )
+            )
             uow.commit()
 
     def version(self, reference: str) -> int:

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from minsheng.services.sla import sweep
 from minsheng.services.bootstrap import bootstrap
+from minsheng.services.sla import sweep
 from minsheng.web.app import create_app
 
 
@@ -26,11 +26,11 @@ def test_healthz_reports_how_long_ago_the_sweep_ran(workspace: Any, clock: Any) 
     assert body["last_sweep_age_seconds"] == 90.0
 
 
-def test_healthz_is_503_naming_the_database_when_it_does_not_answer(
-        base_settings: Any) -> None:
+def test_healthz_is_503_naming_the_database_when_it_does_not_answer(base_settings: Any) -> None:
     # Nothing listens on port 1: the connection is refused at once.
     settings = base_settings.model_copy(
-        update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+        update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
     app = bootstrap(settings)
     with TestClient(create_app(app)) as client:
         response = client.get("/healthz")

@@ -7,13 +7,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 import factories
+import pytest
 from fastapi.testclient import TestClient
 
-from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.web.app import create_app
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -28,8 +27,9 @@ def client(app: App) -> Iterator[TestClient]:
 
 
 def submit(app: App, text: str, domain: str, n: int) -> str:
-    return factories.submit(app, f"{text}，电话 {PHONE}", domain, resident=f"tg-{n}",
-                            display_name=NAME, phone=PHONE)
+    return factories.submit(
+        app, f"{text}，电话 {PHONE}", domain, resident=f"tg-{n}", display_name=NAME, phone=PHONE
+    )
 
 
 @pytest.fixture
@@ -95,8 +95,12 @@ def test_a_month_with_no_cases_reads_not_enough_data(client: TestClient) -> None
     stats = client.get("/public/stats").json()
     assert len(stats["by_month"]) == 12
     assert stats["totals"]["received"] == 0
-    assert stats["totals"]["satisfaction"] == {"value": None, "numerator": 0,
-                                               "sample_size": 0, "status": "not_enough_data"}
+    assert stats["totals"]["satisfaction"] == {
+        "value": None,
+        "numerator": 0,
+        "sample_size": 0,
+        "status": "not_enough_data",
+    }
 
 
 def test_an_impossible_number_of_months_is_refused(client: TestClient) -> None:
@@ -106,8 +110,9 @@ def test_an_impossible_number_of_months_is_refused(client: TestClient) -> None:
     assert client.get("/public/stats").status_code == 200
 
 
-def test_the_page_shows_the_figures_without_any_script(client: TestClient,
-                                                       history: list[str]) -> None:
+def test_the_page_shows_the_figures_without_any_script(
+    client: TestClient, history: list[str]
+) -> None:
     response = client.get("/public", params={"months": 3})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")

@@ -42,13 +42,16 @@ ACTIONS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("POST", "/api/v1/cases/{reference}/reply"): ("/reply", {"text": "我们已收到"}),
     ("POST", "/api/v1/cases/{reference}/ask"): ("/ask", {"question": "请问具体是几号楼？"}),
     ("POST", "/api/v1/cases/{reference}/transfer"): (
-        "/transfer", {"reason": "不属于本部门", "to_department": "market_regulation"}),
+        "/transfer",
+        {"reason": "不属于本部门", "to_department": "market_regulation"},
+    ),
     ("POST", "/api/v1/cases/{reference}/resolve"): (
-        "/resolve", {"note": "已处理", "outcome": "resolved"}),
+        "/resolve",
+        {"note": "已处理", "outcome": "resolved"},
+    ),
     ("POST", "/api/v1/cases/{reference}/reopen"): ("/reopen", {"reason": "居民不满意"}),
 }
-COLLECTIONS = {("GET", "/api/v1/me"), ("GET", "/api/v1/cases"),
-               ("GET", "/api/v1/cases/export.csv")}
+COLLECTIONS = {("GET", "/api/v1/me"), ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/export.csv")}
 
 
 @dataclass
@@ -65,10 +68,16 @@ def world(workspace: Any) -> World:
         "U": ws.submit("我家停水两天了", "utilities"),
         "T": ws.submit("人民路红绿灯坏了", "transport"),
         "X": ws.submit("有件事不知道该找谁", "other"),
-        "C": ws.submit(f"供水所工作人员态度恶劣，我的手机{PHONE_IN_TEXT}", "utilities",
-                       kind="complaint", resident="tg-2002", name="李女士",
-                       phone=COMPLAINANT_PHONE, complaint_about_staff=True,
-                       accused_department="utilities_desk"),
+        "C": ws.submit(
+            f"供水所工作人员态度恶劣，我的手机{PHONE_IN_TEXT}",
+            "utilities",
+            kind="complaint",
+            resident="tg-2002",
+            name="李女士",
+            phone=COMPLAINANT_PHONE,
+            complaint_about_staff=True,
+            accused_department="utilities_desk",
+        ),
     }
     for ref in refs.values():
         ws.attach(ref, b"\xff\xd8 not really a jpeg")
@@ -78,66 +87,92 @@ def world(workspace: Any) -> World:
 
 def test_the_matrix_covers_every_workspace_endpoint(workspace: Any) -> None:
     paths = workspace.client.get("/openapi.json").json()["paths"]
-    served = {(method.upper(), path) for path, ops in paths.items()
-              if path.startswith("/api/v1/") for method in ops}
+    served = {
+        (method.upper(), path)
+        for path, ops in paths.items()
+        if path.startswith("/api/v1/")
+        for method in ops
+    }
     assert served == set(READS) | set(ACTIONS) | COLLECTIONS
 
 
-def test_a_complaint_about_a_departments_staff_goes_to_its_supervisor(workspace: Any,
-                                                                      world: World) -> None:
-    view = workspace.client.get(f"/api/v1/cases/{world.refs['C']}",
-                                headers=world.headers["admin"]).json()
+def test_a_complaint_about_a_departments_staff_goes_to_its_supervisor(
+    workspace: Any, world: World
+) -> None:
+    view = workspace.client.get(
+        f"/api/v1/cases/{world.refs['C']}", headers=world.headers["admin"]
+    ).json()
     assert view["department"] == "housing_bureau"
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_each_role_reads_exactly_the_cases_in_its_scope(workspace: Any, world: World,
-                                                        role: str) -> None:
+def test_each_role_reads_exactly_the_cases_in_its_scope(
+    workspace: Any, world: World, role: str
+) -> None:
     for key in CASES:
         for suffix in READS.values():
-            response = workspace.client.get(f"/api/v1/cases/{world.refs[key]}{suffix}",
-                                            headers=world.headers[role])
+            response = workspace.client.get(
+                f"/api/v1/cases/{world.refs[key]}{suffix}", headers=world.headers[role]
+            )
             expected = 200 if key in VISIBLE[role] else 404
             assert response.status_code == expected, (role, key, suffix, response.text)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_each_role_finds_only_its_cases_in_the_queue_search_and_export(
-        workspace: Any, world: World, role: str) -> None:
+    workspace: Any, world: World, role: str
+) -> None:
     client, headers = workspace.client, world.headers[role]
-    listed = {item["reference"] for item in
-              client.get("/api/v1/cases", headers=headers).json()["items"]}
+    listed = {
+        item["reference"] for item in client.get("/api/v1/cases", headers=headers).json()["items"]
+    }
     assert listed == {world.refs[k] for k in VISIBLE[role]}
     exported = client.get("/api/v1/cases/export.csv", headers=headers).text
     for key in CASES:
         assert (world.refs[key] in exported) == (key in VISIBLE[role])
-        found = client.get("/api/v1/cases", params={"q": world.refs[key]},
-                           headers=headers).json()
+        found = client.get("/api/v1/cases", params={"q": world.refs[key]}, headers=headers).json()
         assert found["total"] == (1 if key in VISIBLE[role] else 0)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_no_role_can_act_on_a_case_outside_its_scope(workspace: Any, world: World,
-                                                     role: str) -> None:
+def test_no_role_can_act_on_a_case_outside_its_scope(
+    workspace: Any, world: World, role: str
+) -> None:
     for key in set(CASES) - VISIBLE[role]:
         ref = world.refs[key]
         before_version = workspace.version(ref)
-        before_events = len(workspace.client.get(f"/api/v1/cases/{ref}/events",
-                                                 headers=world.headers["admin"]).json())
+        before_events = len(
+            workspace.client.get(
+                f"/api/v1/cases/{ref}/events", headers=world.headers["admin"]
+            ).json()
+        )
         for (_, template), (suffix, body) in ACTIONS.items():
             if role == "triage officer" and suffix == "/transfer":
                 continue  # the triage desk routes any case (tested below)
-            response = workspace.client.post(f"/api/v1/cases/{ref}{suffix}",
-                                              json={**body, "version": before_version},
-                                              headers=world.headers[role])
+            response = workspace.client.post(
+                f"/api/v1/cases/{ref}{suffix}",
+                json={**body, "version": before_version},
+                headers=world.headers[role],
+            )
             assert response.status_code == 404, (role, key, template, response.text)
         assert workspace.version(ref) == before_version
-        assert len(workspace.client.get(f"/api/v1/cases/{ref}/events",
-                                        headers=world.headers["admin"]).json()) == before_events
+        assert (
+            len(
+                workspace.client.get(
+                    f"/api/v1/cases/{ref}/events", headers=world.headers["admin"]
+                ).json()
+            )
+            == before_events
+        )
 
 
-HOME_DOMAIN = {"housing agent": "housing", "utilities agent": "utilities",
-               "housing supervisor": "housing", "triage officer": "other", "admin": "transport"}
+HOME_DOMAIN = {
+    "housing agent": "housing",
+    "utilities agent": "utilities",
+    "housing supervisor": "housing",
+    "triage officer": "other",
+    "admin": "transport",
+}
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -148,8 +183,9 @@ def test_each_role_can_work_a_case_in_its_scope(workspace: Any, role: str) -> No
 
     def act(suffix: str, body: dict[str, Any]) -> Any:
         etag = client.get(f"/api/v1/cases/{ref}", headers=headers).headers["ETag"]
-        return client.post(f"/api/v1/cases/{ref}{suffix}", json=body,
-                           headers={**headers, "If-Match": etag})
+        return client.post(
+            f"/api/v1/cases/{ref}{suffix}", json=body, headers={**headers, "If-Match": etag}
+        )
 
     allowed = client.get(f"/api/v1/cases/{ref}", headers=headers).json()["allowed_actions"]
     assert allowed == ["accept", "reply", "transfer", "resolve"]
@@ -172,27 +208,40 @@ def test_each_role_can_work_a_case_in_its_scope(workspace: Any, role: str) -> No
 
     other = workspace.submit("另一件事", HOME_DOMAIN[role])
     etag = client.get(f"/api/v1/cases/{other}", headers=headers).headers["ETag"]
-    moved = client.post(f"/api/v1/cases/{other}/transfer", headers={**headers, "If-Match": etag},
-                        json={"reason": "送错部门了", "to_department": "market_regulation"})
+    moved = client.post(
+        f"/api/v1/cases/{other}/transfer",
+        headers={**headers, "If-Match": etag},
+        json={"reason": "送错部门了", "to_department": "market_regulation"},
+    )
     assert moved.status_code == 200 and moved.json()["department"] == "market_regulation"
 
 
-def test_the_triage_desk_routes_a_case_it_cannot_otherwise_see(workspace: Any,
-                                                               world: World) -> None:
+def test_the_triage_desk_routes_a_case_it_cannot_otherwise_see(
+    workspace: Any, world: World
+) -> None:
     client, triage = workspace.client, world.headers["triage officer"]
     ref = world.refs["H"]
     assert client.get(f"/api/v1/cases/{ref}", headers=triage).status_code == 404
-    response = client.post(f"/api/v1/cases/{ref}/transfer", headers=triage,
-                           json={"reason": "应由交通部门处理", "to_department": "transport_bureau",
-                                 "version": workspace.version(ref)})
+    response = client.post(
+        f"/api/v1/cases/{ref}/transfer",
+        headers=triage,
+        json={
+            "reason": "应由交通部门处理",
+            "to_department": "transport_bureau",
+            "version": workspace.version(ref),
+        },
+    )
     assert response.status_code == 200
     assert response.json()["department"] == "transport_bureau"
-    assert client.get(f"/api/v1/cases/{ref}",
-                      headers=world.headers["housing agent"]).status_code == 404
+    assert (
+        client.get(f"/api/v1/cases/{ref}", headers=world.headers["housing agent"]).status_code
+        == 404
+    )
 
 
-def test_an_unknown_case_and_a_case_outside_the_scope_answer_alike(workspace: Any,
-                                                                   world: World) -> None:
+def test_an_unknown_case_and_a_case_outside_the_scope_answer_alike(
+    workspace: Any, world: World
+) -> None:
     client, agent = workspace.client, world.headers["utilities agent"]
     ref = world.refs["T"]
     outside = client.get(f"/api/v1/cases/{ref}", headers=agent)
@@ -203,13 +252,21 @@ def test_an_unknown_case_and_a_case_outside_the_scope_answer_alike(workspace: An
 
 def test_every_workspace_endpoint_needs_a_valid_token(workspace: Any, world: World) -> None:
     client, ref = workspace.client, world.refs["H"]
-    requests = [("GET", "/api/v1/me", None), ("GET", "/api/v1/cases", None),
-                ("GET", "/api/v1/cases/export.csv", None)]
+    requests = [
+        ("GET", "/api/v1/me", None),
+        ("GET", "/api/v1/cases", None),
+        ("GET", "/api/v1/cases/export.csv", None),
+    ]
     requests += [("GET", f"/api/v1/cases/{ref}{suffix}", None) for suffix in READS.values()]
-    requests += [("POST", f"/api/v1/cases/{ref}{suffix}", {**body, "version": 1})
-                 for suffix, body in ACTIONS.values()]
-    for headers in ({}, {"Authorization": "Bearer not-a-token"},
-                    {"Authorization": "Basic dXNlcjpwdw=="}):
+    requests += [
+        ("POST", f"/api/v1/cases/{ref}{suffix}", {**body, "version": 1})
+        for suffix, body in ACTIONS.values()
+    ]
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-token"},
+        {"Authorization": "Basic dXNlcjpwdw=="},
+    ):
         for method, url, body in requests:
             response = client.request(method, url, json=body, headers=headers)
             assert response.status_code == 401, (method, url, headers)
@@ -229,40 +286,51 @@ def test_a_deactivated_account_loses_access_at_once(workspace: Any) -> None:
 
 # -- the hidden-identity rule -----------------------------------------------------------------
 
+
 def _move_complaint_to_the_accused(workspace: Any, world: World) -> str:
     ref = world.refs["C"]
     response = workspace.client.post(
-        f"/api/v1/cases/{ref}/transfer", headers=world.headers["admin"],
-        json={"reason": "请供水所说明情况", "to_department": "utilities_desk",
-              "version": workspace.version(ref)})
+        f"/api/v1/cases/{ref}/transfer",
+        headers=world.headers["admin"],
+        json={
+            "reason": "请供水所说明情况",
+            "to_department": "utilities_desk",
+            "version": workspace.version(ref),
+        },
+    )
     assert response.status_code == 200
     return ref
 
 
-def test_the_accused_department_never_sees_who_complained(workspace: Any,
-                                                          world: World) -> None:
+def test_the_accused_department_never_sees_who_complained(workspace: Any, world: World) -> None:
     ref = _move_complaint_to_the_accused(workspace, world)
     client, accused = workspace.client, world.headers["utilities agent"]
     detail = client.get(f"/api/v1/cases/{ref}", headers=accused)
     assert detail.status_code == 200
     assert detail.json()["identity_hidden"] is True
     assert detail.json()["resident"] == {"identity_hidden": True, "contact_available": False}
-    texts = [detail.text,
-             client.get(f"/api/v1/cases/{ref}/events", headers=accused).text,
-             client.get("/api/v1/cases", headers=accused).text,
-             client.get("/api/v1/cases/export.csv", headers=accused).text]
+    texts = [
+        detail.text,
+        client.get(f"/api/v1/cases/{ref}/events", headers=accused).text,
+        client.get("/api/v1/cases", headers=accused).text,
+        client.get("/api/v1/cases/export.csv", headers=accused).text,
+    ]
     for text in texts:
         for secret in (COMPLAINANT_PHONE, PHONE_IN_TEXT, "李女士", "tg-2002"):
             assert secret not in text
     assert "供水所工作人员态度恶劣" in detail.json()["description"]
     contact = client.get(f"/api/v1/cases/{ref}/contact", headers=accused)
     assert contact.status_code == 403
-    assert not [e for e in client.get(f"/api/v1/cases/{ref}/events", headers=accused).json()
-                if e["type"] == "contact_viewed"]
+    assert not [
+        e
+        for e in client.get(f"/api/v1/cases/{ref}/events", headers=accused).json()
+        if e["type"] == "contact_viewed"
+    ]
 
 
 def test_the_supervisor_sees_the_complainant_and_each_look_up_is_logged(
-        workspace: Any, world: World) -> None:
+    workspace: Any, world: World
+) -> None:
     client, supervisor = workspace.client, world.headers["housing supervisor"]
     ref = world.refs["C"]
     detail = client.get(f"/api/v1/cases/{ref}", headers=supervisor).json()
@@ -271,21 +339,26 @@ def test_the_supervisor_sees_the_complainant_and_each_look_up_is_logged(
     contact = client.get(f"/api/v1/cases/{ref}/contact", headers=supervisor).json()
     assert (contact["name"], contact["phone"]) == ("李女士", COMPLAINANT_PHONE)
     me = client.get("/api/v1/me", headers=supervisor).json()
-    looked = [e for e in client.get(f"/api/v1/cases/{ref}/events", headers=supervisor).json()
-              if e["type"] == "contact_viewed"]
+    looked = [
+        e
+        for e in client.get(f"/api/v1/cases/{ref}/events", headers=supervisor).json()
+        if e["type"] == "contact_viewed"
+    ]
     assert [e["actor"] for e in looked] == [f"staff:{me['id']}"]
     # Looking is logged but is not a change: a clerk's pending action still applies.
     assert workspace.version(ref) == detail["version"]
 
 
-def test_the_rule_holds_for_a_supervisor_of_the_accused_department(workspace: Any,
-                                                                   world: World) -> None:
+def test_the_rule_holds_for_a_supervisor_of_the_accused_department(
+    workspace: Any, world: World
+) -> None:
     ref = _move_complaint_to_the_accused(workspace, world)
     supervisor = workspace.staff("supervisor", "utilities_desk")
     detail = workspace.client.get(f"/api/v1/cases/{ref}", headers=supervisor).json()
     assert detail["identity_hidden"] is True and PHONE_IN_TEXT not in str(detail)
-    assert workspace.client.get(f"/api/v1/cases/{ref}/contact",
-                                headers=supervisor).status_code == 403
+    assert (
+        workspace.client.get(f"/api/v1/cases/{ref}/contact", headers=supervisor).status_code == 403
+    )
 
 
 def test_create_app_can_be_built_twice_on_one_service_layer(workspace: Any) -> None:

@@ -21,8 +21,7 @@ def test_the_queue_puts_the_nearest_deadline_first_and_pages(workspace: Any) -> 
     high = workspace.submit("电梯困人后一直没修", "housing", urgency="high")
     client = workspace.client
     first = client.get("/api/v1/cases", params={"per_page": 2}, headers=headers).json()
-    second = client.get("/api/v1/cases", params={"per_page": 2, "page": 2},
-                        headers=headers).json()
+    second = client.get("/api/v1/cases", params={"per_page": 2, "page": 2}, headers=headers).json()
     assert first["total"] == second["total"] == 3
     assert [i["reference"] for i in first["items"]] == [urgent, high]
     assert [i["reference"] for i in second["items"]] == [normal]
@@ -75,19 +74,21 @@ def test_unknown_filter_values_are_refused_with_400(workspace: Any) -> None:
         assert response.status_code == 400 and "detail" in response.json()
 
 
-def test_case_detail_shows_transcript_attachments_events_and_both_clocks(
-        workspace: Any) -> None:
+def test_case_detail_shows_transcript_attachments_events_and_both_clocks(workspace: Any) -> None:
     headers = _agent(workspace)
     ref = workspace.submit("电梯停了，老人下不了楼", "housing", urgency="high")
     workspace.attach(ref, b"photo-bytes", "lift.jpg")
     client = workspace.client
-    client.post(f"/api/v1/cases/{ref}/reply", headers=headers,
-                json={"text": "维修人员下午到", "version": 1})
+    client.post(
+        f"/api/v1/cases/{ref}/reply", headers=headers, json={"text": "维修人员下午到", "version": 1}
+    )
     detail = client.get(f"/api/v1/cases/{ref}", headers=headers)
     body = detail.json()
     assert detail.headers["ETag"] == f'"{body["version"]}"'
     assert [(m["author"], m["text"]) for m in body["transcript"]] == [
-        ("resident", "电梯停了，老人下不了楼"), ("staff", "维修人员下午到")]
+        ("resident", "电梯停了，老人下不了楼"),
+        ("staff", "维修人员下午到"),
+    ]
     assert [e["type"] for e in body["events"]] == ["created", "routed", "replied"]
     assert body["attachments"][0]["filename"] == "lift.jpg"
     assert body["attachments"][0]["number"] == 1
@@ -103,13 +104,16 @@ def test_case_detail_shows_transcript_attachments_events_and_both_clocks(
 def test_a_reply_reaches_the_resident_through_their_channel(workspace: Any) -> None:
     headers = _agent(workspace)
     ref = workspace.submit("楼道灯坏了", "housing", resident="tg-777")
-    response = workspace.client.post(f"/api/v1/cases/{ref}/reply", headers=headers,
-                                     json={"text": "明天上午修好", "version": 1})
+    response = workspace.client.post(
+        f"/api/v1/cases/{ref}/reply", headers=headers, json={"text": "明天上午修好", "version": 1}
+    )
     assert response.status_code == 200
     with workspace.app.uow() as uow:
         rows = uow.session.execute(
-            select(OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.payload)
-            .where(OutboxMessage.key.like(f"{ref}:replied:%"))).all()
+            select(OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.payload).where(
+                OutboxMessage.key.like(f"{ref}:replied:%")
+            )
+        ).all()
     assert [(r.channel, r.recipient) for r in rows] == [("telegram", "tg-777")]
     assert "明天上午修好" in rows[0].payload["text"]
 
@@ -123,16 +127,23 @@ def test_an_action_without_a_version_is_refused_and_changes_nothing(workspace: A
 
 
 def test_a_second_clerk_acting_on_a_stale_version_gets_409_and_changes_nothing(
-        workspace: Any) -> None:
+    workspace: Any,
+) -> None:
     first, second = _agent(workspace), _agent(workspace)
     ref = workspace.submit("楼道灯坏了", "housing")
     client = workspace.client
     seen = client.get(f"/api/v1/cases/{ref}", headers=second).headers["ETag"]
-    done = client.post(f"/api/v1/cases/{ref}/resolve", headers={**first, "If-Match": seen},
-                       json={"note": "已修好", "outcome": "resolved"})
+    done = client.post(
+        f"/api/v1/cases/{ref}/resolve",
+        headers={**first, "If-Match": seen},
+        json={"note": "已修好", "outcome": "resolved"},
+    )
     assert done.status_code == 200
-    late = client.post(f"/api/v1/cases/{ref}/reply", headers={**second, "If-Match": seen},
-                       json={"text": "我们马上派人去"})
+    late = client.post(
+        f"/api/v1/cases/{ref}/reply",
+        headers={**second, "If-Match": seen},
+        json={"text": "我们马上派人去"},
+    )
     assert late.status_code == 409 and "detail" in late.json()
     detail = client.get(f"/api/v1/cases/{ref}", headers=first).json()
     assert detail["status"] == "resolved"
@@ -140,7 +151,8 @@ def test_a_second_clerk_acting_on_a_stale_version_gets_409_and_changes_nothing(
 
 
 def test_two_clerks_acting_at_the_same_moment_one_wins_and_the_other_gets_409(
-        workspace: Any) -> None:
+    workspace: Any,
+) -> None:
     clerks = [_agent(workspace), _agent(workspace)]
     ref = workspace.submit("楼道灯坏了", "housing")
     barrier = threading.Barrier(2)
@@ -148,13 +160,16 @@ def test_two_clerks_acting_at_the_same_moment_one_wins_and_the_other_gets_409(
 
     def act(headers: dict[str, str], note: str) -> None:
         barrier.wait()
-        response = workspace.client.post(f"/api/v1/cases/{ref}/resolve",
-                                         headers={**headers, "If-Match": '"1"'},
-                                         json={"note": note, "outcome": "resolved"})
+        response = workspace.client.post(
+            f"/api/v1/cases/{ref}/resolve",
+            headers={**headers, "If-Match": '"1"'},
+            json={"note": note, "outcome": "resolved"},
+        )
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=act, args=(h, f"处理说明 {i}"))
-               for i, h in enumerate(clerks)]
+    threads = [
+        threading.Thread(target=act, args=(h, f"处理说明 {i}")) for i, h in enumerate(clerks)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -167,11 +182,13 @@ def test_two_clerks_acting_at_the_same_moment_one_wins_and_the_other_gets_409(
 def test_the_version_may_be_sent_in_the_body_instead_of_if_match(workspace: Any) -> None:
     headers = _agent(workspace)
     ref = workspace.submit("楼道灯坏了", "housing")
-    stale = workspace.client.post(f"/api/v1/cases/{ref}/accept", headers=headers,
-                                  json={"version": 7})
+    stale = workspace.client.post(
+        f"/api/v1/cases/{ref}/accept", headers=headers, json={"version": 7}
+    )
     assert stale.status_code == 409
-    fresh = workspace.client.post(f"/api/v1/cases/{ref}/accept", headers=headers,
-                                  json={"version": 1})
+    fresh = workspace.client.post(
+        f"/api/v1/cases/{ref}/accept", headers=headers, json={"version": 1}
+    )
     assert fresh.status_code == 200 and fresh.headers["ETag"] == '"2"'
 
 
@@ -179,16 +196,24 @@ def test_illegal_moves_and_bad_requests_are_client_errors(workspace: Any) -> Non
     headers = _agent(workspace)
     ref = workspace.submit("楼道灯坏了", "housing")
     client = workspace.client
-    reopen_open_case = client.post(f"/api/v1/cases/{ref}/start", headers=headers,
-                                   json={"version": 1})
+    reopen_open_case = client.post(
+        f"/api/v1/cases/{ref}/start", headers=headers, json={"version": 1}
+    )
     assert reopen_open_case.status_code == 409  # routed cases are accepted before work starts
-    no_reason = client.post(f"/api/v1/cases/{ref}/transfer", headers=headers,
-                            json={"reason": "", "version": 1})
+    no_reason = client.post(
+        f"/api/v1/cases/{ref}/transfer", headers=headers, json={"reason": "", "version": 1}
+    )
     assert no_reason.status_code == 422
-    unknown_dept = client.post(f"/api/v1/cases/{ref}/transfer", headers=headers,
-                               json={"reason": "送错了", "to_department": "mars", "version": 1})
+    unknown_dept = client.post(
+        f"/api/v1/cases/{ref}/transfer",
+        headers=headers,
+        json={"reason": "送错了", "to_department": "mars", "version": 1},
+    )
     assert unknown_dept.status_code == 400 and "mars" in unknown_dept.json()["detail"]
-    bad_outcome = client.post(f"/api/v1/cases/{ref}/resolve", headers=headers,
-                              json={"note": "好了", "outcome": "maybe", "version": 1})
+    bad_outcome = client.post(
+        f"/api/v1/cases/{ref}/resolve",
+        headers=headers,
+        json={"note": "好了", "outcome": "maybe", "version": 1},
+    )
     assert bad_outcome.status_code == 422
     assert workspace.version(ref) == 1

@@ -15,19 +15,31 @@ from minsheng.config.settings import Settings
 TODAY = dt.date(2026, 11, 2)
 
 
-def nlu_result(domain: str, confidence: float = 0.92, *, urgency: str = "normal",
-               kind: str = "demand", language: str = "zh", places: Sequence[str] = (),
-               rules: Sequence[str] = (), low_confidence: bool = False) -> dict[str, Any]:
+def nlu_result(
+    domain: str,
+    confidence: float = 0.92,
+    *,
+    urgency: str = "normal",
+    kind: str = "demand",
+    language: str = "zh",
+    places: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    low_confidence: bool = False,
+) -> dict[str, Any]:
     """An NLU parse as the NLU returns it, for the parts the dialogue reads."""
     return {
-        "text": "", "intent": {"name": domain, "confidence": confidence},
+        "text": "",
+        "intent": {"name": domain, "confidence": confidence},
         "domain": {"name": domain, "confidence": confidence},
         "urgency": {"name": urgency, "confidence": 0.9},
         "kind": {"name": kind, "confidence": 0.9},
-        "entities": [{"entity": "location", "start": 0, "end": len(p), "value": p,
-                      "extractor": "test"} for p in places],
+        "entities": [
+            {"entity": "location", "start": 0, "end": len(p), "value": p, "extractor": "test"}
+            for p in places
+        ],
         "rules": [{"id": r, "text": "", "start": 0, "end": 0} for r in rules],
-        "language": language, "low_confidence": low_confidence,
+        "language": language,
+        "low_confidence": low_confidence,
     }
 
 
@@ -51,8 +63,11 @@ class Chat:
     def say(self, text: str, nlu: dict[str, Any] | None = None) -> list[Reply]:
         event = Event(text=text, language_hint=self.language_hint)
         if dialogue.wants_nlu(event):
-            event = Event(text=text, language_hint=self.language_hint,
-                          nlu=nlu if nlu is not None else nlu_result("other", 0.9))
+            event = Event(
+                text=text,
+                language_hint=self.language_hint,
+                nlu=nlu if nlu is not None else nlu_result("other", 0.9),
+            )
         return self._run(event)
 
     def tap(self, data: str) -> list[Reply]:
@@ -90,6 +105,7 @@ def context(base_settings: Settings) -> Callable[..., Context]:
             cases=tuple(cases),
             low_confidence_threshold=s.routing_rules.low_confidence_threshold,
         )
+
     return make
 
 
@@ -97,6 +113,7 @@ def context(base_settings: Settings) -> Callable[..., Context]:
 def chat(context: Callable[..., Context]) -> Callable[..., Chat]:
     def make(cases: Sequence[CaseBrief] = (), language_hint: str | None = None) -> Chat:
         return Chat(context(cases), language_hint)
+
     return make
 
 
@@ -108,18 +125,41 @@ def helpers() -> Any:
         today = TODAY
 
         @staticmethod
-        def case(ref: str = "MS-2611-ABC123", status: str = "routed", domain: str = "transport",
-                 department: str = "transport_bureau", due: dt.date | None = dt.date(2026, 12, 14),
-                 left: int | None = 29, rating: int | None = None) -> CaseBrief:
-            return CaseBrief(reference=ref, status=status, domain=domain, department=department,
-                             created=TODAY, resolution_due=due, working_days_left=left,
-                             rating=rating)
+        def case(
+            ref: str = "MS-2611-ABC123",
+            status: str = "routed",
+            domain: str = "transport",
+            department: str = "transport_bureau",
+            due: dt.date | None = dt.date(2026, 12, 14),
+            left: int | None = 29,
+            rating: int | None = None,
+        ) -> CaseBrief:
+            return CaseBrief(
+                reference=ref,
+                status=status,
+                domain=domain,
+                department=department,
+                created=TODAY,
+                resolution_due=due,
+                working_days_left=left,
+                rating=rating,
+            )
 
         @staticmethod
-        def created(ref: str = "MS-2611-ABC123", department: str = "transport_bureau",
-                    first: dt.datetime | None = None) -> Result:
-            return Result(ok=True, data={"reference": ref, "department": department,
-                                         "working_days": 30,
-                                         "resolution_due": dt.date(2026, 12, 14),
-                                         "first_response_due": first})
+        def created(
+            ref: str = "MS-2611-ABC123",
+            department: str = "transport_bureau",
+            first: dt.datetime | None = None,
+        ) -> Result:
+            return Result(
+                ok=True,
+                data={
+                    "reference": ref,
+                    "department": department,
+                    "working_days": 30,
+                    "resolution_due": dt.date(2026, 12, 14),
+                    "first_response_due": first,
+                },
+            )
+
     return H

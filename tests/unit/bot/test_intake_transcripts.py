@@ -8,13 +8,17 @@ import pytest
 
 from bot.dialogue import Result, Submit
 
-STREETLIGHT = {"zh": "小区门口的路灯坏了三天了", "en": "The street light outside my building is broken"}
+STREETLIGHT = {
+    "zh": "小区门口的路灯坏了三天了",
+    "en": "The street light outside my building is broken",
+}
 ADDRESS = {"zh": "幸福里小区3号楼", "en": "Building 3, Xingfuli Estate"}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_streetlight_report_asks_where_and_consent_then_confirms_with_a_dated_reference(
-        chat, helpers, lang: str) -> None:
+    chat, helpers, lang: str
+) -> None:
     c = chat()
     replies = c.say(STREETLIGHT[lang], helpers.nlu("transport", language=lang))
     assert len(replies) == 1
@@ -22,12 +26,16 @@ def test_a_streetlight_report_asks_where_and_consent_then_confirms_with_a_dated_
     assert c.commands == []
 
     replies = c.say(ADDRESS[lang])
-    assert helpers.buttons(replies[0]) == [({"zh": "可以", "en": "Yes"}[lang], "ct:y"),
-                                           ({"zh": "不用", "en": "No"}[lang], "ct:n")]
+    assert helpers.buttons(replies[0]) == [
+        ({"zh": "可以", "en": "Yes"}[lang], "ct:y"),
+        ({"zh": "不用", "en": "No"}[lang], "ct:n"),
+    ]
 
     (summary,) = c.tap("ct:y")
-    for expected in {"zh": ["交通出行", "一般", "交通运输局", ADDRESS["zh"], STREETLIGHT["zh"]],
-                     "en": ["Transport", "Normal", "Transport Bureau", ADDRESS["en"]]}[lang]:
+    for expected in {
+        "zh": ["交通出行", "一般", "交通运输局", ADDRESS["zh"], STREETLIGHT["zh"]],
+        "en": ["Transport", "Normal", "Transport Bureau", ADDRESS["en"]],
+    }[lang]:
         assert expected in summary.text
     assert "MS-" not in summary.text  # no reference before the case exists
     assert [data for _, data in helpers.buttons(summary)] == ["ok", "dom", "x"]
@@ -36,14 +44,21 @@ def test_a_streetlight_report_asks_where_and_consent_then_confirms_with_a_dated_
     assert c.tap("ok") == []
     (command,) = c.commands
     assert isinstance(command, Submit)
-    assert (command.domain, command.urgency, command.address, command.consent,
-            command.language) == ("transport", "normal", ADDRESS[lang], True, lang)
+    assert (
+        command.domain,
+        command.urgency,
+        command.address,
+        command.consent,
+        command.language,
+    ) == ("transport", "normal", ADDRESS[lang], True, lang)
 
     (created,) = c.complete(helpers.created())
     assert "MS-2611-ABC123" in created.text
     assert {"zh": "交通运输局", "en": "Transport Bureau"}[lang] in created.text
-    assert {"zh": "30 个工作日内，即 2026年12月14日前办结",
-            "en": "within 30 working days, by 14 December 2026"}[lang] in created.text
+    assert {
+        "zh": "30 个工作日内，即 2026年12月14日前办结",
+        "en": "within 30 working days, by 14 December 2026",
+    }[lang] in created.text
     assert c.step == "idle"
 
 
@@ -83,16 +98,32 @@ def test_a_too_short_address_gets_a_clear_request_for_more(chat, helpers, lang: 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_low_confidence_lets_the_resident_pick_the_area_from_buttons(chat, helpers,
-                                                                     lang: str) -> None:
+def test_low_confidence_lets_the_resident_pick_the_area_from_buttons(
+    chat, helpers, lang: str
+) -> None:
     c = chat()
-    (reply,) = c.say({"zh": "有个事情想反映一下", "en": "I want to report something"}[lang],
-                     helpers.nlu("other", 0.31, language=lang, low_confidence=True))
+    (reply,) = c.say(
+        {"zh": "有个事情想反映一下", "en": "I want to report something"}[lang],
+        helpers.nlu("other", 0.31, language=lang, low_confidence=True),
+    )
     data = [d for _, d in helpers.buttons(reply)]
-    assert data[:12] == [f"d:{d}" for d in ("education", "healthcare", "elderly_care", "housing",
-                                            "utilities", "transport", "environment",
-                                            "public_safety", "social_security", "community",
-                                            "market", "other")]
+    assert data[:12] == [
+        f"d:{d}"
+        for d in (
+            "education",
+            "healthcare",
+            "elderly_care",
+            "housing",
+            "utilities",
+            "transport",
+            "environment",
+            "public_safety",
+            "social_security",
+            "community",
+            "market",
+            "other",
+        )
+    ]
     assert data[-1] == "x"
     c.tap("d:education")
     c.tap("ct:n")
@@ -194,8 +225,9 @@ def test_a_photo_at_the_summary_is_attached_and_the_summary_shown_again(chat, he
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_stale_button_is_explained_and_the_current_question_asked_again(chat, helpers,
-                                                                          lang: str) -> None:
+def test_a_stale_button_is_explained_and_the_current_question_asked_again(
+    chat, helpers, lang: str
+) -> None:
     c = chat()
     c.say(STREETLIGHT[lang], helpers.nlu("transport", language=lang))
     expired, again = c.tap("ok")
@@ -204,8 +236,7 @@ def test_a_stale_button_is_explained_and_the_current_question_asked_again(chat, 
     assert c.commands == []
 
 
-def test_a_failed_submission_keeps_the_draft_so_confirm_can_be_tapped_again(chat,
-                                                                           helpers) -> None:
+def test_a_failed_submission_keeps_the_draft_so_confirm_can_be_tapped_again(chat, helpers) -> None:
     c = chat()
     c.say(STREETLIGHT["zh"], helpers.nlu("transport", places=["幸福里"]))
     c.tap("ct:y")
@@ -219,8 +250,10 @@ def test_a_failed_submission_keeps_the_draft_so_confirm_can_be_tapped_again(chat
 
 def test_english_writing_switches_the_replies_to_english(chat, helpers) -> None:
     c = chat()
-    (reply,) = c.say("Pothole on Zhongshan Road", helpers.nlu("transport", language="en",
-                                                               places=["Zhongshan Road"]))
+    (reply,) = c.say(
+        "Pothole on Zhongshan Road",
+        helpers.nlu("transport", language="en", places=["Zhongshan Road"]),
+    )
     assert reply.text.startswith("Hello!") and "contact you" in reply.text
 
 
@@ -253,4 +286,3 @@ def test_urgent_creation_reply_gives_the_first_response_time(chat, helpers) -> N
     first = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     (created,) = c.complete(helpers.created(department="utilities_desk", first=first))
     assert "2026年11月2日 12:00前会有工作人员联系您" in created.text
-

@@ -65,8 +65,12 @@ class FakeUnitOfWork:
 
 class FakeApp(App):
     def __init__(self, settings: Settings, uow: FakeUnitOfWork) -> None:
-        super().__init__(settings=settings, engine=None, session_factory=None,  # type: ignore[arg-type]
-                         clock=lambda: NOW)
+        super().__init__(
+            settings=settings,
+            engine=None,
+            session_factory=None,  # type: ignore[arg-type]
+            clock=lambda: NOW,
+        )
         self._uow = uow
 
     def uow(self) -> FakeUnitOfWork:  # type: ignore[override]
@@ -86,13 +90,30 @@ def app(base_settings: Settings, uow: FakeUnitOfWork) -> FakeApp:
 @pytest.fixture
 def on_file(uow: FakeUnitOfWork) -> Any:
     """Put a case in the fake store: a transport request, no resident, in `status`."""
+
     def make(status: str, reference: str = "MS-2611-AAAAAA", **fields: Any) -> Case:
-        case = Case(reference=reference, access_token="t", channel="cli", language="zh",
-                    domain="transport", urgency="normal", kind="demand",
-                    description="人民路路灯不亮", status=status,
-                    department="transport_bureau", bounce_count=0, resolution_round=1,
-                    escalated=False, identity_withdrawn=False, resolution_provisional=False,
-                    details={}, created_at=NOW, updated_at=NOW, **fields)
+        case = Case(
+            reference=reference,
+            access_token="t",
+            channel="cli",
+            language="zh",
+            domain="transport",
+            urgency="normal",
+            kind="demand",
+            description="人民路路灯不亮",
+            status=status,
+            department="transport_bureau",
+            bounce_count=0,
+            resolution_round=1,
+            escalated=False,
+            identity_withdrawn=False,
+            resolution_provisional=False,
+            details={},
+            created_at=NOW,
+            updated_at=NOW,
+            **fields,
+        )
         uow.store[reference] = case
         return case
+
     return make

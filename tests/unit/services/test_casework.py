@@ -13,7 +13,8 @@ from minsheng.services.errors import CaseNotFound, InvalidRequest
 
 
 def test_a_resolved_case_cannot_be_resolved_again_and_nothing_is_written(
-        app: Any, uow: Any, on_file: Any) -> None:
+    app: Any, uow: Any, on_file: Any
+) -> None:
     case = on_file("resolved", outcome="resolved", resolution_note="已修复")
     with pytest.raises(IllegalTransition):
         staff_actions.resolve(app, case.reference, note="再次办结")
@@ -22,10 +23,12 @@ def test_a_resolved_case_cannot_be_resolved_again_and_nothing_is_written(
 
 
 def test_resolving_records_the_outcome_the_note_and_one_event(
-        app: Any, uow: Any, on_file: Any) -> None:
+    app: Any, uow: Any, on_file: Any
+) -> None:
     case = on_file("in_progress")
-    view = staff_actions.resolve(app, case.reference, note="已更换灯泡",
-                                 outcome="resolved", actor="staff:1")
+    view = staff_actions.resolve(
+        app, case.reference, note="已更换灯泡", outcome="resolved", actor="staff:1"
+    )
     assert view["status"] == "resolved" and view["outcome"] == "resolved"
     assert uow.commits == 1
     events = [w for w in uow.written if isinstance(w, CaseEvent)]
@@ -35,18 +38,27 @@ def test_resolving_records_the_outcome_the_note_and_one_event(
 
 def test_a_transfer_records_the_reason(app: Any, uow: Any, on_file: Any) -> None:
     case = on_file("accepted")
-    view = staff_actions.transfer(app, case.reference, to_department="housing_bureau",
-                                  reason="属于小区内道路", actor="staff:1")
+    view = staff_actions.transfer(
+        app,
+        case.reference,
+        to_department="housing_bureau",
+        reason="属于小区内道路",
+        actor="staff:1",
+    )
     assert view["department"] == "housing_bureau" and view["status"] == "routed"
     [moved] = [w for w in uow.written if isinstance(w, Transfer)]
     assert (moved.from_department, moved.to_department, moved.reason) == (
-        "transport_bureau", "housing_bureau", "属于小区内道路")
+        "transport_bureau",
+        "housing_bureau",
+        "属于小区内道路",
+    )
     [event] = [w for w in uow.written if isinstance(w, CaseEvent)]
     assert event.type == "transferred" and event.note == "属于小区内道路"
 
 
 def test_a_transfer_without_a_reason_is_refused_before_the_case_is_touched(
-        app: Any, uow: Any, on_file: Any) -> None:
+    app: Any, uow: Any, on_file: Any
+) -> None:
     case = on_file("accepted")
     with pytest.raises(InvalidRequest):
         staff_actions.transfer(app, case.reference, to_department="housing_bureau", reason=" ")
@@ -54,7 +66,8 @@ def test_a_transfer_without_a_reason_is_refused_before_the_case_is_touched(
 
 
 def test_a_refused_authorisation_stops_the_action_in_the_same_unit_of_work(
-        app: Any, uow: Any, on_file: Any) -> None:
+    app: Any, uow: Any, on_file: Any
+) -> None:
     case = on_file("routed")
 
     def outside_scope(c: Any) -> None:
