@@ -1,4 +1,15 @@
-"""The parser: one result per message, a superset of Rasa's /model/parse JSON."""
+"""The parser: one result per message, a superset of Rasa's /model/parse JSON.
+
+Rasa's fields: text, intent, intent_ranking, entities. Ours on top:
+  domain, urgency, kind   {"name", "confidence"} per axis (domain equals intent)
+  rules                   safety rules that fired: {"id", "text", "start", "end", "advice"}
+                          ("advice" is the rule's emergency-advice key, "default" when none fits)
+  signals                 {"vulnerable_person": bool, "care_stopped": bool, "service_feedback": bool}:
+                          someone who may not be able to help themselves is named; food, a carer or
+                          medication has stopped; the message is feedback on the service itself
+                          (the bot, app, 12345 hotline, service hall), which sets the domain to other
+  language, low_confidence, backend
+"""
 
 from __future__ import annotations
 
@@ -10,7 +21,7 @@ from nlu import entities as entity_rules
 from nlu.errors import RasaUnavailableError
 from nlu.model import LinearModel, Ranking
 from nlu.normalize import Normalized, normalize
-from nlu.rules import apply_rules, is_settled
+from nlu.rules import RULE_ADVICE, apply_rules, is_settled, signals
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +75,13 @@ def _rules(norm: Normalized) -> list[dict[str, Any]]:
     fired = []
     for hit in apply_rules(norm.text):
         start, end = norm.span_in_original(hit.start, hit.end)
-        fired.append({"id": hit.rule_id, "text": norm.original[start:end], "start": start, "end": end})
+        fired.append({
+            "id": hit.rule_id,
+            "text": norm.original[start:end],
+            "start": start,
+            "end": end,
+            "advice": RULE_ADVICE.get(hit.rule_id, "default"),
+        })
     return fired
 
 
@@ -108,6 +125,7 @@ class Parser:
             "kind": _label(rankings.get("kind")),
             "entities": _entities(norm),
             "rules": rules,
+            "signals": signals(norm.text),
             "language": detect_language(norm.text),
             "low_confidence": bool(domain) and domain[0][1] < self.low_confidence_threshold,
             "backend": "builtin",

@@ -160,6 +160,23 @@ def is_settled(text: str) -> bool:
     return bool(_MESSAGE_VETO.search(text))
 
 
+_VULNERABLE = _rx(safety_table.VULNERABLE)
+_CARE_STOPPED = _rx(safety_table.CARE_STOPPED)
+
+
+def signals(text: str) -> dict[str, bool]:
+    """Facts about a normalised message the dialogue can act on whether or not a rule fired.
+
+    vulnerable_person: the message names someone who may not be able to help themselves
+    (very old, disabled, bedridden, living alone, an infant, a chronic patient).
+    care_stopped: it says food, a carer or medication has stopped or run out.
+    """
+    return {
+        "vulnerable_person": bool(_VULNERABLE.search(text)),
+        "care_stopped": bool(_CARE_STOPPED.search(text)),
+    }
+
+
 def apply_rules(text: str, rules: tuple[SafetyRule, ...] = RULES) -> list[RuleHit]:
     """Every safety rule that fires on a normalised message (at most one hit per rule)."""
     if is_settled(text):

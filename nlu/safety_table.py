@@ -89,6 +89,68 @@ ACUTE_NEED = (
 )
 
 
+# Someone who cannot help themselves when their care stops: frail, disabled, very young or
+# chronically ill. Also the `vulnerable_person` signal of a parse result.
+VULNERABLE = (
+    ELDERLY_OR_DISABLED
+    + r"|婴儿|宝宝|新生儿|幼儿|月子|产妇|孕妇|病人|患者|重病|癌症|晚期|尿毒症|心脏病|心脏不好|心衰|糖尿病|"
+    r"中风|脑梗|哮喘|癫痫|帕金森|精神病|抑郁症|鼻饲|导尿|插着管|一个人住|"
+    r"\b(?:frail|baby|babies|newborn|infant|toddler|sick|pregnant|diabetic|diabetes|cardiac|heart (?:condition|disease|patient)|"
+    r"cancer|stroke|epilep\w*|asthma\w*|parkinson'?s|lives alone|living alone|on (?:her|his|their) own)\b"
+)
+# Basic care that has just stopped: food, a carer, medication.
+CARE_STOPPED = (
+    r"(?:一天|一整天|从早上|从早|早上到现在|一早到现在|到现在|两天|三天|一天一夜|一口饭都|一口东西都|啥都|什么都|饭都)[^，。,]{0,6}没(?:有)?吃|"
+    r"没(?:有)?饭吃|挨饿|饿(?:着|了一天|了两天|坏了|得直哭|得不行)|没人(?:做饭|送饭|喂饭|喂|给(?:他|她)?做饭)|"
+    r"(?:送餐|送饭|助餐|配餐|午饭|饭)[^，。,]{0,6}(?:没来|没送|没人送|没送到|停了|断了|不送了)|断顿|家里没(?:有)?(?:吃的|米|粮)|"
+    r"(?:护工|保姆|护理员|照护员|护理人员|助老员|钟点工|家政|陪护|养老服务员|服务人员|上门的人|阿姨)[^，。,]{0,10}"
+    r"(?:没来|没到|没有来|没上门|不来了|没人来|走了|辞职|跑了|联系不上|失联|罢工|不干了)|"
+    r"(?:药|胰岛素|降压药|救心丸|药片|针剂|奶粉|尿不湿)[^，。,]{0,8}(?:吃完|用完|断了|没了|快没了|不够|只剩|最后一)|断药|(?:买|配|拿|开)不到药|"
+    r"\b(?:hasn'?t eaten|has not eaten|not eaten|had nothing to eat|nothing to eat|no food|without food|starving|"
+    r"(?:meals?|food|lunch|dinner)(?: delivery)? (?:didn'?t|did not|hasn'?t|has not|never) (?:come|arrive|turn up|show up)|"
+    r"(?:carer|caregiver|care worker|nurse|helper|aide|home help|nanny)s?\b[^.]{0,30}\b(?:didn'?t|did not|hasn'?t|has not|never|won'?t) (?:come|show|turn up|arrive)|"
+    r"(?:carer|caregiver|care worker|helper) (?:quit|left|is gone)|nobody (?:came|has come) to (?:feed|help|care)|"
+    r"(?:medicine|medication|pills|insulin|tablets|inhaler|prescription)\b[^.]{0,30}\b(?:run(?:s|ning)? out|ran out|finished|used up|gone)|"
+    r"last dose|out of (?:insulin|medication|medicine|pills))\b"
+)
+# The loss is now, not a risk or a memory.
+CARE_NOW = (
+    r"今天|今早|今晚|现在|刚才|刚刚|从早|早上|一早|一天|一整天|到现在|已经|两天|三天|几天|一上午|中午|下午|晚上|"
+    r"\b(?:today|now|this morning|since|tonight|all day|yet|anymore|left)\b"
+)
+# Asking about rules, allowances or plans is not the loss itself.
+CARE_QUESTION = (
+    r"补贴|津贴|申请|政策|规定|标准|收费|费用|报销|资格|条件|流程|手续|万一|上周|上个月|去年|以前|上次|那次|"
+    r"\b(?:allowance|subsidy|apply|application|policy|eligib\w*|what if|last (?:week|month|year))\b"
+)
+# Power, heating or water gone in extreme weather.
+SUPPLY_OUT = (
+    r"停电|断电|没电|停暖|没暖气|没有暖气|暖气[^，。,]{0,4}(?:停|不热|坏)|停水|断水|没水|没有水|"
+    r"\b(?:no power|power (?:is |has been |was )?(?:out|off|cut)|power cut|no electricity|blackout|no heat(?:ing)?|"
+    r"heating (?:is |has been )?(?:off|out|broken)|no water|water (?:is |has been )?(?:off|cut))\b"
+)
+EXTREME_WEATHER = (
+    r"零下|冰冷|冰凉|冻|严寒|寒潮|大雪|下雪|暴雪|[-−]\d+度|高温|酷暑|中暑|热死|三十[七八九]度|四十度|3[89]度|4\d度|"
+    r"\b(?:freezing|below zero|sub-?zero|minus \d+|snow\w*|heat ?wave|-\d+\s?°?c?|(?:3[7-9]|4\d) degrees)\b"
+)
+# Someone hurt at work and a person in charge keeping help away.
+WORK_INJURY = (
+    r"受伤|砸伤|摔伤|烫伤|割伤|压伤|夹伤|轧伤|扎伤|砸到|压住|卷进|夹住|骨折|断了|流血|出血|昏|晕|烧伤|"
+    r"\b(?:injured|hurt|bleeding|crushed|broke|broken|burn(?:ed|t)|fell|unconscious|caught in)\b"
+)
+WORK_SETTING = (
+    r"工地|车间|厂里|工厂|厂房|单位|上班|干活|工友|同事|工人|老板|工头|包工头|班长|主管|经理|仓库|流水线|"
+    r"\b(?:work|site|factory|workshop|warehouse|colleague|co-?worker|worker|boss|foreman|manager|supervisor|employer)\b"
+)
+BLOCKING_HELP = (
+    r"(?:不让|不许|不准|不给|拦着|拦住|不肯|拖着不|非要|不同意|锁着门不让)[^，。,]{0,6}(?:打120|叫救护车|叫120|送医|去医院|上医院|报警|打电话|走|出去|离开)|"
+    r"(?:没收|抢走|扣了)[^，。,]{0,4}手机|私了|"
+    r"\b(?:won'?t|will not|doesn'?t|does not|refuses? to|refusing to|isn'?t|not) (?:let(?:ting)? (?:us|me|him|her|them) )?"
+    r"(?:call(?:ing)?|take|taking|send|sending|go|leave)\b[^.]{0,20}\b(?:ambulance|hospital|120|police|doctor|out)\b|"
+    r"\b(?:took|taken|grabbed) (?:our|my|his|her) phones?\b"
+)
+
+
 RULES: tuple[dict[str, object], ...] = (
     dict(
         id="gas_leak",
@@ -583,6 +645,29 @@ RULES: tuple[dict[str, object], ...] = (
                     r"\b(?:stampede|crowd crush|crushed in the crowd|escalator (?:suddenly )?(?:reversed|running backwards))\b"
                 ),
             ),
+        ),
+    ),
+    dict(
+        id="vulnerable_care_stopped",
+        description="someone who cannot help themselves whose food, carer, medication or heat has just stopped",
+        advice="default",
+        triggers=(
+            dict(pattern=CARE_STOPPED, requires=VULNERABLE, also_requires=CARE_NOW, excludes=CARE_QUESTION),
+            dict(
+                pattern=SUPPLY_OUT,
+                requires=VULNERABLE,
+                also_requires=EXTREME_WEATHER,
+                excludes=r"计划|通知|要停|会停|缴费|交费|电费|水费|暖气费|明天|下周|\b(?:planned|scheduled|tomorrow)\b|" + CARE_QUESTION,
+                negatable=False,
+            ),
+        ),
+    ),
+    dict(
+        id="work_injury_blocked",
+        description="someone hurt at work while the person in charge keeps help away",
+        advice="default",
+        triggers=(
+            dict(pattern=BLOCKING_HELP, requires=WORK_INJURY, also_requires=WORK_SETTING, negatable=False),
         ),
     ),
 )
