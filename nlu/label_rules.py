@@ -41,7 +41,7 @@ SERVICE_CHANNEL = re.compile(
 SERVICE_FEEDBACK = re.compile(
     r"答非所问|听不懂|听不明白|看不懂|看不清|不好用|难用|不方便|太慢|反应慢|打不通|没人接|占线|排队|等待|转不到|转人工|"
     r"闪退|卡顿|老是卡|登录|登不上|打不开|字太小|字体|大字|英文|方言|普通话|语音菜单|菜单|界面|功能|"
-    r"态度|体验|建议|改进|优化|希望|能不能|繁琐|还不如|没用|点赞|表扬|感谢|谢谢|满意|办结|回访|真人|换个说法|"
+    r"听不到|叫号|老是坏|总是坏|态度|体验|建议|改进|优化|希望|能不能|繁琐|还不如|没用|点赞|表扬|感谢|谢谢|满意|办结|回访|真人|换个说法|"
     r"\b(?:suggest\w*|feedback|confus\w+|misunderst\w+|understand|useless|crash\w*|slow|menu|language|english|"
     r"font|interface|log(?:s|ged)? (?:me )?(?:in|out)|thanks?|helpful|human|closed)\b",
     _FLAGS,
