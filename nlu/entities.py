@@ -93,6 +93,8 @@ _DURATION = re.compile(
 
 # Words that cannot be part of a place name, so a name starts after the nearest of them.
 _NAME_STOP = set("我你他她它们的在住是了到从和跟与及把被给那这个条些说去来往向对于为就都也还又很太每该其边")
+# Stop characters that also begin common place names (和平街, 向阳路, 为民路).
+_NAME_STARTS = set("和向为")
 _PLACE_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("community", "小区|花园|家园|新村|公寓|社区|苑|园|庄|村|大院|宿舍|新城|大厦|广场|里(?=\\d)"),
     ("road", "大道|大街|路|街|巷|胡同|弄|公路|高架|大桥|桥"),
@@ -110,9 +112,20 @@ _BUILDING = re.compile(
     r"|\b(?:bldg\.?|building|block|tower)\s*\d+\b|\b(?:flat|apt\.?|room)\s*\d+\b",
     re.IGNORECASE,
 )
+# A name word may not itself be a road word, or "Binjiang Road Zhongshan Road" reads as one road.
 _EN_PLACE = re.compile(
-    r"\b(?:[A-Z][a-z]+\s){1,3}(?:Road|Rd|Street|St|Avenue|Ave|Lane|Estate|Gardens?|Court|Park|Square|Plaza|"
+    r"\b(?:(?!(?:Road|Rd|Street|St|Avenue|Ave|Lane)\b)[A-Z][a-z]+\s){1,3}(?:Road|Rd|Street|St|Avenue|Ave|Lane|Estate|Gardens?|Court|Park|Square|Plaza|"
     r"District|Village|Community|Primary|School|Hospital|Market|Mall|Garden)\b\.?"
+)
+# After a road name: the number and then building, unit and room, kept as one address
+# ("滨江路88号", "和平街12号院3号楼2单元501室", "和平街12号3-2-501").
+_ZH_ADDRESS_TAIL = re.compile(
+    rf"(?:\d+|[{_CN_NUM}]+)(?:号院|号|弄)(?:\d+(?:号楼|栋|幢|座|号院))?(?:(?:\d+|[{_CN_NUM}]+)单元)?(?:\d+(?:室|户|号))?"
+    r"(?:\d+-\d+(?:-\d+)?(?:室|号)?)?"
+)
+_EN_ADDRESS_NUMBER = re.compile(r"(?:\bNo\.?\s*)?\b\d+[A-Za-z]?,?\s+$", re.IGNORECASE)
+_EN_ADDRESS_TAIL = re.compile(
+    r"(?:,?\s*(?:Block|Building|Bldg\.?|Tower|Unit|Flat|Apt\.?|Room)\s*\d+[A-Za-z]?)+", re.IGNORECASE
 )
 _EN_PLACE_ROLES = {
     "road": {"Road", "Rd", "Street", "St", "Avenue", "Ave", "Lane"},
@@ -136,17 +149,39 @@ def _place_names(text: str) -> list[Found]:
             if not (_is_cjk(ch) or ch.isalnum()) or ch in _NAME_STOP:
                 break
             start -= 1
+        # "和平街", "是和平街": a stop character that leaves a one-character name begins the name
+        # when nothing name-like stands before it.
+        if (
+            match.start() - start == 1
+            and start > previous_end
+            and text[start - 1] in _NAME_STARTS
+            and (start - 1 == previous_end or not _is_cjk(text[start - 2]) or text[start - 2] in _NAME_STOP)
+        ):
+            start -= 1
         surface = text[start : match.end()]
         if match.start() - start < (1 if role == "district" else 2) or surface in _NOT_PLACES:
             continue
         if role == "district" and not any(_is_cjk(ch) or ch.isupper() for ch in text[start : match.start()]):
             continue
-        found.append(Found("location", start, match.end(), role=role))
-        previous_end = match.end()
+        end = match.end()
+        if role == "road":
+            tail = _ZH_ADDRESS_TAIL.match(text, end)
+            if tail and tail.end() > end:
+                role, end = "address", tail.end()
+        found.append(Found("location", start, end, role=role))
+        previous_end = end
     for match in _EN_PLACE.finditer(text):
         last = match.group(0).rstrip(".").split()[-1]
         role = next((r for r, words in _EN_PLACE_ROLES.items() if last in words), "place")
-        found.append(Found("location", match.start(), match.end(), role=role))
+        start, end = match.start(), match.end()
+        if role == "road":
+            number = _EN_ADDRESS_NUMBER.search(text, max(0, start - 12), start)
+            tail = _EN_ADDRESS_TAIL.match(text, end)
+            if number or tail:
+                role = "address"
+                start = number.start() if number else start
+                end = tail.end() if tail else end
+        found.append(Found("location", start, end, role=role))
     return found
 
 

@@ -1,4 +1,15 @@
-"""The parser: one result per message, a superset of Rasa's /model/parse JSON."""
+"""The parser: one result per message, a superset of Rasa's /model/parse JSON.
+
+Rasa's fields: text, intent, intent_ranking, entities. Ours on top:
+  domain, urgency, kind   {"name", "confidence"} per axis (domain equals intent)
+  rules                   safety rules that fired: {"id", "text", "start", "end", "advice"}
+                          ("advice" is the rule's emergency-advice key, "default" when none fits)
+  signals                 {"vulnerable_person": bool, "care_stopped": bool, "service_feedback": bool}:
+                          someone who may not be able to help themselves is named; food, a carer or
+                          medication has stopped; the message is feedback on the service itself
+                          (the bot, app, 12345 hotline, service hall), which sets the domain to other
+  language, low_confidence, backend
+"""
 
 from __future__ import annotations
 
@@ -10,7 +21,8 @@ from nlu import entities as entity_rules
 from nlu.errors import RasaUnavailableError
 from nlu.model import LinearModel, Ranking
 from nlu.normalize import Normalized, normalize
-from nlu.rules import apply_rules, is_settled
+from nlu import label_rules
+from nlu.rules import RULE_ADVICE, apply_rules, is_settled, signals
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +76,28 @@ def _rules(norm: Normalized) -> list[dict[str, Any]]:
     fired = []
     for hit in apply_rules(norm.text):
         start, end = norm.span_in_original(hit.start, hit.end)
-        fired.append({"id": hit.rule_id, "text": norm.original[start:end], "start": start, "end": end})
+        fired.append({
+            "id": hit.rule_id,
+            "text": norm.original[start:end],
+            "start": start,
+            "end": end,
+            "advice": RULE_ADVICE.get(hit.rule_id, "default"),
+        })
     return fired
+
+
+# Confidence given to `other` when the message is feedback on the service itself.
+SERVICE_FEEDBACK_CONFIDENCE = 0.8
+
+
+def _promote(ranking: Ranking, name: str, at_least: float) -> Ranking:
+    """The ranking with `name` first at `at_least` or more; the others share the rest in proportion."""
+    probs = dict(ranking)
+    top = max(probs.get(name, 0.0), at_least)
+    rest = sum(p for n, p in probs.items() if n != name)
+    scale = (1.0 - top) / rest if rest > 0 else 0.0
+    promoted = [(name, top)] + [(n, p * scale) for n, p in ranking if n != name]
+    return sorted(promoted, key=lambda np_: -np_[1])
 
 
 class Parser:
@@ -97,17 +129,27 @@ class Parser:
         return result
 
     def _builtin_result(self, text: str, norm: Normalized, rankings: dict[str, Ranking]) -> dict[str, Any]:
-        domain = rankings.get("domain")
         rules = _rules(norm)
+        found = signals(norm.text)
+        found["service_feedback"] = not rules and label_rules.is_service_feedback(norm.text)
+        domain = rankings.get("domain")
+        if found["service_feedback"] and domain:
+            domain = _promote(domain, "other", SERVICE_FEEDBACK_CONFIDENCE)
+        kind = rankings.get("kind")
+        if kind and kind[0][0] in ("demand", "inquiry") and label_rules.names_wrongdoing(norm.text):
+            p_complaint = dict(kind).get("complaint", 0.0)
+            if p_complaint >= label_rules.COMPLAINT_MIN_PROBABILITY:
+                kind = _promote(kind, "complaint", kind[0][1])
         result: dict[str, Any] = {
             "text": text,
             "intent": _label(domain),
             "intent_ranking": [{"name": n, "confidence": round(p, 4)} for n, p in domain or []],
             "domain": _label(domain),
             "urgency": self._urgency(rankings.get("urgency"), rules, is_settled(norm.text)),
-            "kind": _label(rankings.get("kind")),
+            "kind": _label(kind),
             "entities": _entities(norm),
             "rules": rules,
+            "signals": found,
             "language": detect_language(norm.text),
             "low_confidence": bool(domain) and domain[0][1] < self.low_confidence_threshold,
             "backend": "builtin",

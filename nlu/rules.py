@@ -1,17 +1,22 @@
 """Explicit safety rules: phrases that make a message urgent whatever the model thinks.
 
-Each rule has triggers (zh and en). A trigger match counts unless it is negated right before
-("没有煤气味", "no smoke"), sits in a clause that is hypothetical, preventive or about a drill
-("如果着火", "消防演练", "fire drill"), or in a clause about the past ("去年着火过") or a near
-miss ("差点摔了", "almost fell"), or its sentence contains one of the trigger's own exclusions
-("煤气费"). Some triggers also need one or two kinds of context near the match (a fall needs an
-elderly or disabled person and a sign of harm, solitude or immediacy).
+The rules themselves are data in `nlu.safety_table`; this module compiles and applies them.
+A trigger match counts unless it is negated right before ("没有煤气味", "no smoke"), sits in a
+clause that is hypothetical, preventive or about a drill ("如果着火", "消防演练", "fire drill"),
+or in a clause about the past ("去年着火过") or a near miss ("差点摔了", "almost fell"), or its
+sentence contains one of the trigger's own exclusions ("煤气费"). Some triggers also need one or
+two kinds of context near the match (a fall needs an elderly or disabled person and a sign of
+harm, solitude or immediacy).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from nlu import safety_table
 
 _FLAGS = re.IGNORECASE
 
@@ -34,6 +39,7 @@ class SafetyRule:
     id: str
     description: str
     triggers: tuple[Trigger, ...] = field(default=())
+    advice: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,544 +56,53 @@ CONTEXT_WINDOW_LATIN = 160  # English needs about twice the characters for the s
 
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
-_NEGATION_BEFORE = _rx(
-    r"(?:没有|没|并没有|并未|未|不是|并非|不像|无|别|毫无)(?:闻到|发现|看到|听到|再)?\s*$"
-    r"|\b(?:no|not|never|without|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|no longer)\b(?:\s+\w+){0,2}\s*$"
-)
-_HYPOTHETICAL = _rx(
-    r"如果|假如|万一|要是|假设|若是|倘若|以防|防止|预防|避免|以免|演练|演习|培训|宣传|讲座|科普|"
-    r"知识|预案|防范|隐患|风险|模拟|会不会|真要|真的要|真着|真出|一旦|迟早|哪天|到时候|"
-    r"\b(?:if|in case|drills?|exercises?|training|prevent\w*|risk|hazard|simulat\w*|sooner or later)\b"
-)
-# "差点摔了", "险些着起来", "almost fell": the danger did not happen.
-_NEAR_MISS_BEFORE = _rx(r"差点|差一点|险些|\b(?:almost|nearly)\b")
-_PAST = _rx(
-    r"上次|上回|上个月|去年|前年|以前|之前|曾经|当年|那次|多年前|几年前|小时候|昨天|昨晚|前天|前几天|上周|上星期|"
-    r"\b(?:last (?:year|month|week|night)|years ago|used to|yesterday)\b"
-)
-# A suggestion or a problem already solved is never an emergency, whatever words it uses.
-_MESSAGE_VETO = _rx(
-    r"^\s*(?:建议|提议)|现在没事|已经没事|早就来电|已经修好|已经处理好|"
-    r"(?<![炉煤灶])火(?:已经)?(?:被)?(?:扑)?灭了|已经(?:被)?扑灭|现在没事了|(?:现在|已经)(?:都)?散了|"
-    r"^\s*(?:i )?suggest|\b(?:now fixed|all fine now|resolved now)\b|\b(?:fire|it) (?:is|was|has been) (?:already )?put out\b"
-)
-_STILL = _rx(r"开始|一直|到现在|至今|还在|仍然|依然|\b(?:since|still)\b")
+_NEGATION_BEFORE = _rx(safety_table.VETOES["negation_before"])
+_HYPOTHETICAL = _rx(safety_table.VETOES["hypothetical"])
+_NEAR_MISS_BEFORE = _rx(safety_table.VETOES["near_miss_before"])
+_PAST = _rx(safety_table.VETOES["past"])
+_STILL = _rx(safety_table.VETOES["still"])
+_MESSAGE_VETO = _rx(safety_table.VETOES["message"])
 
-ELDERLY_OR_DISABLED = (
-    r"老人|老太|老头|老爷子|老大爷|大爷|大妈|奶奶|爷爷|外婆|外公|姥姥|姥爷|老伴|老母亲|老父亲|"
-    r"[6-9]\d岁|[六七八九]十多?岁|(?:妈|爸|母亲|父亲|婆婆|公公)(?:今年)?[6-9]\d|独居|孤寡|空巢|残疾|瘫痪|偏瘫|失能|"
-    r"卧床|痴呆|认知障碍|阿尔茨海默|失智|盲人|聋哑|智力障碍|脑瘫|自闭症|精神残疾|植物人|轮椅|阿婆|阿公|阿嫲|老奶奶|老爷爷|"
-    r"\b(?:elderly|old (?:man|woman|lady|gentleman|neighbou?r)|grand(?:ma|mother|pa|father)|[6-9]\d[- ]year[- ]old|"
-    r"disabled|wheelchair|pensioner|dementia|alzheimer'?s|bedridden|paralys\w*|visually impaired)\b"
-)
-FRAIL = (
-    ELDERLY_OR_DISABLED
-    + r"|婴儿|宝宝|新生儿|月子|产妇|孕妇|怀孕|病人|卧床|手术|"
-    r"\b(?:frail|baby|babies|newborn|infant|sick|bedridden|pregnant)\b"
-)
-CHILD = (
-    r"孩子|小孩|儿童|婴儿|宝宝|娃|幼儿|小朋友|小学生|女儿|儿子|男孩|女孩|(?<!\d)(?:[1-9]|1[0-4])岁|(?<![十\d])[一二三四五六七八九]岁|"
-    r"\b(?:child|children|kids?|baby|babies|toddlers?|son|daughter|boy|girl|pupils?|students?)\b"
-)
-# Someone near the danger: a falling object or a live wire is urgent when people are under or beside it.
-PEOPLE_EXPOSED = (
-    CHILD
-    + r"|" + ELDERLY_OR_DISABLED
-    + r"|下面|底下|楼下|人行道|行人|路人|通道|公交站|站台|有人|人来人往|人在|上学|放学|"
-    r"\b(?:people|pedestrians?|below|underneath|beneath|pavement|sidewalk|passers?-?by|bus stop)\b"
-)
+_TRIGGER_KEYS = {"pattern", "requires", "also_requires", "excludes", "negatable"}
+_RULE_KEYS = {"id", "description", "advice", "triggers"}
 
-# A fall is an emergency when it hurt, left the person alone or is happening now.
-FALL_HARM = (
-    r"一个人|独自|独居|就他|就她|没人(?:扶|发现|照顾|在)|身边没人|无人|起不来|动不了|不能动|流血|出血|骨折|摔断|疼得|昏|叫不醒|地上|磕|头破|头上|头部|救命|"
-    r"现在|刚才|刚刚|\b(?:alone|bleeding|can'?t (?:get up|move)|floor|unconscious|right now|just now|hurt|injured|help)\b"
-)
 
-# A medical need that cannot wait: treatment, oxygen or medicine running out.
-ACUTE_NEED = (
-    r"透析|吸氧|制氧|氧气|呼吸机|化疗|担架|急救|发烧|高烧|病危|药[^，。,]{0,4}(?:吃完|用完|没了|快没|断了)|去医院|上医院|"
-    r"\b(?:oxygen|dialysis|chemo\w*|ventilator|stretcher|fever|hospital|(?:medicine|medication|pills) (?:is |are )?(?:running out|finished|gone))\b"
-)
+def _compile_trigger(spec: Mapping[str, Any], rule_id: str) -> Trigger:
+    unknown = set(spec) - _TRIGGER_KEYS
+    if unknown or "pattern" not in spec:
+        raise ValueError(f"safety rule {rule_id}: bad trigger keys {sorted(unknown) or 'no pattern'}")
 
-RULES: tuple[SafetyRule, ...] = (
-    SafetyRule(
-        "gas_leak",
-        "gas smell or gas leak",
-        (
-            Trigger(
-                _rx(
-                    r"(?:煤气|燃气|天然气|液化气|瓦斯|媒气|煤汽|然气)(?:的)?(?:味|气味|泄漏|泄露|漏气|漏了|在漏|外泄|"
-                    r"管[^，。,]{0,4}(?:破|断|裂|漏|喷)|罐[^，。,]{0,3}(?:漏|喷)|报警器[^，。,]{0,3}(?:响|叫|报警))"
-                    r"|(?:闻到|闻着|一股|好大的?|很大的?|很浓的?|浓浓的?)[^，。,]{0,6}(?:煤气|燃气|天然气|液化气)"
-                    r"|\bgas+ (?:leak\w*|leek|smell\w*|smel|odou?r|alarm)|\bsme(?:ll|l)\w* (?:of |like )?gas+\b|\bleaking gas\b"
-                ),
-                excludes=_rx(r"煤气费|燃气费|缴费|交费|\bgas bill"),
-            ),
-            Trigger(
-                _rx(
-                    r"(?:家里|屋里|厨房|楼道|楼里|灶|表|管|阀|接口)[^，。,]{0,6}漏气|"
-                    r"(?:燃气表|燃气管|气表|表箱|立管|管道|管子|接口|阀门)[^，。,]{0,8}(?:有味|有点?(?:气)?味|嘶嘶|冒气|往外冒)|"
-                    r"嘶嘶[^，。,]{0,6}(?:冒气|漏气|有味)|挖破[^，。,]{0,6}(?:燃气|天然气|煤气)?管"
-                ),
-                requires=_rx(r"味|嘶|闻|臭|冒气|燃气|煤气|天然气|\b(?:smell|hiss)"),
-                excludes=_rx(r"轮胎|车胎|气球|充气|空调|打气|暖气|水管|漏水"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "fire_smoke",
-        "fire, flames or smoke in a building",
-        (
-            Trigger(
-                _rx(
-                    r"(?<![不没])着火|着了火|起火|失火|烧起来|火光|火势|蓝火|明火[^，。,]{0,4}(?:窜|蔓延)|(?<!防)火灾(?!隐患|风险|演练|预防|保险|险|报警器)|"
-                    r"\b(?:on fire|caught fire|catching fire|in flames|flames|blaze)\b|\bfire (?:in|on|at|broke out|spreading)\b"
-                ),
-                excludes=_rx(r"消防演练|火灾隐患|打不着|点不着|着不了|\bfire (?:drill|exit|door|hazard|safety)"),
-            ),
-            Trigger(
-                _rx(
-                    r"冒烟|浓烟|冒黑烟|全是烟|好多烟|烟雾弥漫|烧焦味|"
-                    r"\bsmoke (?:is )?(?:coming|pouring|billowing|everywhere|filling)|\b(?:thick|black) smoke\b|"
-                    r"\bfull of smoke\b|\bsmell of burning\b"
-                ),
-                excludes=_rx(r"烟囱|油烟|尾气|排气管|抽烟|吸烟|烧烤|烟花|鞭炮|焚烧|烧垃圾|秸秆|工厂|厂子|chimney|barbecue|bbq"),
-            ),
-            Trigger(
-                _rx(r"火警(?:铃|警报|报警)[^，。,]{0,4}(?:响|叫)|\bfire alarms? (?:is |are |keeps? )?(?:going off|ringing|sounding)\b"),
-                requires=_rx(r"烟|火|出不去|出不来|困|焦味|\b(?:smoke|flames?|trapped|can'?t get out|burning)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "electrical_hazard",
-        "sparks, live wires down or electric shock",
-        (
-            Trigger(
-                _rx(
-                    r"(?:电线|电缆|插座|电表|配电箱|电箱|变压器|充电|电瓶|电动车)[^，。,]{0,8}(?:火花|打火|冒火|爆炸|炸了)|"
-                    r"火花四溅|冒火花|触电|被电(?:得|了|倒|伤)|漏电[^。]{0,12}(?:被电|电到|电了一下)|"
-                    r"(?:高压线|电线|电缆)[^，。,]{0,6}(?:断|掉|垂|落|耷拉)[^。]{0,8}(?:地上|路上|路面|人)|"
-                    r"\bsparks?\b|\bsparking\b|\blive wires?\b|\bpower lines? (?:down|fallen|on the)|\belectrocut\w*|\belectric shock"
-                ),
-            ),
-            Trigger(
-                _rx(
-                    r"(?:电线|电缆|高压线|电线杆)[^，。,]{0,8}(?:垂|耷拉|掉在|掉到|露着|斜着|压在)|"
-                    r"\b(?:power |electric(?:al)? )?(?:lines?|wires?|cables?) (?:is |are )?(?:hanging|dangling|exposed|down)\b"
-                ),
-                requires=_rx(PEOPLE_EXPOSED + r"|车|\b(?:road|touch\w*|cars?)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "trapped",
-        "someone trapped (lift, room, vehicle, rubble)",
-        (
-            Trigger(
-                _rx(
-                    r"被困(?!扰|惑|难)|困在|困住|"
-                    r"(?:关|卡|锁)在[^，。,]{0,4}(?:电梯|里面|屋里|房间|车里|储物间|厕所|柜子|地下室|店里|教室|办公室|车上|半空|栏杆)|"
-                    r"电梯[^，。,]{0,10}(?:卡住|卡在|困|关着人|出不来|停在[^，。,]{0,6}中间|开不了门|门打不开|打不开门|往下掉|滑到底|下坠)|"
-                    r"(?:卡|夹)(?:住|在)[^，。,]{0,8}(?:出不来|拔不出|下不来)|(?:门|出口|卷帘门)[^，。,]{0,10}出不去|"
-                    r"(?:电梯|屋|房|门|车|井|里面)[^，。,]{0,8}出不来|"
-                    r"\btrapped\b|\bstuck in (?:the |a )?(?:lift|elevator)\b|\b(?:lift|elevator) (?:is |got )?stuck\b|"
-                    r"\bstuck between floors\b|\blocked (?:himself |herself |themselves )?in(?:side)?\b|"
-                    r"\blocked in\b|\bcan'?t get out\b"
-                ),
-            ),
-            # Stuck upstairs by a broken lift is urgent (taxonomy tie rule) when someone needs care now;
-            # "old people cannot get down" alone is a building-wide disruption, labelled high.
-            Trigger(
-                _rx(
-                    r"下不了楼|下不去|下不来|出不了门|出不去|困在家|"
-                    r"\b(?:can'?t|cannot|unable to|could not|couldn'?t) (?:get|go|come) (?:down|out|downstairs)\b|"
-                    r"\bstuck (?:at home|upstairs|indoors)\b|担架[^，。,]{0,4}(?:上不来|下不去|抬不|进不去)|"
-                    r"\bcan'?t (?:bring|carry|get) (?:the |a )?stretcher\b"
-                ),
-                requires=_rx(r"电梯|\b(?:lift|elevator)s?\b"),
-                also_requires=_rx(ACUTE_NEED),
-                excludes=_rx(r"没电梯|没有电梯|加装电梯|装电梯|\b(?:no|without an?) (?:lift|elevator)\b|\binstall\w*"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "elderly_fall_alone",
-        "an elderly or disabled person has fallen",
-        (
-            Trigger(
-                _rx(r"倒在地|倒地|躺在地上|(?<!卧床)起不来|爬不起来|站不起来|\b(?:on the floor|can'?t (?:get|stand) up)\b"),
-                requires=_rx(ELDERLY_OR_DISABLED),
-                excludes=_rx(r"防摔|防跌|防滑|扶手|适老化|补贴|\b(?:handrail|grab bar)"),
-            ),
-            Trigger(
-                _rx(r"摔倒|摔了|摔在|摔下|跌倒|跌在|跌了|\b(?:fell|fallen|had a fall)\b"),
-                requires=_rx(ELDERLY_OR_DISABLED),
-                also_requires=_rx(FALL_HARM),
-                excludes=_rx(r"防摔|防跌|防滑|扶手|适老化|补贴|\b(?:handrail|grab bar)"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "medical_emergency",
-        "someone unconscious, not breathing, bleeding or seizing",
-        (
-            Trigger(
-                _rx(
-                    r"晕倒(?!过)|昏倒|晕过去|昏过去|昏迷|休克|不省人事|没(?:有)?了?(?:呼吸|心跳|意识)|抽搐|喘不上气|上不来气|"
-                    r"呼吸困难|(?:嘴唇|脸色?)发紫|大出血|血流不止|流了好?多血|在流血|在出血|口吐白沫|心脏病(?:犯|发)|心梗|"
-                    r"窒息|抢救|叫了救护车|(?:叫|打)了120|120[^，。]{0,3}(?:还没|咋还|怎么还)|叫不醒|叫(?:他|她)?(?:也)?不(?:答应|应)|"
-                    r"(?:人|老人|老头|老太|他|她|孩子|大爷|大妈|阿姨|大哥)[^，。,]{0,8}一动不动|"
-                    r"\b(?:lying|collapsed|fallen)\b[^.]{0,60}\b(?:not moving|motionless)\b|"
-                    r"误吞|误喝|误食|吞了[^，。,]{0,4}(?:电池|磁力珠|硬币|珠子|药)|卡在[^，。,]{0,3}(?:喉咙|嗓子)|"
-                    r"(?:嗓子|喉咙)[^，。,]{0,2}(?:发紧|肿)|喘气[^，。,]{0,3}(?:困难|急)|呼吸[^，。,]{0,3}(?:急促|有点急)|"
-                    r"破水|羊水破|要生了|脑出血|脑溢血|突发[^，。,]{0,4}(?:心脏|脑梗)|中暑[^，。,]{0,3}(?:倒|晕)|"
-                    r"摔断|(?<![椅桌凳床])腿断了|头(?:上)?(?:在|一直)?流血|(?:扎|戳|刺|划|打)伤[^，。,]{0,6}眼睛|"
-                    r"\b(?:unconscious|passed out|fainted|collapsed|not breathing|can'?t breathe|stopped breathing|"
-                    r"seizure|heart attack|having a stroke|bleeding|choking|overdosed?|took (?:a lot of|too many) pills|"
-                    r"unresponsive|won'?t wake up|swallowed (?:a |some |several )?(?:battery|batteries|magnets?|coins?|button)|"
-                    r"throat (?:is )?(?:closing|swelling|tight)|water (?:has )?broken|(?:is|went|gone) (?:in|into) labou?r|heatstroke|"
-                    r"broken (?:arm|leg)|head injury|confused and vomiting|vomiting and confused)\b"
-                ),
-                excludes=_rx(r"宠物|猫|兽医|\b(?:cat|vet)\b"),
-            ),
-            Trigger(
-                _rx(r"黄疸|浑身发黄|皮肤[^，。,]{0,3}黄|不吃奶|发烧|高烧|抽|呼吸急促|\b(?:jaundice|not feeding|fever|yellow)\b"),
-                requires=_rx(r"新生儿|刚出生|出生[^，。,]{0,3}(?:天|周)|满月|\b(?:newborn|days? old|week-old)\b"),
-                excludes=_rx(r"疫苗|体检|\b(?:vaccin\w*|check-?up)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "home_flooding",
-        "water flooding into a home",
-        (
-            Trigger(
-                _rx(
-                    r"(?:家|屋|室|卧室|客厅|厨房|房间|房子|地下室|车库|一楼|楼道)[^，。,]{0,8}"
-                    r"(?:进水|淹了|被淹(?!过)|淹水|灌水|灌进|水漫|漫进|积水[^，。,]{0,6}(?:公分|厘米|cm|深|没过))|"
-                    r"水管[^，。,]{0,3}(?:爆|破裂|炸|冻裂)|爆管|倒灌|漫进(?:屋|家|房|客厅|卧室)|"
-                    r"(?:暖气|水管|管道|阀门|接头)[^，。,]{0,6}(?:爆|崩|裂)[^。]{0,16}(?:喷|浇|淹|涌|流进|漫|瀑布)|"
-                    r"(?:热水|开水|滚烫的水)[^，。,]{0,4}(?:往外)?(?:喷|浇)|流进[^，。,]{0,6}(?:家|户|屋)|"
-                    r"淹到[^，。,]{0,4}(?:膝盖|小腿|脚踝|床)|水[^，。,]{0,4}(?:有|到|没过|漫过)[^，。,]{0,3}(?:脚踝|膝盖|小腿)|"
-                    r"\bflood(?:ed|ing)?\b[^.,]{0,20}\b(?:home|flat|apartment|house|basement|kitchen|bedroom|living room)\b|"
-                    r"\b(?:home|flat|apartment|house|basement|kitchen|bedroom) (?:is |got )?flood(?:ed|ing)\b|"
-                    r"\bburst (?:water )?pipe|\bpipe (?:has )?burst|"
-                    r"\bwater (?:is )?(?:pouring|gushing|streaming|flooding|coming) (?:in|into|through|down|from)"
-                ),
-            ),
-            Trigger(
-                _rx(r"水[^，。,]{0,4}(?:哗哗|直接|一直|不停)[^，。,]{0,4}(?:往|流|灌|涌|冒)|水顺着[^，。,]{0,6}(?:电线|灯)"),
-                requires=_rx(r"家|屋|卧室|客厅|厨房|房间|天花板|吊顶|吊灯|楼上|\b(?:ceiling|flat|home)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "no_heating_frail_cold",
-        "no heating for frail people or in freezing weather",
-        (
-            Trigger(
-                _rx(
-                    r"(?:暖气|供暖|供热|采暖|取暖|地暖|暖风)[^，。,]{0,8}(?:不热|停了|停止|坏了|没了|中断|冰凉|不开|不通|没有|没开|没来|断了)|"
-                    r"(?:没有|没|停了|断了)(?:暖气|供暖|取暖)|(?:暖气片?|地暖)[^，。,]{0,4}(?:全是)?凉的|不烧锅炉|锅炉[^，。,]{0,6}(?:停了|坏了|灭了)|"
-                    r"(?:炉子|炉火|煤炉)[^，。,]{0,3}灭了|屋里(?:冰凉|冰冷)|冻得[^，。,]{0,4}(?:发抖|哆嗦|受不了)|"
-                    r"\b(?:heating|heater|radiators?|boiler)\b[^.,]{0,30}\b(?:off|broken|not working|stopped|out|cold|failed|down)\b|"
-                    r"\bno heat(?:ing)?\b|\bwithout heat(?:ing)?\b"
-                ),
-                requires=_rx(FRAIL),
-                negatable=False,
-            ),
-        ),
-    ),
-    SafetyRule(
-        "life_support_power",
-        "a life-support or medical device without power or supply",
-        (
-            Trigger(
-                _rx(
-                    r"(?:制氧机|呼吸机|吸氧|氧气|透析|吸痰器|输液泵|监护仪|胰岛素)[^。]{0,15}(?:停电|没电|断电|没氧|没气|用完|快没了|停了|中断|没法用|不能用|坏了|缺货|最后一瓶|报警)|"
-                    r"(?:停电|断电|没电)[^。]{0,30}(?:制氧机|呼吸机|吸氧|氧气|透析|吸痰器|输液泵|ICU|重症)|"
-                    r"\b(?:oxygen|ventilator|dialysis|concentrator|respirator|life support)\b[^.]{0,40}"
-                    r"\b(?:power|outage|no electricity|running out|runs? out|ran out|running low|empty|last (?:cylinder|tank|bottle))\b|"
-                    r"\b(?:power cut|power outage|no power|no electricity)\b[^.]{0,40}\b(?:oxygen|ventilator|dialysis|life support)\b"
-                ),
-                excludes=_rx(
-                    r"计划停电|停电通知|提前准备|(?:明天|后天|下周|周[一二三四五六日末])[^，。,]{0,6}(?:要|会|是|计划)?[^，。,]{0,3}停电|要停电|会停电|"
-                    r"\b(?:planned|scheduled) (?:power )?(?:cut|outage)|\btomorrow'?s? (?:power )?(?:cut|outage)|\bwill be (?:a )?power (?:cut|outage)"
-                ),
-                negatable=False,
-            ),
-        ),
-    ),
-    SafetyRule(
-        "self_harm",
-        "a threat of suicide or self-harm",
-        (
-            Trigger(
-                _rx(
-                    r"不想活|活着没意思|自杀|轻生|寻死|割腕|跳楼(?!价|甩卖|大甩卖)|跳河|跳江|喝农药|上吊|"
-                    r"吞了?(?:一整?瓶|好多|很多)?安眠药|吃了(?:一整?瓶|好多|很多|一大把)(?:安眠药|药)|"
-                    r"结束(?:自己的)?生命|一了百了|死了算了|想死(?!你)|要去死|以死相逼|"
-                    r"站在[^，。,]{0,6}(?:楼顶|天台|桥上)|"
-                    r"\bkill (?:myself|himself|herself|themselves)\b|\bsuicid\w*|\bend (?:my|his|her) life\b|"
-                    r"\bdon'?t want to live\b|\bwant to die\b|\bself[- ]harm\b|\bhurt (?:myself|himself|herself)\b|"
-                    r"\bjump off (?:the |a )?(?:roof|bridge|building)\b"
-                ),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "child_in_danger",
-        "a child in danger or missing",
-        (
-            Trigger(
-                _rx(
-                    r"(?:锁|关|困|落)在车(?:里|内)|车(?:里|内)(?:锁|关|困)着|(?:孩子|小孩|宝宝|娃|儿童|女儿|儿子)[^，。,]{0,3}(?:走失|走丢|不见了|找不到了|失踪|被拐)|"
-                    r"拐走|(?:孩子|小孩|宝宝|娃|儿童|小朋友)[^，。,]{0,6}(?:爬|站|坐|挂|悬)在[^，。,]{0,6}(?:窗|阳台|护栏|栏杆|楼顶|外面)|"
-                    r"虐待[^，。,]{0,6}(?:孩子|小孩|儿童)|"
-                    r"(?:落|忘|丢)在[^，。,]{0,6}(?:公园|车上|车里|景区|路边|商场|野外|学校|幼儿园|教室|车站)|一个人(?:关|锁|留)在(?:家|屋|车)|"
-                    r"(?:绑|捆)在[^，。,]{0,4}(?:椅子|床)|爬(?:到|上)[^，。,]{0,4}(?:窗台|阳台|护栏)|"
-                    r"(?:被|让)[^，。,]{0,4}(?:陌生人|不认识的人|叔叔|阿姨)[^，。,]{0,2}接走|"
-                    r"\b(?:left|locked) (?:alone )?in (?:a |the )?(?:hot )?car\b|\babduct\w*|\bkidnap\w*|"
-                    r"\b(?:child|kid|toddler|son|daughter) (?:is |has gone |went )?missing\b|"
-                    r"\b(?:left|forgot(?:ten)?) (?:behind|alone)\b|\bleft (?:\w+ )?(?:toddlers?|kids|children|child) alone\b"
-                ),
-                requires=_rx(CHILD),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "drowning",
-        "someone drowning or fallen into water",
-        (
-            Trigger(
-                _rx(
-                    r"溺水|落水(?!管)|掉(?:进|到|在)?[^，。,]{0,3}(?:水里|河里|湖里|江里|海里|井里|池塘|水塘|水库)|被水冲走|"
-                    r"滑(?:下去|进|到)[^，。,]{0,4}(?:河|湖|江|水)|"
-                    r"(?:河|湖|江|水库|池|海|水)[^，。,]{0,8}(?:掉下去|掉进去|下水了|扑腾|沉下去)|扑腾|"
-                    r"冰面[^，。,]{0,4}(?:裂|破)|冰窟窿|(?:河|湖|江)边[^，。,]{0,8}滑下去|"
-                    r"\bdrowning\b|\bfell (?:in|into) (?:the |a )?(?:river|lake|pond|water|canal|sea|well)\b|\bswept away\b|"
-                    r"\b(?:went|got|is|are) (?:in|into) the (?:river|lake|sea) (?:and|now|right)\b|\bice (?:is )?(?:cracking|cracked)\b"
-                ),
-                excludes=_rx(r"护栏|警示|容易|担心|\b(?:fence|sign)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "violence_weapon",
-        "violence in progress or a weapon",
-        (
-            Trigger(
-                _rx(
-                    r"持刀|拿刀(?!具)|动刀|挥刀|砍人|捅人|捅了|被捅|砍伤|刺伤|行凶|杀人|开枪|枪声|持械|"
-                    r"(?:斗殴|打架|群殴)[^。]{0,8}(?:流血|刀|棍|砍)|(?:正在|还在)(?:打人|打架|殴打|砸)|围(?:在|着)[^，。,]{0,6}打|抢劫|劫持|绑架|"
-                    r"(?:现在|正在|还在)(?:打|抽|揪|踢)(?:人|孩子|小孩|老人|他|她|我)|现在还在打[！!]|还绑着|泼了?汽油|"
-                    r"\b(?:knife|gun|machete|stabb(?:ed|ing)|shooting|gunshots?|robbery|mugg(?:ed|ing))\b|"
-                    r"\bbeing (?:beaten|attacked|assaulted)\b|\bbeating (?:a|her|him|his|my|an?)\b|"
-                    r"\bstill (?:tied|being (?:hit|beaten))\b"
-                ),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "structural_collapse",
-        "a structure collapsing or objects falling on people",
-        (
-            Trigger(
-                _rx(
-                    r"塌了|倒塌了|坍塌|塌方|砸伤|砸到人|砸中人|压着(?:一个)?人|压着一个|压在下面|塌下来|塌陷|往下陷|"
-                    r"\b(?:collapsing|caving in|about to (?:fall|collapse)|crumbling)\b|"
-                    r"\b(?:wall|ceiling|roof|building|balcony|scaffold\w*) (?:has )?collapsed\b"
-                ),
-                excludes=_rx(r"球台|桌|椅|凳|床|沙发|柜|书架|货架|帐篷|积木|蛋糕|\b(?:table|chair|sofa|shelf)\b"),
-            ),
-            Trigger(
-                _rx(
-                    r"(?:往下掉|正在掉|一直掉|还在掉|哗哗(?:往下)?掉|摇摇欲坠|随时(?:会|要|可能)?(?:掉|塌|倒|砸)|"
-                    r"晃得厉害|在晃|只剩一个角|斜挂|往外歪|鼓出来|挂在半空)|"
-                    r"(?:树|树干|树枝|电线杆|灯杆|塔吊)[^，。,]{0,6}(?:歪倒|倒向|斜靠|靠在|压在|断了一半)|"
-                    r"\b(?:about to fall|could fall (?:down )?any|hanging by|swaying|falling (?:off|down) (?:onto|on)|"
-                    r"leaning (?:against|on|over)|cracking more)\b"
-                ),
-                requires=_rx(PEOPLE_EXPOSED),
-                excludes=_rx(r"牙|头发|墙皮|油漆|瓷砖缝|价|成绩|器材|漫步机|秋千|\b(?:price|hair)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "poisoning",
-        "poisoning or many people suddenly ill",
-        (
-            Trigger(
-                _rx(
-                    r"中毒|一氧化碳|毒蘑菇|"
-                    r"(?:上吐下泻|呕吐|腹泻|拉肚子)[^。]{0,20}(?:好几|多人|一群|全家|好多人|急诊|送医)|"
-                    r"(?:[\d两三四五六七八九十几]+多?个?(?:人|孩子|同事|学生|小孩|老人)|好几|多人|一群|全家|好多人)[^。]{0,12}(?:全?吐了|在吐|上吐下泻|呕吐|腹泻)|"
-                    r"(?:氯气|氨气|毒气|有毒气体|化学品|农药)[^。]{0,10}(?:泄漏|泄露|漏气|在漏|外泄)|"
-                    r"(?:刺鼻|化学|毒气|氯气|氨气)[^。]{0,30}(?:咳嗽|流眼泪|喘不过气|头晕|呕吐)|"
-                    r"\b(?:\d+|several|many) (?:people|kids|children|students|colleagues)\b[^.]{0,30}\b(?:vomiting|diarrh\w*)|"
-                    r"\b(?:chemical|toxic)\b[^.]{0,40}\b(?:coughing|dizzy|vomiting|can'?t breathe)\b|"
-                    r"\bpoison(?:ed|ing)\b|\bcarbon monoxide\b"
-                ),
-                excludes=_rx(r"游戏|网瘾"),
-            ),
-            Trigger(
-                _rx(
-                    r"(?:井水|井里的水|井的水|自来水|饮用水|水井|水库|水源|取水口|河水|湖里)[^。]{0,20}(?:发黑|发臭|有毒|污染|农药|油膜|冒泡|渗滤液|骷髅)|"
-                    r"(?:冒|漏|渗|排)[^，。,]{0,6}(?:黄烟|白烟|绿色的|毒|不知道什么液体)|(?:漂白水|消毒水|农药)味|"
-                    r"\b(?:toxic|chemical) (?:smoke|fumes|spill|leak)\b|\bleaking (?:chemicals?|diesel|fuel)\b"
-                ),
-                requires=_rx(
-                    r"喝|饮用|拉肚子|呕吐|吐|头晕|咳|呛|孩子|小孩|老人|幼儿园|学校|小学|居民|水厂|游泳|钓鱼|"
-                    r"\b(?:drink\w*|vomit\w*|dizzy|cough\w*|kids|children|school|residents)\b"
-                ),
-                excludes=_rx(r"游泳池|泳池"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "fraud_in_progress",
-        "a resident being defrauded right now",
-        (
-            Trigger(
-                _rx(
-                    r"安全账户|"
-                    r"(?:正在|马上|准备|要去|排队)[^。]{0,8}(?:转账|汇款|转钱|打钱|取钱|转)[^。]{0,20}(?:骗|冒充|洗钱)|"
-                    r"(?:骗|冒充|洗钱)[^。]{0,40}(?:正在|马上|准备|要去|排队)[^。]{0,8}(?:转账|汇款|转钱|打钱|取钱|转)|"
-                    r"\bsafe account\b|\b(?:scammer|fraudster)s?\b[^.]{0,40}\b(?:right now|on the phone)\b"
-                ),
-            ),
-        ),
-    ),
-)
+    def optional(key: str) -> re.Pattern[str] | None:
+        value = spec.get(key)
+        return _rx(value) if value else None
 
-RULES = RULES + (
-    SafetyRule(
-        "road_hazard",
-        "an open manhole or dead traffic lights on a busy road",
-        (
-            Trigger(
-                _rx(
-                    r"井盖[^，。,]{0,6}(?:没了|丢了|被偷|敞着|翻了|压翻|不见)|"
-                    r"(?:红绿灯|信号灯)[^，。,]{0,4}(?:全灭|全黑|都灭|都不亮|全不亮)|"
-                    r"\b(?:open manhole|missing manhole cover)\b|\bmanhole cover (?:is )?(?:missing|gone|open)\b|"
-                    r"\b(?:traffic lights?|signals?)\b[^.]{0,50}\b(?:all out|are out|not working|dead)\b|"
-                    r"(?:红绿灯|信号灯)[^，。,]{0,6}(?:一直闪|坏了|不亮|失灵|黑了)|"
-                    r"护栏[^，。,]{0,4}(?:倒|断|撞断|没了)|(?:路面|桥面|地面)[^，。,]{0,6}(?:塌|陷|裂开|翘起)|"
-                    r"(?:钢管|货物|铁板|石头)[^，。,]{0,6}(?:掉了一路|滚得到处|在车道|在路中间)|"
-                    r"(?:洒|漏)了一(?:大)?片[^，。,]{0,3}(?:油|机油)|\b(?:no warning (?:signs?|lights?)|guard ?rail\w* (?:is |are )?(?:down|broken|gone))\b"
-                ),
-                requires=_rx(
-                    r"乱|撞|危险|高峰|差点|孩子|小孩|老人|摔|掉进|看不清|天黑|夜里|晚上|人躺|车还在|急刹|"
-                    r"\b(?:chaos|everywhere|every direction|accident|crash\w*|kids|children|dark|night|burst|fell|nearly|almost|hit)\b"
-                ),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "animal_attack",
-        "people being bitten or stung, or a dangerous animal indoors",
-        (
-            Trigger(
-                _rx(
-                    r"(?:被|已经)[^，。,]{0,10}(?:蛰|咬伤|咬了)|扑上去|毒蛇|一条蛇|眼镜蛇|蟒蛇|野猪|"
-                    r"(?:狼|猴子|野狗)[^，。,]{0,8}(?:跟着|追|冲|扑|龇牙|窜进|进了?屋|在阳台|在客厅)|咬(?:出血|伤了)|"
-                    r"\b(?:bitten|stung|attacked by (?:a |the )?dogs?)\b|\bsnake in\b|\bwild boar\b"
-                ),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "vulnerable_without_care",
-        "a frail, disabled or very young person left without anyone to care for them",
-        (
-            Trigger(
-                _rx(
-                    r"一个人(?:在家|躺|关|留|被关)|家里就(?:剩)?(?:他|她|剩)|就剩(?:他|她)|没人(?:照顾|管|喂|看着|照看|陪)|"
-                    r"无人(?:照顾|照看|看护)|没人给(?:喂|做|送)|(?:照顾|陪护|护工|保姆)[^，。,]{0,12}(?:走了|跑了|没来|住院|送进医院|不在)|"
-                    r"唯一的?照顾|\b(?:left alone|alone at home|home alone|nobody (?:to|is) (?:look|care|feed)\w*|no one (?:to|is) (?:look|care|feed)\w*)\b"
-                ),
-                requires=_rx(ELDERLY_OR_DISABLED + r"|" + CHILD + r"|重病|插着|导尿|\b(?:sick)\b"),
-                also_requires=_rx(
-                    r"今天|现在|刚|已经|从昨|到现在|今晚|突然|一直|两天|三天|\b(?:today|now|tonight|since|just)\b"
-                ),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "unreachable_vulnerable",
-        "a frail person living alone who cannot be reached or whose alarm went off",
-        (
-            Trigger(
-                _rx(
-                    r"敲门(?:没|不|也不)(?:人应|反应|开|人开|应)|敲门不开|(?:几天|一个?礼拜|一周|好几天)没(?:见|出门|下楼|露面)|"
-                    r"里面有(?:呻吟|呼救)|电话(?:一直|也)?(?:不接|打不通|没人接)|联系不上|"
-                    r"\b(?:hasn'?t (?:answered|picked up|been seen)|not answering|no answer|can'?t reach|no one answers)\b"
-                ),
-                requires=_rx(ELDERLY_OR_DISABLED + r"|独自|一个人住|\b(?:lives alone|living alone)\b"),
-                excludes=_rx(r"物业|客服|热线|窗口|部门|12345|工作人员|公司|医院|商家|\b(?:hotline|office|customer service)\b"),
-            ),
-            # Emergency call buttons are fitted for people who cannot call for help themselves.
-            Trigger(
-                _rx(
-                    r"(?:一键呼叫|紧急呼叫|呼叫器|呼叫按钮|求助按钮|防跌倒手环)[^，。,]{0,8}(?:报警|响|闪|按了|求救)|"
-                    r"\b(?:emergency|alarm|panic|help|call) (?:button|pendant|alarm)\b[^.]{0,20}\b(?:went off|going off|pressed|triggered|beeping)\b"
-                ),
-                excludes=_rx(r"误报|误触|坏了|没电|电池|\b(?:false alarm|by mistake|broken|battery)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "missing_person",
-        "a vulnerable person or child missing now",
-        (
-            Trigger(
-                _rx(
-                    r"走失|走丢|(?:出门|出去)[^，。,]{0,8}(?:没回来|没回家)|(?:到现在|至今|还)[^，。,]{0,2}(?:没|没有)(?:找到|回来|回家)|"
-                    r"找不到(?:他|她|孩子|老人|人影)|\bcan'?t find (?:him|her|them|my (?:son|daughter|child|kid|mum|mom|mother|dad|father))\b|"
-                    r"不见了|\b(?:missing|wandered off|has not come back|hasn'?t come (?:back|home))\b"
-                ),
-                requires=_rx(ELDERLY_OR_DISABLED + r"|" + CHILD),
-                excludes=_rx(
-                    r"防走失|(?:猫|狗|宠物|手机|钱包|身份证|证件|卡|行李|快递|\b(?:cat|dog|pet|phone|wallet|parcel|luggage)\b)"
-                    r"[^，。,.]{0,6}(?:走失|走丢|不见|丢|找不到|\bmissing|\blost)"
-                ),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "unsafe_goods_selling_now",
-        "food or goods that endanger health being sold or bought right now",
-        (
-            Trigger(
-                _rx(
-                    r"病死|死猪|死禽|瘟|变质|发霉|没检疫|未检疫|无检疫|召回|有毒|毒[^，。,]{0,2}(?:蘑菇|菜|肉)|假药|假酒|工业酒精|"
-                    r"被淹过|泡过水|\b(?:recall(?:ed|s)?|diseased|spoiled|rotten|toxic|contaminated|counterfeit|unlicensed medicine)\b"
-                ),
-                requires=_rx(r"卖|售|货架|柜台|\b(?:sell\w*|sold|shelves|stall|on sale)\b"),
-                also_requires=_rx(
-                    r"抢着买|排队|好多人|一堆人|很多人|正在买|在买|还在卖|正在卖|现在|大爷买|老人买|家长|"
-                    r"\b(?:right now|still|are buying|people (?:are )?buying|queu\w*|parents)\b"
-                ),
-                excludes=_rx(r"退款|退货|赔偿|索赔|投诉过|\b(?:refund|compensation)\b"),
-            ),
-        ),
-    ),
-    SafetyRule(
-        "crowd_crush",
-        "a crowd crush or people falling on moving stairs",
-        (
-            Trigger(
-                _rx(
-                    r"踩踏|挤倒|被挤(?:伤|晕)|扶梯[^，。,]{0,8}(?:倒着走|逆行|倒转|突然|失控)|"
-                    r"\b(?:stampede|crowd crush|crushed in the crowd|escalator (?:suddenly )?(?:reversed|running backwards))\b"
-                ),
-            ),
-        ),
-    ),
-)
+    return Trigger(
+        _rx(spec["pattern"]),
+        requires=optional("requires"),
+        also_requires=optional("also_requires"),
+        excludes=optional("excludes"),
+        negatable=bool(spec.get("negatable", True)),
+    )
 
+
+def compile_rules(table: tuple[Mapping[str, Any], ...]) -> tuple[SafetyRule, ...]:
+    """Compiled rules from a table in the format of `nlu.safety_table.RULES`."""
+    rules = []
+    for spec in table:
+        unknown = set(spec) - _RULE_KEYS
+        if unknown:
+            raise ValueError(f"safety rule {spec.get('id')}: unknown keys {sorted(unknown)}")
+        triggers = tuple(_compile_trigger(t, spec["id"]) for t in spec["triggers"])
+        rules.append(SafetyRule(spec["id"], spec["description"], triggers, spec.get("advice", "default")))
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise ValueError("safety rule ids must be unique")
+    return tuple(rules)
+
+
+RULES: tuple[SafetyRule, ...] = compile_rules(safety_table.RULES)
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
+RULE_ADVICE: dict[str, str] = {rule.id: rule.advice for rule in RULES}
 
 
 def _bounds(text: str, start: int, end: int, boundary: re.Pattern[str]) -> tuple[int, int]:
@@ -630,8 +145,6 @@ def _vetoed(text: str, match: re.Match[str], trigger: Trigger) -> bool:
 
 
 def _first_hit(text: str, rule: SafetyRule) -> RuleHit | None:
-    if _MESSAGE_VETO.search(text):
-        return None
     for trigger in rule.triggers:
         for match in trigger.pattern.finditer(text):
             if not _vetoed(text, match, trigger):
@@ -647,10 +160,29 @@ def is_settled(text: str) -> bool:
     return bool(_MESSAGE_VETO.search(text))
 
 
-def apply_rules(text: str) -> list[RuleHit]:
+_VULNERABLE = _rx(safety_table.VULNERABLE)
+_CARE_STOPPED = _rx(safety_table.CARE_STOPPED)
+
+
+def signals(text: str) -> dict[str, bool]:
+    """Facts about a normalised message the dialogue can act on whether or not a rule fired.
+
+    vulnerable_person: the message names someone who may not be able to help themselves
+    (very old, disabled, bedridden, living alone, an infant, a chronic patient).
+    care_stopped: it says food, a carer or medication has stopped or run out.
+    """
+    return {
+        "vulnerable_person": bool(_VULNERABLE.search(text)),
+        "care_stopped": bool(_CARE_STOPPED.search(text)),
+    }
+
+
+def apply_rules(text: str, rules: tuple[SafetyRule, ...] = RULES) -> list[RuleHit]:
     """Every safety rule that fires on a normalised message (at most one hit per rule)."""
+    if is_settled(text):
+        return []
     hits = []
-    for rule in RULES:
+    for rule in rules:
         hit = _first_hit(text, rule)
         if hit is not None:
             hits.append(hit)

@@ -73,3 +73,35 @@ def test_a_phone_number_is_not_mistaken_for_an_apartment() -> None:
 @pytest.mark.parametrize(("text", "value"), [("82", 82), ("八十二", 82), ("十五", 15), ("三百五十", 350), ("二零二四", 2024)])
 def test_chinese_numerals_are_read(text: str, value: int) -> None:
     assert chinese_number(text) == value
+
+
+ADDRESSES = [
+    ("我住滨江路88号，楼下一直漏水", "滨江路88号"),
+    ("和平街12号3单元漏水", "和平街12号3单元"),
+    ("地址是和平街12号院3号楼2单元501室", "和平街12号院3号楼2单元501室"),
+    ("幸福路7号2栋3单元402室停水了", "幸福路7号2栋3单元402室"),
+    ("和平街12号3-2-501的暖气不热", "和平街12号3-2-501"),
+    ("中山路三十五号门口有个坑", "中山路三十五号"),
+    ("住在向阳路5号", "向阳路5号"),
+    ("I live at 88 Binjiang Road and the water is off", "88 Binjiang Road"),
+    ("Address is No. 88 Keyuan Road!!", "No. 88 Keyuan Road"),
+    ("12 Heping Street, Building 3, Unit 2, Room 501 has no power", "12 Heping Street, Building 3, Unit 2, Room 501"),
+]
+
+
+@pytest.mark.parametrize(("text", "address"), ADDRESSES)
+def test_an_address_keeps_road_number_building_unit_and_room_together(text: str, address: str) -> None:
+    assert ("location", address, "address") in spans(text)
+
+
+def test_two_english_roads_next_to_each_other_are_two_roads() -> None:
+    found = spans("The lights are out where Maple Road Oak Street meet")
+    assert ("location", "Maple Road", "road") in found and ("location", "Oak Street", "road") in found
+
+
+def test_a_road_without_a_number_is_still_a_road() -> None:
+    assert spans("人民路上的红绿灯坏了") == [("location", "人民路", "road")]
+
+
+def test_going_out_to_the_street_is_not_a_road_name() -> None:
+    assert all(role != "road" for _, _, role in spans("去了趟街"))

@@ -57,6 +57,10 @@ FIRES = [
     ("crowd_crush", "There is a stampede at the station exit, people are falling"),
     ("unsafe_goods_selling_now", "农贸市场有个摊子在卖死禽，好多老人排队在买"),
     ("unsafe_goods_selling_now", "A stall is selling diseased chickens at half price and people are queuing to buy them"),
+    ("vulnerable_care_stopped", "我爸卧床，护工今天没来，从早上到现在没吃东西"),
+    ("vulnerable_care_stopped", "My diabetic mother lives alone and her insulin runs out today"),
+    ("work_injury_blocked", "工地上工友被砸伤了，包工头不让打120"),
+    ("work_injury_blocked", "A worker was injured at the factory and the boss won't let us call an ambulance"),
 ]
 
 

@@ -1,0 +1,69 @@
+"""Rules that correct the model on two confusions it cannot learn from words alone.
+
+Kind: by the taxonomy a complaint reports that someone did wrong or failed to act. When the
+model hesitates between demand (or inquiry) and complaint and the message names such a
+failure ("物业不管", "老板拖欠", "the landlord refuses"), it is a complaint even though it also
+asks for action or asks a question.
+
+Domain: feedback on the service itself (this bot, the city app, the 12345 hotline, the service
+hall) is `other`, even when it mentions older people or another service's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FLAGS = re.IGNORECASE
+
+# Someone did wrong or failed to act. Deliberately about people and bodies, not about things
+# being broken: "电梯坏了" is a demand, "物业不修" a complaint.
+WRONGDOING = re.compile(
+    r"没人管|没人理|不管不问|不管|不理|不闻不问|推脱|推诿|踢皮球|互相推|推来推去|不认账|不承认|硬说|"
+    r"说不是(?:他们|我们|她|他)的(?:问题|事|责任)|不归(?:他们|我们)管|拖着不|一直拖|拖了|拖欠|欠薪|克扣|扣押|"
+    r"没人来|没下文|敷衍|乱收费|乱收|多收|多扣|私自|擅自|强制|强行|偷排|偷倒|骗|忽悠|态度(?:太)?(?:差|恶劣|不好)|"
+    r"不给(?:退|修|赔|办|开|解决|发|报)|不退|不赔|不修|不作为|故意|威胁|打人|骂人|吼|凭什么|摆设|"
+    r"说好的?[^，。,]{0,12}(?:结果|可是|但是|却|没|不)|答应[^，。,]{0,8}(?:没|不|一直)|报了[^，。,]{0,6}(?:次|回)[^，。,]{0,8}(?:没|不)|"
+    r"\b(?:refus\w+|won'?t (?:fix|pay|refund|return|answer|let|come)|ignor\w+|never (?:came|showed|answered|fixed|paid|replied)|"
+    r"nobody (?:came|cares|answers|did)|did nothing|does nothing|overcharg\w+|cheat\w*|scam\w*|rude|threaten\w*|"
+    r"kept (?:my|our|the)|has not paid|hasn'?t paid|not paid|without (?:any )?notice|no one (?:came|answers))\b",
+    _FLAGS,
+)
+# The model must already see a complaint as plausible: the cue only settles a close call.
+COMPLAINT_MIN_PROBABILITY = 0.15
+
+SERVICE_CHANNEL = re.compile(
+    r"12345|市民热线|政务热线|便民热线|机器人|智能客服|在线客服|人工客服|转人工|"
+    r"(?:你们|这个|这)(?:个)?(?:平台|系统|小程序|app|公众号|热线|客服|网站|软件)|"
+    r"政务(?:服务)?(?:大厅|中心|网|app|平台)|市民(?:服务)?中心|行政服务中心|(?<!社区)(?:服务|办事)大厅|"
+    r"\b(?:chat ?bot|bot|(?:the|this|your) (?:app|hotline|website|service hall|assistant|system)|12345 hotline|city hotline)\b",
+    _FLAGS,
+)
+SERVICE_FEEDBACK = re.compile(
+    r"答非所问|听不懂|听不明白|看不懂|看不清|不好用|难用|不方便|太慢|反应慢|打不通|没人接|占线|排队|等待|转不到|转人工|"
+    r"闪退|卡顿|老是卡|登录|登不上|打不开|字太小|字体|大字|英文|方言|普通话|语音菜单|菜单|界面|功能|"
+    r"听不到|叫号|老是坏|总是坏|态度|体验|建议|改进|优化|希望|能不能|繁琐|还不如|没用|点赞|表扬|感谢|谢谢|满意|办结|回访|真人|换个说法|"
+    r"\b(?:suggest\w*|feedback|confus\w+|misunderst\w+|understand|useless|crash\w*|slow|menu|language|english|"
+    r"font|interface|log(?:s|ged)? (?:me )?(?:in|out)|thanks?|helpful|human|closed)\b",
+    _FLAGS,
+)
+# A department's own channel ("水务集团热线", "人社服务大厅") is feedback on that department.
+DEPARTMENT_CHANNEL = re.compile(
+    r"(?:养老|供热|供暖|水务|自来水|燃气|供电|电力|医保|社保|人社|税务|公积金|教育|医院|物业|银行|学校|交警|车管)"
+    r"[^，。,]{0,6}(?:热线|客服|大厅|app|小程序|公众号|平台|机器人|网站)",
+    _FLAGS,
+)
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+def names_wrongdoing(text: str) -> bool:
+    return bool(WRONGDOING.search(text))
+
+
+def is_service_feedback(text: str) -> bool:
+    """True when one sentence names the service channel and gives feedback on it."""
+    for sentence in _SENTENCE_END.split(text):
+        if DEPARTMENT_CHANNEL.search(sentence):
+            continue
+        if SERVICE_CHANNEL.search(sentence) and SERVICE_FEEDBACK.search(sentence):
+            return True
+    return False

@@ -1,0 +1,89 @@
+"""Complaint versus demand by a named failure, and feedback on the service itself as `other`."""
+
+import pytest
+
+from nlu.label_rules import is_service_feedback, names_wrongdoing
+from nlu.normalize import normalize
+from nlu.parser import Parser
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "路灯坏了一个月，报了三次物业都说会修，到现在没人管",
+        "老板拖欠我们两个月工资，请帮我们要回来",
+        "商家卖过期面包还不认账，请处理",
+        "物业收了钱不修电梯，这样合理吗",
+        "The landlord refuses to return my deposit, please help",
+    ],
+)
+def test_a_message_that_blames_someone_is_recognised_as_naming_a_wrongdoing(text: str) -> None:
+    assert names_wrongdoing(normalize(text).text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["小区门口的路灯坏了，麻烦派人修一下", "想申请居家养老上门服务", "Please repair the pothole on Xinhua Road."],
+)
+def test_a_plain_request_for_a_fix_names_no_wrongdoing(text: str) -> None:
+    assert not names_wrongdoing(normalize(text).text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你们这个机器人老是答非所问",
+        "建议12345热线给老年人开一个专线，语音菜单老人听不明白",
+        "政务服务大厅的叫号屏老是坏，老人听不到",
+        "The chatbot keeps misunderstanding me",
+        "帮我转人工",
+    ],
+)
+def test_feedback_on_the_bot_the_hotline_or_the_service_hall_is_service_feedback(text: str) -> None:
+    assert is_service_feedback(normalize(text).text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打养老服务热线，机器人客服绕来绕去",  # a department's own hotline: that department's case
+        "建议人社服务大厅给农民工开个专门窗口",
+        "老人家里停水了，请尽快来修",
+        "12345能报火警吗",
+    ],
+)
+def test_a_department_channel_or_an_ordinary_request_is_not_service_feedback(text: str) -> None:
+    assert not is_service_feedback(normalize(text).text)
+
+
+def test_feedback_on_the_service_is_routed_to_other_even_when_it_mentions_old_people(tiny_parser: Parser) -> None:
+    result = tiny_parser.parse("你们这个机器人答非所问，我问老人补贴它说垃圾分类")
+    assert result["domain"]["name"] == "other"
+    assert result["intent"] == result["domain"]
+    assert result["intent_ranking"][0]["name"] == "other"
+    assert result["signals"]["service_feedback"] is True
+
+
+def test_an_emergency_is_never_turned_into_service_feedback(tiny_parser: Parser) -> None:
+    result = tiny_parser.parse("12345打不通，楼道里一股煤气味")
+    assert result["signals"]["service_feedback"] is False
+    assert result["urgency"]["name"] == "urgent"
+
+
+class _Hesitant:
+    """A model that leans to demand but finds complaint plausible, whatever the message."""
+
+    meta: dict = {}
+
+    def rank(self, text: str) -> dict:
+        return {
+            "domain": [("housing", 0.9), ("other", 0.1)],
+            "urgency": [("normal", 0.9), ("high", 0.08), ("urgent", 0.02)],
+            "kind": [("demand", 0.55), ("complaint", 0.35), ("inquiry", 0.1)],
+        }
+
+
+def test_a_request_that_blames_someone_is_a_complaint_when_the_model_hesitates() -> None:
+    parser = Parser(_Hesitant())  # type: ignore[arg-type]
+    assert parser.parse("物业收了维修费，师傅来了一趟没修好，再打电话就推脱，请处理")["kind"]["name"] == "complaint"
+    assert parser.parse("家里水龙头漏水，请师傅上门修")["kind"]["name"] == "demand"
