@@ -166,7 +166,9 @@ def describe_allowed(stage: Stage | str) -> str:
     return ", ".join(a.describe() for a in allowed_actions(stage))
 
 
-def is_allowed(stage: Stage | str, action: Action | str, review: Review | str | None = None) -> bool:
+def is_allowed(
+    stage: Stage | str, action: Action | str, review: Review | str | None = None
+) -> bool:
     stage, action = Stage(stage), Action(action)
     wanted = Review(review) if review is not None else None
     for allowed in allowed_actions(stage):
@@ -175,7 +177,9 @@ def is_allowed(stage: Stage | str, action: Action | str, review: Review | str | 
     return False
 
 
-def next_stage(stage: Stage | str, action: Action | str, review: Review | str | None = None) -> Stage:
+def next_stage(
+    stage: Stage | str, action: Action | str, review: Review | str | None = None
+) -> Stage:
     """The stage a project moves to; raises IllegalProjectMove when the move is not allowed.
 
     Approvals and rejections may name the review they give; naming one that is not the
@@ -252,7 +256,8 @@ class Project:
         return allowed_actions(self.state.stage)
 
     def _do(self, action: Action, actor: str, **kwargs: object) -> ProjectEvent:
-        self.state, event = move(self.state, action, actor=actor, **kwargs)  # type: ignore[arg-type]
+        self.state, event = move(self.state, action, actor=actor,
+                                 **kwargs)  # type: ignore[arg-type]
         self.events.append(event)
         return event
 

@@ -1,9 +1,10 @@
 """Group residents' demands into topics, deterministically and at ledger scale.
 
 Each text is normalised (traditional → simplified, full width → half width, see
-`nlu.normalize`), stripped of named places (`nlu.entities`), filler phrases and numbers, and cut into Chinese character
-bigrams plus English words. Texts are compared by the cosine of their sublinear
-TF-IDF vectors; two demands are linked when it reaches `threshold` (`cross_domain_threshold`
+`nlu.normalize`), stripped of named places (`nlu.entities`), filler phrases and numbers,
+a few common synonyms and English words are written one way, and the text is cut into
+Chinese character bigrams plus English words. Texts are compared by the cosine of their
+sublinear TF-IDF vectors; two demands are linked when it reaches `threshold` (`cross_domain_threshold`
 when they were filed under different domains, so a topic spans domains only when the texts
 agree closely), and a topic is a connected group of linked demands.
 
@@ -156,8 +157,8 @@ def cluster_demands(
     demands: Iterable[Demand | Sequence[object]], options: ClusterOptions = ClusterOptions()
 ) -> list[Topic]:
     """Topics of the demands, largest first (then by id); every demand is in exactly one."""
-    items = sorted((d if isinstance(d, Demand) else Demand(*d) for d in demands),  # type: ignore[arg-type]
-                   key=lambda d: (d.created, d.key))
+    records = [d if isinstance(d, Demand) else Demand(*d) for d in demands]  # type: ignore[arg-type]
+    items = sorted(records, key=lambda d: (d.created, d.key))
     if not items:
         return []
     if len({d.key for d in items}) != len(items):
