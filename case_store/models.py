@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -343,3 +344,213 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# -- livelihood projects (民生实事) -------------------------------------------------------------
+#
+# Rows that count residents (backings, ratings, announcements) keep their row when the resident
+# is forgotten and lose only the link (resident_id becomes NULL): totals, means and rates stay
+# right with plain COUNT/AVG and per-period queries, and nothing left points at a person.
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        Index("ix_projects_plan_year_stage", "plan_year", "stage"),
+        CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    domain: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    area: Mapped[str | None] = mapped_column(String(200), index=True)
+    # In fen (0.01 yuan), so sums are exact on every backend.
+    budget_fen: Mapped[int | None] = mapped_column(BigInteger)
+    plan_year: Mapped[int] = mapped_column(Integer)
+    lead_department: Mapped[str | None] = mapped_column(String(64), index=True)
+    stage: Mapped[str] = mapped_column(String(24), index=True)
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    rejection_note: Mapped[str | None] = mapped_column(Text)
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{due, percent}]
+    progress_percent: Mapped[int] = mapped_column(Integer, default=0)
+    supervised: Mapped[bool] = mapped_column(Boolean, default=False)
+    supervised_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    published_at: Mapped[dt.datetime | None]
+    started_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    events: Mapped[list[ProjectEvent]] = relationship(
+        back_populates="project", order_by="ProjectEvent.id", cascade="all, delete-orphan",
+        lazy="select")
+
+
+class ProjectEvent(Base):
+    """Append-only, like case events."""
+
+    __tablename__ = "project_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    before: Mapped[str | None] = mapped_column(String(24))
+    after: Mapped[str | None] = mapped_column(String(24))
+    review: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    project: Mapped[Project] = relationship(back_populates="events")
+
+
+class ProjectCase(Base):
+    """A case that asked for (or is answered by) a project."""
+
+    __tablename__ = "project_cases"
+    __table_args__ = (UniqueConstraint("project_id", "case_id", name="uq_project_cases_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    linked_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime]
+
+
+class ProjectBacking(Base):
+    """One resident's backing of an open project, from the chat or recorded offline by staff."""
+
+    __tablename__ = "project_backings"
+    __table_args__ = (
+        UniqueConstraint("project_id", "resident_id", name="uq_project_backings_resident"),
+        CheckConstraint("source IN ('chat', 'offline')", name="source"),
+        CheckConstraint("source = 'chat' OR recorded_by IS NOT NULL", name="offline_recorder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    # NULL once the resident is forgotten, or for an offline backer without a chat account.
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime]
+
+
+class ProjectProgress(Base):
+    """A progress report; the project row carries the latest percentage."""
+
+    __tablename__ = "project_progress"
+    __table_args__ = (CheckConstraint("percent BETWEEN 0 AND 100", name="percent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    percent: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    attachment_path: Mapped[str | None] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime]
+
+
+class ProjectRating(Base):
+    __tablename__ = "project_ratings"
+    __table_args__ = (
+        UniqueConstraint("project_id", "resident_id", name="uq_project_ratings_resident"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # chat | offline
+    at: Mapped[dt.datetime]
+
+
+class ProjectEvaluation(Base):
+    """A third-party evaluator's score (0–100) of a completed project."""
+
+    __tablename__ = "project_evaluations"
+    __table_args__ = (CheckConstraint("score BETWEEN 0 AND 100", name="score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    evaluator: Mapped[str] = mapped_column(String(200))
+    score: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime]
+
+
+class DemandTopic(Base):
+    """A cluster of similar demands (nlu.clusters); its id is the clustering's stable topic id."""
+
+    __tablename__ = "demand_topics"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    domain: Mapped[str] = mapped_column(String(32), index=True)
+    covered_by_project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    # A manual merge points the absorbed topic here, so re-clustering that finds it again
+    # files its cases under the surviving topic.
+    merged_into_id: Mapped[str | None] = mapped_column(
+        ForeignKey("demand_topics.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class DemandTopicCase(Base):
+    """Which topic a case belongs to; `manual` rows are staff overrides re-clustering keeps."""
+
+    __tablename__ = "demand_topic_cases"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("demand_topics.id"), index=True)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    set_by: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime]
+
+
+class Subscription(Base):
+    """A resident's wish to hear about projects in an area or a domain."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("resident_id", "kind", "value", name="uq_subscriptions_resident_kind"),
+        CheckConstraint("kind IN ('area', 'domain')", name="kind"),
+        Index("ix_subscriptions_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A subscription is only the person's wish: forgetting them removes it outright.
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+
+
+class Announcement(Base):
+    """A project event told to one resident; delivered/opened times measure awareness."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        UniqueConstraint("project_id", "resident_id", "event_key",
+                         name="uq_announcements_project_resident_event"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+    event_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+    opened_at: Mapped[dt.datetime | None]

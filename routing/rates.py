@@ -208,3 +208,26 @@ def _mean_working_days(
         if r.resolved_at is not None and _known(r.resolved_at, as_of) in period
     ]
     return Mean(float(sum(days)), len(days), min_sample)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Residents' 1–5 scores of one thing (a project): mean score and satisfaction rate."""
+
+    mean: Mean
+    rate: Rate
+
+    @property
+    def sample_size(self) -> int:
+        return self.rate.denominator
+
+
+def satisfaction(scores: Iterable[int], min_sample: int = 5) -> Satisfaction:
+    """Mean and share of 4–5 scores, both "not enough data" below `min_sample` scores."""
+    values = list(scores)
+    for score in values:
+        if score not in (1, 2, 3, 4, 5):
+            raise ValueError(f"a score is 1–5, got {score!r}")
+    satisfied = sum(1 for s in values if s in SATISFIED_RATINGS)
+    return Satisfaction(Mean(float(sum(values)), len(values), min_sample),
+                        Rate(satisfied, len(values), min_sample))
