@@ -36,7 +36,11 @@ def rss_mb() -> float:
 def sample_texts() -> list[str]:
     dev = SHARED / "data" / "dev_nlu.jsonl"
     if dev.exists():
-        return [json.loads(line)["text"] for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [
+            json.loads(line)["text"]
+            for line in dev.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
     from nlu.rasa_yaml import load_examples
 
     return [ex.text for ex in load_examples(PROJECT_ROOT / "nlu" / "data" / "domain.yml")][:500]
@@ -64,7 +68,9 @@ def bench_speed(model: str | None) -> None:
     p99 = latencies[int(len(latencies) * 0.99) - 1]
     print(f"load (import + model): {load_s * 1000:.0f} ms")
     print(f"resident memory: {rss_mb():.0f} MB (interpreter before import: {rss_before:.0f} MB)")
-    print(f"latency over {len(latencies)} parses: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {latencies[-1]:.2f} ms")
+    print(
+        f"latency over {len(latencies)} parses: p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {latencies[-1]:.2f} ms"
+    )
     print(f"in-process throughput: {1000 / statistics.mean(latencies):.0f} messages/s")
     bench_cli(model, texts)
 
@@ -73,16 +79,33 @@ def bench_cli(model: str | None, texts: list[str]) -> None:
     extra = ["--model", model] if model else []
     one = json.dumps({"text": texts[0]}, ensure_ascii=False) + "\n"
     t0 = time.perf_counter()
-    subprocess.run(NLU_CMD + ["parse", *extra, "--jsonl"], input=one, capture_output=True, text=True, check=True)
+    subprocess.run(
+        NLU_CMD + ["parse", *extra, "--jsonl"],
+        input=one,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     startup = time.perf_counter() - t0
-    many = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in (texts * (3000 // len(texts) + 1))[:3000])
+    many = "".join(
+        json.dumps({"text": t}, ensure_ascii=False) + "\n"
+        for t in (texts * (3000 // len(texts) + 1))[:3000]
+    )
     t0 = time.perf_counter()
-    done = subprocess.run(NLU_CMD + ["parse", *extra, "--jsonl"], input=many, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        NLU_CMD + ["parse", *extra, "--jsonl"],
+        input=many,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     total = time.perf_counter() - t0
     n = len(done.stdout.splitlines())
     print(f"CLI start-up + one message: {startup:.2f} s")
-    print(f"CLI --jsonl: {n} messages in {total:.2f} s = {(total - startup) / n * 1000:.3f} ms/message after start-up "
-          f"({total / n * 1000:.3f} ms/message including start-up)")
+    print(
+        f"CLI --jsonl: {n} messages in {total:.2f} s = {(total - startup) / n * 1000:.3f} ms/message after start-up "
+        f"({total / n * 1000:.3f} ms/message including start-up)"
+    )
 
 
 def split_key(text: str) -> int:
@@ -103,7 +126,9 @@ def bench_holdout() -> None:
                 gold.setdefault(ex.text, {"text": ex.text})[axis] = ex.intent
     t0 = time.perf_counter()
     model = train_model(train)
-    print(f"held-out split: {sum(1 for _ in train['domain'])} train / {len(gold)} test; trained in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"held-out split: {sum(1 for _ in train['domain'])} train / {len(gold)} test; trained in {time.perf_counter() - t0:.1f} s"
+    )
     parse = Parser(model).parse
     print(format_report(evaluate(gold.values(), parse)))
     # Messages labelled on all three axes: the part of the split that existed before single-axis files.
@@ -124,15 +149,28 @@ def bench_teddy() -> None:
         d = Path(tmp)
         subprocess.run([sys.executable, str(tool), str(d)], check=True)
         t0 = time.perf_counter()
-        subprocess.run(NLU_CMD + ["train", "--data", str(d / "train.yml"), "--out", str(d / "model")], check=True)
+        subprocess.run(
+            NLU_CMD + ["train", "--data", str(d / "train.yml"), "--out", str(d / "model")],
+            check=True,
+        )
         train_s = time.perf_counter() - t0
-        done = subprocess.run(NLU_CMD + ["parse", "--model", str(d / "model"), "--jsonl"],
-                              input=(d / "test.jsonl").read_text(encoding="utf-8"), capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            NLU_CMD + ["parse", "--model", str(d / "model"), "--jsonl"],
+            input=(d / "test.jsonl").read_text(encoding="utf-8"),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         predicted = [json.loads(line)["intent"]["name"] for line in done.stdout.splitlines()]
-        gold = [json.loads(line)["intent"] for line in (d / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+        gold = [
+            json.loads(line)["intent"]
+            for line in (d / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
     report = classification_report(gold, predicted)
-    print(f"teddy2020 split: train {train_s:.1f} s (CLI, incl. start-up); "
-          f"accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f} on {len(gold)} messages")
+    print(
+        f"teddy2020 split: train {train_s:.1f} s (CLI, incl. start-up); "
+        f"accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f} on {len(gold)} messages"
+    )
 
 
 def main() -> None:

@@ -58,9 +58,15 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
 
 
-OPEN_STATES = frozenset({
-    Status.NEW, Status.ROUTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.AWAITING_RESIDENT,
-})
+OPEN_STATES = frozenset(
+    {
+        Status.NEW,
+        Status.ROUTED,
+        Status.ACCEPTED,
+        Status.IN_PROGRESS,
+        Status.AWAITING_RESIDENT,
+    }
+)
 FINAL_STATES = frozenset({Status.CLOSED, Status.WITHDRAWN})
 # The same sets as plain values, for SQL `IN` clauses and JSON.
 OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status if s in OPEN_STATES)
@@ -121,11 +127,22 @@ def allowed_actions(status: Status | str) -> list[Action]:
 # The workspace's names for what staff do to a case; "ask" is Action.ASK_RESIDENT and "reply"
 # is a message, not a move.
 _STAFF_MOVES = (
-    ("accept", Action.ACCEPT), ("start", Action.START), ("ask", Action.ASK_RESIDENT),
-    ("transfer", Action.TRANSFER), ("resolve", Action.RESOLVE), ("reopen", Action.REOPEN),
+    ("accept", Action.ACCEPT),
+    ("start", Action.START),
+    ("ask", Action.ASK_RESIDENT),
+    ("transfer", Action.TRANSFER),
+    ("resolve", Action.RESOLVE),
+    ("reopen", Action.REOPEN),
 )
-STAFF_ACTIONS: tuple[str, ...] = ("accept", "start", "reply", "ask", "transfer", "resolve",
-                                  "reopen")
+STAFF_ACTIONS: tuple[str, ...] = (
+    "accept",
+    "start",
+    "reply",
+    "ask",
+    "transfer",
+    "resolve",
+    "reopen",
+)
 
 
 def staff_actions(status: Status | str) -> tuple[str, ...]:

@@ -54,8 +54,6 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dt.datetime: UtcDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
@@ -123,8 +121,8 @@ class Case(Base):
 
     resident: Mapped[Resident | None] = relationship(lazy="joined")
     events: Mapped[list[CaseEvent]] = relationship(
-        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan",
-        lazy="select")
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan", lazy="select"
+    )
 
 
 class CaseEvent(Base):
@@ -132,8 +130,7 @@ class CaseEvent(Base):
 
     __tablename__ = "case_events"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                    primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[dt.datetime]
     actor: Mapped[str] = mapped_column(String(200))
@@ -387,8 +384,11 @@ class Project(Base):
     __mapper_args__ = {"version_id_col": version}
 
     events: Mapped[list[ProjectEvent]] = relationship(
-        back_populates="project", order_by="ProjectEvent.id", cascade="all, delete-orphan",
-        lazy="select")
+        back_populates="project",
+        order_by="ProjectEvent.id",
+        cascade="all, delete-orphan",
+        lazy="select",
+    )
 
 
 class ProjectEvent(Base):
@@ -396,8 +396,7 @@ class ProjectEvent(Base):
 
     __tablename__ = "project_events"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
-                                    primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     at: Mapped[dt.datetime]
     actor: Mapped[str] = mapped_column(String(200))
@@ -438,7 +437,8 @@ class ProjectBacking(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     # NULL once the resident is forgotten, or for an offline backer without a chat account.
     resident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     source: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[dt.datetime]
@@ -469,7 +469,8 @@ class ProjectRating(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     score: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))  # chat | offline
     at: Mapped[dt.datetime]
@@ -498,11 +499,13 @@ class DemandTopic(Base):
     label: Mapped[str] = mapped_column(String(200))
     domain: Mapped[str] = mapped_column(String(32), index=True)
     covered_by_project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
     # A manual merge points the absorbed topic here, so re-clustering that finds it again
     # files its cases under the surviving topic.
     merged_into_id: Mapped[str | None] = mapped_column(
-        ForeignKey("demand_topics.id", ondelete="SET NULL"))
+        ForeignKey("demand_topics.id", ondelete="SET NULL")
+    )
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -542,14 +545,16 @@ class Announcement(Base):
 
     __tablename__ = "announcements"
     __table_args__ = (
-        UniqueConstraint("project_id", "resident_id", "event_key",
-                         name="uq_announcements_project_resident_event"),
+        UniqueConstraint(
+            "project_id", "resident_id", "event_key", name="uq_announcements_project_resident_event"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     resident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
     event_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]

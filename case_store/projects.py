@@ -16,15 +16,23 @@ next, so adapters show and accept exactly these.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from case_store.lifecycle import DomainError
 
-if TYPE_CHECKING:
-    from routing.milestones import Milestone
+
+class Milestone(Protocol):
+    """What the stage machine keeps of a milestone (routing.milestones.Milestone has it)."""
+
+    @property
+    def due(self) -> dt.date: ...
+
+    @property
+    def percent(self) -> int: ...
 
 
 class Stage(StrEnum):
@@ -119,8 +127,11 @@ class AllowedAction:
     review: Review | None = None
 
     def describe(self) -> str:
-        return f"{self.action.value} ({self.review.value} review)" if self.review else \
-            self.action.value
+        return (
+            f"{self.action.value} ({self.review.value} review)"
+            if self.review
+            else self.action.value
+        )
 
 
 @dataclass(frozen=True)
@@ -158,8 +169,11 @@ def allowed_actions(stage: Stage | str) -> list[AllowedAction]:
     """Every action a project in `stage` accepts now, in the order a screen should list them."""
     stage = Stage(stage)
     review = _AWAITING.get(stage)
-    return [AllowedAction(action, review if action in (_A.APPROVE, _A.REJECT) else None)
-            for (state, action) in TRANSITIONS if state == stage]
+    return [
+        AllowedAction(action, review if action in (_A.APPROVE, _A.REJECT) else None)
+        for (state, action) in TRANSITIONS
+        if state == stage
+    ]
 
 
 def describe_allowed(stage: Stage | str) -> str:
@@ -237,8 +251,9 @@ def move(
         new = replace(new, lead_department=department, milestones=tuple(milestones))
     elif lead_department is not None or milestones:
         raise ProjectRuleError("only starting a project assigns its lead department and milestones")
-    return new, ProjectEvent(actor=actor, kind=kind, before=state.stage, after=after, note=clean,
-                             review=given)
+    return new, ProjectEvent(
+        actor=actor, kind=kind, before=state.stage, after=after, note=clean, review=given
+    )
 
 
 @dataclass
@@ -256,8 +271,7 @@ class Project:
         return allowed_actions(self.state.stage)
 
     def _do(self, action: Action, actor: str, **kwargs: object) -> ProjectEvent:
-        self.state, event = move(self.state, action, actor=actor,
-                                 **kwargs)  # type: ignore[arg-type]
+        self.state, event = move(self.state, action, actor=actor, **kwargs)  # type: ignore[arg-type]
         self.events.append(event)
         return event
 
@@ -276,10 +290,16 @@ class Project:
     def decline(self, actor: str, note: str | None = None) -> ProjectEvent:
         return self._do(Action.DECLINE, actor, note=note)
 
-    def start(self, actor: str, lead_department: str, milestones: Sequence[Milestone],
-              note: str | None = None) -> ProjectEvent:
-        return self._do(Action.START, actor, lead_department=lead_department,
-                        milestones=milestones, note=note)
+    def start(
+        self,
+        actor: str,
+        lead_department: str,
+        milestones: Sequence[Milestone],
+        note: str | None = None,
+    ) -> ProjectEvent:
+        return self._do(
+            Action.START, actor, lead_department=lead_department, milestones=milestones, note=note
+        )
 
     def complete(self, actor: str, note: str | None = None) -> ProjectEvent:
         return self._do(Action.COMPLETE, actor, note=note)

@@ -37,9 +37,15 @@ def get_case(session: Session, reference: str, *, for_update: bool = False) -> C
     return case
 
 
-def list_cases(session: Session, *, department: str | None = None,
-               status: Sequence[str] | None = None, resident_id: int | None = None,
-               open_only: bool = False, limit: int | None = None) -> list[Case]:
+def list_cases(
+    session: Session,
+    *,
+    department: str | None = None,
+    status: Sequence[str] | None = None,
+    resident_id: int | None = None,
+    open_only: bool = False,
+    limit: int | None = None,
+) -> list[Case]:
     stmt = select(Case).order_by(Case.created_at, Case.id)
     if department is not None:
         stmt = stmt.where(Case.department == department)
@@ -60,6 +66,5 @@ def latest_rating(session: Session, case_id: int) -> Rating | None:
 
 
 def find_resident(session: Session, channel: str, external_id: str) -> Resident | None:
-    stmt = select(Resident).where(Resident.channel == channel,
-                                  Resident.external_id == external_id)
+    stmt = select(Resident).where(Resident.channel == channel, Resident.external_id == external_id)
     return session.scalars(stmt).one_or_none()

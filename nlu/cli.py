@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, cast
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,14 +23,20 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--jsonl", action="store_true", help='read {"text": ...} lines on stdin')
     parse.add_argument("--backend", choices=("builtin", "rasa"), default="builtin")
     parse.add_argument("--rasa-url", help="Rasa server URL for --backend rasa")
-    parse.add_argument("--threshold", type=float, default=0.5, help="low-confidence threshold on the domain")
+    parse.add_argument(
+        "--threshold", type=float, default=0.5, help="low-confidence threshold on the domain"
+    )
 
     train = sub.add_parser("train", help="train a model from Rasa nlu.yml files")
-    train.add_argument("--data", nargs="+", required=True, type=Path, help="Rasa NLU YAML files or directories")
+    train.add_argument(
+        "--data", nargs="+", required=True, type=Path, help="Rasa NLU YAML files or directories"
+    )
     train.add_argument("--out", required=True, type=Path, help="directory to write the model to")
 
     evaluate = sub.add_parser("evaluate", help="score a model on labelled JSON lines")
-    evaluate.add_argument("--data", required=True, type=Path, help="JSONL with text and domain/urgency/kind")
+    evaluate.add_argument(
+        "--data", required=True, type=Path, help="JSONL with text and domain/urgency/kind"
+    )
     evaluate.add_argument("--model", help="model directory (default: the shipped model)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -39,10 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     return root
 
 
-def _load(model: str | None, backend: str = "builtin", rasa_url: str | None = None, threshold: float = 0.5):  # type: ignore[no-untyped-def]
+def _load(
+    model: str | None, backend: str = "builtin", rasa_url: str | None = None, threshold: float = 0.5
+) -> Any:
     from nlu import load_parser
 
-    return load_parser(model, backend=backend, rasa_url=rasa_url, low_confidence_threshold=threshold)
+    return load_parser(
+        model, backend=backend, rasa_url=rasa_url, low_confidence_threshold=threshold
+    )
 
 
 def _parse_jsonl(parser: Any, stdin: BinaryIO, stdout: TextIO) -> None:
@@ -76,8 +86,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     model = train_to_directory(args.data, args.out, progress=terminal_progress())
-    counts = ", ".join(f"{axis}: {n}" for axis, n in model.meta.get("examples", {}).items())  # type: ignore[union-attr]
-    print(f"trained {', '.join(model.axes)} ({counts}) in {time.perf_counter() - started:.1f}s -> {args.out}", file=sys.stderr)
+    examples = cast(dict[str, int], model.meta.get("examples") or {})
+    counts = ", ".join(f"{axis}: {n}" for axis, n in examples.items())
+    print(
+        f"trained {', '.join(model.axes)} ({counts}) in {time.perf_counter() - started:.1f}s -> {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -95,11 +109,19 @@ def _cmd_build_default(args: argparse.Namespace) -> int:
     from nlu.train import terminal_progress
 
     trained = build_default(force=args.force, progress=terminal_progress())
-    print(f"default model {'trained' if trained else 'up to date'}: {DEFAULT_MODEL_DIR}", file=sys.stderr)
+    print(
+        f"default model {'trained' if trained else 'up to date'}: {DEFAULT_MODEL_DIR}",
+        file=sys.stderr,
+    )
     return 0
 
 
-_COMMANDS = {"parse": _cmd_parse, "train": _cmd_train, "evaluate": _cmd_evaluate, "build-default": _cmd_build_default}
+_COMMANDS = {
+    "parse": _cmd_parse,
+    "train": _cmd_train,
+    "evaluate": _cmd_evaluate,
+    "build-default": _cmd_build_default,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

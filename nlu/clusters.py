@@ -43,10 +43,76 @@ _FILLERS = re.compile(
     "好几|一个|有人|没人|市民|居民|没有|附近|严重|太大|危险|不方便"
 )
 _ENGLISH_STOP = frozenset(
-    "a an the is are was were be been am i we our my me you your it its this that these those "
-    "there here of to in on at for from by with and or but not no please can could would "
-    "should will has have had do does did been very so too also just still get got any some "
-    "all near next street road area".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "i",
+        "we",
+        "our",
+        "my",
+        "me",
+        "you",
+        "your",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "but",
+        "not",
+        "no",
+        "please",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "been",
+        "very",
+        "so",
+        "too",
+        "also",
+        "just",
+        "still",
+        "get",
+        "got",
+        "any",
+        "some",
+        "all",
+        "near",
+        "next",
+        "street",
+        "road",
+        "area",
+    ]
 )
 WORD = "w:"
 # Same need, other words: a few common ones are written one way before comparing, and
@@ -126,8 +192,9 @@ def _without_places(text: str) -> str:
     estate's broken lift to its missing food market. Where a topic is asked for is counted
     from each demand's area instead.
     """
-    spans = [(f.start, f.end) for f in extract(text)
-             if f.entity == "location" and f.role in _PLACE_ROLES]
+    spans = [
+        (f.start, f.end) for f in extract(text) if f.entity == "location" and f.role in _PLACE_ROLES
+    ]
     for start, end in reversed(spans):
         text = text[:start] + " " + text[end:]
     return text
@@ -149,7 +216,7 @@ def terms(text: str) -> list[str]:
             out.append(run)
         else:
             # Bigrams alone: trigrams mostly repeat them and dilute paraphrases apart.
-            out.extend(run[i:i + 2] for i in range(len(run) - 1))
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 
@@ -183,8 +250,9 @@ def _tfidf(docs: list[list[str]]) -> tuple[sparse.csr_matrix, list[str]]:
         col_parts.append(ids)
         indptr[i + 1] = indptr[i] + len(ids)
     cols = np.concatenate(col_parts) if col_parts else np.zeros(0, dtype=np.int64)
-    counts = sparse.csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr),
-                               shape=(len(docs), len(vocabulary)))
+    counts = sparse.csr_matrix(
+        (np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(docs), len(vocabulary))
+    )
     counts.sum_duplicates()
     df = np.bincount(counts.indices, minlength=len(vocabulary))
     idf = (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)
@@ -240,8 +308,9 @@ def _links(
         if len(rows) == 0:
             continue
         exact = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
-        needed = np.where(domains[rows] == domains[cols], options.threshold,
-                          options.cross_domain_threshold)
+        needed = np.where(
+            domains[rows] == domains[cols], options.threshold, options.cross_domain_threshold
+        )
         ok = exact >= needed - 1e-6
         found_rows.append(rows[ok])
         found_cols.append(cols[ok])
@@ -255,8 +324,9 @@ def _topic_id(seed_key: str) -> str:
     return "TP-" + "".join(_CROCKFORD[(digest >> (5 * i)) & 31] for i in reversed(range(8)))
 
 
-def _label(weights: np.ndarray, cols: np.ndarray, vocabulary: list[str], df: np.ndarray,
-           count: int) -> str:
+def _label(
+    weights: np.ndarray, cols: np.ndarray, vocabulary: list[str], df: np.ndarray, count: int
+) -> str:
     """The topic's heaviest terms, preferring ones other demands use too.
 
     A bigram found in a single demand anywhere is usually two words' edges (区没), not a word.
@@ -264,7 +334,7 @@ def _label(weights: np.ndarray, cols: np.ndarray, vocabulary: list[str], df: np.
     chosen: list[str] = []
     for j in np.lexsort((cols, -weights, df[cols] < 2)):
         term = vocabulary[cols[j]]
-        term = term[len(WORD):] if term.startswith(WORD) else term
+        term = term[len(WORD) :] if term.startswith(WORD) else term
         if any(term in c or c in term for c in chosen):
             continue
         chosen.append(term)
@@ -287,7 +357,8 @@ def _topics(
     n_topics = int(labels.max()) + 1
     membership = sparse.csr_matrix(
         (np.ones(len(items), dtype=np.float32), (labels, np.arange(len(items)))),
-        shape=(n_topics, len(items)))
+        shape=(n_topics, len(items)),
+    )
     centroids = (membership @ matrix).tocsr()
     df = np.bincount(matrix.indices, minlength=matrix.shape[1])
     groups: list[list[int]] = [[] for _ in range(n_topics)]
@@ -298,17 +369,24 @@ def _topics(
         lo, hi = centroids.indptr[t], centroids.indptr[t + 1]
         demands = [items[i] for i in members]
         domain_counts = _ranked(Counter(d.domain for d in demands))
-        topics.append(Topic(
-            id=_topic_id(demands[0].key),
-            label=_label(centroids.data[lo:hi], centroids.indices[lo:hi], vocabulary,
-                         df, options.label_terms),
-            domain=domain_counts[0][0],
-            domains=domain_counts,
-            members=tuple(d.key for d in demands),
-            areas=_ranked(Counter(d.area for d in demands if d.area)),
-            residents=len({d.resident for d in demands if d.resident is not None}),
-            first_seen=demands[0].created,
-            last_seen=max(d.created for d in demands),
-        ))
+        topics.append(
+            Topic(
+                id=_topic_id(demands[0].key),
+                label=_label(
+                    centroids.data[lo:hi],
+                    centroids.indices[lo:hi],
+                    vocabulary,
+                    df,
+                    options.label_terms,
+                ),
+                domain=domain_counts[0][0],
+                domains=domain_counts,
+                members=tuple(d.key for d in demands),
+                areas=_ranked(Counter(d.area for d in demands if d.area)),
+                residents=len({d.resident for d in demands if d.resident is not None}),
+                first_seen=demands[0].created,
+                last_seen=max(d.created for d in demands),
+            )
+        )
     topics.sort(key=lambda topic: (-topic.size, topic.id))
     return topics

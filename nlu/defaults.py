@@ -12,7 +12,9 @@ DEFAULT_DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_MODEL_DIR = PACKAGE_DIR / "_model"
 
 
-def default_model_is_stale(model_dir: Path = DEFAULT_MODEL_DIR, data_dir: Path = DEFAULT_DATA_DIR) -> bool:
+def default_model_is_stale(
+    model_dir: Path = DEFAULT_MODEL_DIR, data_dir: Path = DEFAULT_DATA_DIR
+) -> bool:
     """True when the model is missing or older than any training file."""
     files = [model_dir / META_FILE, model_dir / WEIGHTS_FILE]
     if not all(f.exists() for f in files):
@@ -31,12 +33,16 @@ def build_default(force: bool = False, progress=None) -> bool:  # type: ignore[n
     return True
 
 
-def load_model(model_dir: str | Path | None = None, *, build_if_missing: bool = True) -> LinearModel:
+def load_model(
+    model_dir: str | Path | None = None, *, build_if_missing: bool = True
+) -> LinearModel:
     """Load a model directory, or the default model (training it first when it is missing)."""
     if model_dir is not None:
         return LinearModel.load(Path(model_dir))
     if build_if_missing and not (DEFAULT_MODEL_DIR / META_FILE).exists():
         build_default()
     if not (DEFAULT_MODEL_DIR / META_FILE).exists():
-        raise ModelError(f"no default model in {DEFAULT_MODEL_DIR}; run `minsheng nlu build-default`")
+        raise ModelError(
+            f"no default model in {DEFAULT_MODEL_DIR}; run `minsheng nlu build-default`"
+        )
     return LinearModel.load(DEFAULT_MODEL_DIR)

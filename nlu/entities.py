@@ -10,13 +10,42 @@ from dataclasses import dataclass
 
 EXTRACTOR = "MinshengRuleExtractor"
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _CN_NUM = "零〇一二两三四五六七八九十百千万"
 _EN_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "a dozen": 12, "a hundred": 100,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "a dozen": 12,
+    "a hundred": 100,
 }
 
 
@@ -92,20 +121,64 @@ _DURATION = re.compile(
 )
 
 # Words that cannot be part of a place name, so a name starts after the nearest of them.
-_NAME_STOP = set("我你他她它们的在住是了到从和跟与及把被给那这个条些说去来往向对于为就都也还又很太每该其边")
+_NAME_STOP = set(
+    "我你他她它们的在住是了到从和跟与及把被给那这个条些说去来往向对于为就都也还又很太每该其边"
+)
 # Stop characters that also begin common place names (和平街, 向阳路, 为民路).
 _NAME_STARTS = set("和向为")
 _PLACE_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("community", "小区|花园|家园|新村|公寓|社区|苑|园|庄|村|大院|宿舍|新城|大厦|广场|里(?=\\d)"),
     ("road", "大道|大街|路|街|巷|胡同|弄|公路|高架|大桥|桥"),
     ("district", "开发区|高新区|新区|街道|区|县|镇|乡"),
-    ("place", "小学|中学|幼儿园|学校|医院|卫生院|卫生服务中心|诊所|公园|农贸市场|菜市场|市场|超市|商场|地铁站|车站|养老院|敬老院"),
+    (
+        "place",
+        "小学|中学|幼儿园|学校|医院|卫生院|卫生服务中心|诊所|公园|农贸市场|菜市场|市场|超市|商场|地铁站|车站|养老院|敬老院",
+    ),
 )
 _SUFFIX_RE = re.compile("|".join(f"(?P<{role}>{alts})" for role, alts in _PLACE_SUFFIXES))
 _NOT_PLACES = {
-    "小区", "社区", "园区", "地区", "城区", "市区", "片区", "校区", "景区", "辖区", "山区", "郊区", "老区", "马路",
-    "道路", "公路", "一路", "上街", "逛街", "花园", "公园", "家园", "学校", "医院", "市场", "超市", "车站", "农村",
-    "乡村", "新村", "街道", "本村", "全村", "各村", "同村", "大街", "过马路", "小巷", "公寓", "宿舍", "广场", "大厦",
+    "小区",
+    "社区",
+    "园区",
+    "地区",
+    "城区",
+    "市区",
+    "片区",
+    "校区",
+    "景区",
+    "辖区",
+    "山区",
+    "郊区",
+    "老区",
+    "马路",
+    "道路",
+    "公路",
+    "一路",
+    "上街",
+    "逛街",
+    "花园",
+    "公园",
+    "家园",
+    "学校",
+    "医院",
+    "市场",
+    "超市",
+    "车站",
+    "农村",
+    "乡村",
+    "新村",
+    "街道",
+    "本村",
+    "全村",
+    "各村",
+    "同村",
+    "大街",
+    "过马路",
+    "小巷",
+    "公寓",
+    "宿舍",
+    "广场",
+    "大厦",
 }
 _BUILDING = re.compile(
     rf"(?:\d+|[{_CN_NUM}]+)(?:号楼|栋|幢|座|单元|号院)(?:\d+(?:室|号))?|\d+-\d+(?:-\d+)?(?:室|号)?|\d{{3,4}}室"
@@ -125,7 +198,8 @@ _ZH_ADDRESS_TAIL = re.compile(
 )
 _EN_ADDRESS_NUMBER = re.compile(r"(?:\bNo\.?\s*)?\b\d+[A-Za-z]?,?\s+$", re.IGNORECASE)
 _EN_ADDRESS_TAIL = re.compile(
-    r"(?:,?\s*(?:Block|Building|Bldg\.?|Tower|Unit|Flat|Apt\.?|Room)\s*\d+[A-Za-z]?)+", re.IGNORECASE
+    r"(?:,?\s*(?:Block|Building|Bldg\.?|Tower|Unit|Flat|Apt\.?|Room)\s*\d+[A-Za-z]?)+",
+    re.IGNORECASE,
 )
 _EN_PLACE_ROLES = {
     "road": {"Road", "Rd", "Street", "St", "Avenue", "Ave", "Lane"},
@@ -155,13 +229,19 @@ def _place_names(text: str) -> list[Found]:
             match.start() - start == 1
             and start > previous_end
             and text[start - 1] in _NAME_STARTS
-            and (start - 1 == previous_end or not _is_cjk(text[start - 2]) or text[start - 2] in _NAME_STOP)
+            and (
+                start - 1 == previous_end
+                or not _is_cjk(text[start - 2])
+                or text[start - 2] in _NAME_STOP
+            )
         ):
             start -= 1
         surface = text[start : match.end()]
         if match.start() - start < (1 if role == "district" else 2) or surface in _NOT_PLACES:
             continue
-        if role == "district" and not any(_is_cjk(ch) or ch.isupper() for ch in text[start : match.start()]):
+        if role == "district" and not any(
+            _is_cjk(ch) or ch.isupper() for ch in text[start : match.start()]
+        ):
             continue
         end = match.end()
         if role == "road":
@@ -198,7 +278,11 @@ def _numbers(text: str) -> list[Found]:
             continue  # "一个人住", "一家" describe, they do not count
         raw = (match.group("n") or match.group("en") or "").lower()
         exact = match.group("approx") is None and "几" not in raw
-        number = chinese_number(raw) if match.group("n") else _EN_NUMBERS.get(raw, int(raw) if raw.isdigit() else None)
+        number = (
+            chinese_number(raw)
+            if match.group("n")
+            else _EN_NUMBERS.get(raw, int(raw) if raw.isdigit() else None)
+        )
         found.append(Found("count", match.start(), match.end(), number=number if exact else None))
     return found
 
@@ -210,13 +294,23 @@ def _times(text: str) -> list[Found]:
     return found
 
 
-_PRIORITY = {"phone_number": 0, "age": 1, "date": 2, "time": 3, "duration": 4, "count": 5, "location": 6}
+_PRIORITY = {
+    "phone_number": 0,
+    "age": 1,
+    "date": 2,
+    "time": 3,
+    "duration": 4,
+    "count": 5,
+    "location": 6,
+}
 
 
 def extract(text: str) -> list[Found]:
     """Non-overlapping entities of a normalised message, in text order."""
     candidates = _numbers(text) + _times(text) + _place_names(text)
-    candidates += [Found("location", m.start(), m.end(), role="building") for m in _BUILDING.finditer(text)]
+    candidates += [
+        Found("location", m.start(), m.end(), role="building") for m in _BUILDING.finditer(text)
+    ]
     candidates.sort(key=lambda f: (_PRIORITY[f.entity], -(f.end - f.start), f.start))
     taken: list[Found] = []
     for cand in candidates:

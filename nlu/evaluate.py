@@ -55,7 +55,9 @@ def classification_report(gold: Sequence[str], predicted: Sequence[str]) -> dict
     }
 
 
-def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+def expected_calibration_error(
+    confidences: Sequence[float], correct: Sequence[bool], bins: int = 10
+) -> float:
     """Mean gap between confidence and accuracy over equal-width confidence bins."""
     total = len(confidences)
     if not total:
@@ -71,9 +73,13 @@ def expected_calibration_error(confidences: Sequence[float], correct: Sequence[b
     return error
 
 
-def evaluate(rows: Iterable[dict[str, Any]], parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+def evaluate(
+    rows: Iterable[dict[str, Any]], parse: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
     """Parse every labelled row and score each axis that has gold labels and predictions."""
-    pairs: dict[str, tuple[list[str], list[str], list[float]]] = {a: ([], [], []) for a in GOLD_KEYS}
+    pairs: dict[str, tuple[list[str], list[str], list[float]]] = {
+        a: ([], [], []) for a in GOLD_KEYS
+    }
     n_rows = 0
     rules_fired = 0
     for row in rows:
@@ -93,7 +99,9 @@ def evaluate(rows: Iterable[dict[str, Any]], parse: Callable[[str], dict[str, An
         if not gold:
             continue
         axis_report = classification_report(gold, predicted)
-        axis_report["ece"] = expected_calibration_error(confidence, [g == p for g, p in zip(gold, predicted)])
+        axis_report["ece"] = expected_calibration_error(
+            confidence, [g == p for g, p in zip(gold, predicted)]
+        )
         if axis == "urgency":
             urgent = axis_report["per_class"].get("urgent")
             axis_report["urgent_recall"] = urgent["recall"] if urgent else None
@@ -103,15 +111,23 @@ def evaluate(rows: Iterable[dict[str, Any]], parse: Callable[[str], dict[str, An
 
 
 def format_report(report: dict[str, Any]) -> str:
-    lines = [f"messages: {report['messages']}  (safety rules fired on {report['messages_with_rules']})"]
+    lines = [
+        f"messages: {report['messages']}  (safety rules fired on {report['messages_with_rules']})"
+    ]
     for axis, r in report["axes"].items():
         lines.append("")
-        lines.append(f"== {axis} ==  accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  ECE {r['ece']:.3f}  (n={r['n']})")
+        lines.append(
+            f"== {axis} ==  accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  ECE {r['ece']:.3f}  (n={r['n']})"
+        )
         if axis == "urgency" and r.get("urgent_recall") is not None:
-            lines.append(f"urgent recall {r['urgent_recall']:.3f}  urgent precision {r['urgent_precision']:.3f}")
+            lines.append(
+                f"urgent recall {r['urgent_recall']:.3f}  urgent precision {r['urgent_precision']:.3f}"
+            )
         lines.append(f"{'class':<18}{'precision':>10}{'recall':>10}{'f1':>8}{'support':>9}")
         for lab, c in r["per_class"].items():
-            lines.append(f"{lab:<18}{c['precision']:>10.3f}{c['recall']:>10.3f}{c['f1']:>8.3f}{c['support']:>9}")
+            lines.append(
+                f"{lab:<18}{c['precision']:>10.3f}{c['recall']:>10.3f}{c['f1']:>8.3f}{c['support']:>9}"
+            )
         labels = r["labels"]
         width = max(6, max(len(lab) for lab in labels) + 1)
         lines.append("confusion (rows = gold, columns = predicted):")

@@ -68,7 +68,9 @@ def head_mask(vocabulary: list[str]) -> np.ndarray:
     return np.array([tok.startswith(HEAD) for tok in vocabulary], dtype=bool)
 
 
-def weigh(idx: np.ndarray, tf: np.ndarray, idf: np.ndarray, is_head: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+def weigh(
+    idx: np.ndarray, tf: np.ndarray, idf: np.ndarray, is_head: np.ndarray, cfg: FeatureConfig
+) -> np.ndarray:
     """Sublinear TF-IDF values, each block (body, head) L2-normalised, the head scaled."""
     values = (1.0 + np.log(tf)) * idf[idx]
     if not cfg.head_chars:

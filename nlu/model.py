@@ -112,7 +112,9 @@ class LinearModel:
                 ],
             }
         )
-        (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        (directory / META_FILE).write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> LinearModel:
@@ -123,7 +125,9 @@ class LinearModel:
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             if meta.get("format") != MODEL_FORMAT:
-                raise ModelError(f"{directory}: model format {meta.get('format')!r} is not supported")
+                raise ModelError(
+                    f"{directory}: model format {meta.get('format')!r} is not supported"
+                )
             with np.load(weights_path, allow_pickle=False) as data:
                 vocabulary = data["vocabulary"].tolist()
                 idf, weights, bias = data["idf"], data["weights"], data["bias"]

@@ -23,7 +23,9 @@ _VS16 = "\ufe0f"
 
 # Anything that may change the length of the text: removable characters or a whitespace run.
 _NEEDS_MAPPING = re.compile(
-    "[" + re.escape(_ZERO_WIDTH + _BIDI + _ZWJ) + "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]| {2,}|^ | $"
+    "["
+    + re.escape(_ZERO_WIDTH + _BIDI + _ZWJ)
+    + "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]| {2,}|^ | $"
 )
 
 
@@ -83,7 +85,9 @@ def _is_removable(text: str, i: int) -> bool:
     ch = text[i]
     if ch == _ZWJ:
         # A joiner between two emoji glues one pictogram (👨‍👩‍👧); elsewhere it is noise.
-        return not (0 < i < len(text) - 1 and _is_emoji_like(text[i - 1]) and _is_emoji_like(text[i + 1]))
+        return not (
+            0 < i < len(text) - 1 and _is_emoji_like(text[i - 1]) and _is_emoji_like(text[i + 1])
+        )
     if ch in _ZERO_WIDTH or ch in _BIDI:
         return True
     return unicodedata.category(ch) == "Cc"

@@ -18,10 +18,10 @@ import re
 from typing import Any, Protocol
 
 from nlu import entities as entity_rules
+from nlu import label_rules
 from nlu.errors import RasaUnavailableError
 from nlu.model import LinearModel, Ranking
 from nlu.normalize import Normalized, normalize
-from nlu import label_rules
 from nlu.rules import RULE_ADVICE, apply_rules, is_settled, signals
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class RemoteParser(Protocol):
 
 
 def detect_language(text: str) -> str:
-    """"zh" when Chinese characters carry the message, else "en"."""
+    """ "zh" when Chinese characters carry the message, else "en"."""
     cjk = len(_CJK.findall(text))
     latin = len(_LATIN.findall(text))
     return "zh" if cjk and cjk * 4 >= latin else ("en" if latin else "zh")
@@ -76,13 +76,15 @@ def _rules(norm: Normalized) -> list[dict[str, Any]]:
     fired = []
     for hit in apply_rules(norm.text):
         start, end = norm.span_in_original(hit.start, hit.end)
-        fired.append({
-            "id": hit.rule_id,
-            "text": norm.original[start:end],
-            "start": start,
-            "end": end,
-            "advice": RULE_ADVICE.get(hit.rule_id, "default"),
-        })
+        fired.append(
+            {
+                "id": hit.rule_id,
+                "text": norm.original[start:end],
+                "start": start,
+                "end": end,
+                "advice": RULE_ADVICE.get(hit.rule_id, "default"),
+            }
+        )
     return fired
 
 
@@ -128,7 +130,9 @@ class Parser:
             result = self._merge_remote(result, norm)
         return result
 
-    def _builtin_result(self, text: str, norm: Normalized, rankings: dict[str, Ranking]) -> dict[str, Any]:
+    def _builtin_result(
+        self, text: str, norm: Normalized, rankings: dict[str, Ranking]
+    ) -> dict[str, Any]:
         rules = _rules(norm)
         found = signals(norm.text)
         found["service_feedback"] = not rules and label_rules.is_service_feedback(norm.text)
@@ -151,7 +155,7 @@ class Parser:
             "rules": rules,
             "signals": found,
             "language": detect_language(norm.text),
-            "low_confidence": bool(domain) and domain[0][1] < self.low_confidence_threshold,
+            "low_confidence": bool(domain and domain[0][1] < self.low_confidence_threshold),
             "backend": "builtin",
         }
         return result
@@ -167,7 +171,9 @@ class Parser:
             return {"name": "urgent", "confidence": round(max(p_urgent, RULE_CONFIDENCE), 4)}
         if p_urgent >= self.urgent_threshold and not settled:
             return {"name": "urgent", "confidence": round(p_urgent, 4)}
-        name, confidence = max(((n, p) for n, p in ranking if n != "urgent"), key=lambda np_: np_[1])
+        name, confidence = max(
+            ((n, p) for n, p in ranking if n != "urgent"), key=lambda np_: np_[1]
+        )
         return {"name": name, "confidence": round(confidence, 4)}
 
     def _merge_remote(self, result: dict[str, Any], norm: Normalized) -> dict[str, Any]:
@@ -183,7 +189,10 @@ class Parser:
         intent = remote.get("intent") or {}
         ranking = remote.get("intent_ranking") or []
         if intent.get("name"):
-            label = {"name": intent["name"], "confidence": round(float(intent.get("confidence") or 0.0), 4)}
+            label = {
+                "name": intent["name"],
+                "confidence": round(float(intent.get("confidence") or 0.0), 4),
+            }
             result["intent"] = label
             result["domain"] = dict(label)
             result["intent_ranking"] = [
@@ -194,8 +203,12 @@ class Parser:
             result["low_confidence"] = label["confidence"] < self.low_confidence_threshold
         remote_entities = [e for e in remote.get("entities") or [] if isinstance(e, dict)]
         ours = [
-            e for e in result["entities"]
-            if all(e["end"] <= r.get("start", 0) or e["start"] >= r.get("end", 0) for r in remote_entities)
+            e
+            for e in result["entities"]
+            if all(
+                e["end"] <= r.get("start", 0) or e["start"] >= r.get("end", 0)
+                for r in remote_entities
+            )
         ]
         result["entities"] = sorted(remote_entities + ours, key=lambda e: e.get("start", 0))
         result["backend"] = "rasa"

@@ -44,11 +44,15 @@ class RasaClient:
                 last_error = f"HTTP {response.status_code}"
                 continue
             if response.status_code != 200:
-                raise RasaUnavailableError(f"Rasa server at {self.url} answered HTTP {response.status_code}")
+                raise RasaUnavailableError(
+                    f"Rasa server at {self.url} answered HTTP {response.status_code}"
+                )
             try:
                 body = response.json()
             except ValueError as exc:
-                raise RasaUnavailableError(f"Rasa server at {self.url} sent a body that is not JSON") from exc
+                raise RasaUnavailableError(
+                    f"Rasa server at {self.url} sent a body that is not JSON"
+                ) from exc
             if not isinstance(body, dict):
                 raise RasaUnavailableError(f"Rasa server at {self.url} sent an unexpected answer")
             return body

@@ -137,7 +137,9 @@ def _example_lines(block: Any, path: Path, intent: str) -> Iterable[str]:
             elif stripped == "-":
                 continue
             elif stripped:
-                raise TrainingDataError(f"{path}: intent {intent!r}: example line without '- ': {line!r}")
+                raise TrainingDataError(
+                    f"{path}: intent {intent!r}: example line without '- ': {line!r}"
+                )
         return lines
     if isinstance(block, list):
         # The extended form: a list of {"text": ..., "metadata": ...}

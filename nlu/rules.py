@@ -29,7 +29,9 @@ def _rx(pattern: str) -> re.Pattern[str]:
 class Trigger:
     pattern: re.Pattern[str]
     requires: re.Pattern[str] | None = None  # must match within CONTEXT_WINDOW of the trigger
-    also_requires: re.Pattern[str] | None = None  # a second, independent context that must also be near
+    also_requires: re.Pattern[str] | None = (
+        None  # a second, independent context that must also be near
+    )
     excludes: re.Pattern[str] | None = None  # vetoes the trigger when found in its sentence
     negatable: bool = True
 
@@ -70,7 +72,9 @@ _RULE_KEYS = {"id", "description", "advice", "triggers"}
 def _compile_trigger(spec: Mapping[str, Any], rule_id: str) -> Trigger:
     unknown = set(spec) - _TRIGGER_KEYS
     if unknown or "pattern" not in spec:
-        raise ValueError(f"safety rule {rule_id}: bad trigger keys {sorted(unknown) or 'no pattern'}")
+        raise ValueError(
+            f"safety rule {rule_id}: bad trigger keys {sorted(unknown) or 'no pattern'}"
+        )
 
     def optional(key: str) -> re.Pattern[str] | None:
         value = spec.get(key)
@@ -93,7 +97,9 @@ def compile_rules(table: tuple[Mapping[str, Any], ...]) -> tuple[SafetyRule, ...
         if unknown:
             raise ValueError(f"safety rule {spec.get('id')}: unknown keys {sorted(unknown)}")
         triggers = tuple(_compile_trigger(t, spec["id"]) for t in spec["triggers"])
-        rules.append(SafetyRule(spec["id"], spec["description"], triggers, spec.get("advice", "default")))
+        rules.append(
+            SafetyRule(spec["id"], spec["description"], triggers, spec.get("advice", "default"))
+        )
     ids = [r.id for r in rules]
     if len(set(ids)) != len(ids):
         raise ValueError("safety rule ids must be unique")

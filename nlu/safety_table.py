@@ -60,8 +60,7 @@ ELDERLY_OR_DISABLED = (
     r"disabled|wheelchair|pensioner|dementia|alzheimer'?s|bedridden|paralys\w*|visually impaired)\b"
 )
 FRAIL = (
-    ELDERLY_OR_DISABLED
-    + r"|婴儿|宝宝|新生儿|月子|产妇|孕妇|怀孕|病人|卧床|手术|"
+    ELDERLY_OR_DISABLED + r"|婴儿|宝宝|新生儿|月子|产妇|孕妇|怀孕|病人|卧床|手术|"
     r"\b(?:frail|baby|babies|newborn|infant|sick|bedridden|pregnant)\b"
 )
 CHILD = (
@@ -71,7 +70,8 @@ CHILD = (
 # Someone near the danger: a falling object or a live wire is urgent when people are under or beside it.
 PEOPLE_EXPOSED = (
     CHILD
-    + r"|" + ELDERLY_OR_DISABLED
+    + r"|"
+    + ELDERLY_OR_DISABLED
     + r"|下面|底下|楼下|人行道|行人|路人|通道|公交站|站台|有人|人来人往|人在|上学|放学|"
     r"\b(?:people|pedestrians?|below|underneath|beneath|pavement|sidewalk|passers?-?by|bus stop)\b"
 )
@@ -187,7 +187,9 @@ RULES: tuple[dict[str, object], ...] = (
                     r"(?<![不没])着火|着了火|起火|失火|烧起来|火光|火势|蓝火|明火[^，。,]{0,4}(?:窜|蔓延)|(?<!防)火灾(?!隐患|风险|演练|预防|保险|险|报警器)|"
                     r"\b(?:on fire|caught fire|catching fire|in flames|flames|blaze)\b|\bfire (?:in|on|at|broke out|spreading)\b"
                 ),
-                excludes=(r"消防演练|火灾隐患|打不着|点不着|着不了|\bfire (?:drill|exit|door|hazard|safety)"),
+                excludes=(
+                    r"消防演练|火灾隐患|打不着|点不着|着不了|\bfire (?:drill|exit|door|hazard|safety)"
+                ),
             ),
             dict(
                 pattern=(
@@ -195,11 +197,17 @@ RULES: tuple[dict[str, object], ...] = (
                     r"\bsmoke (?:is )?(?:coming|pouring|billowing|everywhere|filling)|\b(?:thick|black) smoke\b|"
                     r"\bfull of smoke\b|\bsmell of burning\b"
                 ),
-                excludes=(r"烟囱|油烟|尾气|排气管|抽烟|吸烟|烧烤|烟花|鞭炮|焚烧|烧垃圾|秸秆|工厂|厂子|chimney|barbecue|bbq"),
+                excludes=(
+                    r"烟囱|油烟|尾气|排气管|抽烟|吸烟|烧烤|烟花|鞭炮|焚烧|烧垃圾|秸秆|工厂|厂子|chimney|barbecue|bbq"
+                ),
             ),
             dict(
-                pattern=(r"火警(?:铃|警报|报警)[^，。,]{0,4}(?:响|叫)|\bfire alarms? (?:is |are |keeps? )?(?:going off|ringing|sounding)\b"),
-                requires=(r"烟|火|出不去|出不来|困|焦味|\b(?:smoke|flames?|trapped|can'?t get out|burning)\b"),
+                pattern=(
+                    r"火警(?:铃|警报|报警)[^，。,]{0,4}(?:响|叫)|\bfire alarms? (?:is |are |keeps? )?(?:going off|ringing|sounding)\b"
+                ),
+                requires=(
+                    r"烟|火|出不去|出不来|困|焦味|\b(?:smoke|flames?|trapped|can'?t get out|burning)\b"
+                ),
             ),
         ),
     ),
@@ -253,7 +261,9 @@ RULES: tuple[dict[str, object], ...] = (
                 ),
                 requires=(r"电梯|\b(?:lift|elevator)s?\b"),
                 also_requires=(ACUTE_NEED),
-                excludes=(r"没电梯|没有电梯|加装电梯|装电梯|\b(?:no|without an?) (?:lift|elevator)\b|\binstall\w*"),
+                excludes=(
+                    r"没电梯|没有电梯|加装电梯|装电梯|\b(?:no|without an?) (?:lift|elevator)\b|\binstall\w*"
+                ),
             ),
         ),
     ),
@@ -263,7 +273,9 @@ RULES: tuple[dict[str, object], ...] = (
         advice="fall",
         triggers=(
             dict(
-                pattern=(r"倒在地|倒地|躺在地上|(?<!卧床)起不来|爬不起来|站不起来|\b(?:on the floor|can'?t (?:get|stand) up)\b"),
+                pattern=(
+                    r"倒在地|倒地|躺在地上|(?<!卧床)起不来|爬不起来|站不起来|\b(?:on the floor|can'?t (?:get|stand) up)\b"
+                ),
                 requires=(ELDERLY_OR_DISABLED),
                 excludes=(r"防摔|防跌|防滑|扶手|适老化|补贴|\b(?:handrail|grab bar)"),
             ),
@@ -300,8 +312,12 @@ RULES: tuple[dict[str, object], ...] = (
                 excludes=(r"宠物|猫|兽医|\b(?:cat|vet)\b"),
             ),
             dict(
-                pattern=(r"黄疸|浑身发黄|皮肤[^，。,]{0,3}黄|不吃奶|发烧|高烧|抽|呼吸急促|\b(?:jaundice|not feeding|fever|yellow)\b"),
-                requires=(r"新生儿|刚出生|出生[^，。,]{0,3}(?:天|周)|满月|\b(?:newborn|days? old|week-old)\b"),
+                pattern=(
+                    r"黄疸|浑身发黄|皮肤[^，。,]{0,3}黄|不吃奶|发烧|高烧|抽|呼吸急促|\b(?:jaundice|not feeding|fever|yellow)\b"
+                ),
+                requires=(
+                    r"新生儿|刚出生|出生[^，。,]{0,3}(?:天|周)|满月|\b(?:newborn|days? old|week-old)\b"
+                ),
                 excludes=(r"疫苗|体检|\b(?:vaccin\w*|check-?up)\b"),
             ),
         ),
@@ -326,8 +342,12 @@ RULES: tuple[dict[str, object], ...] = (
                 ),
             ),
             dict(
-                pattern=(r"水[^，。,]{0,4}(?:哗哗|直接|一直|不停)[^，。,]{0,4}(?:往|流|灌|涌|冒)|水顺着[^，。,]{0,6}(?:电线|灯)"),
-                requires=(r"家|屋|卧室|客厅|厨房|房间|天花板|吊顶|吊灯|楼上|\b(?:ceiling|flat|home)\b"),
+                pattern=(
+                    r"水[^，。,]{0,4}(?:哗哗|直接|一直|不停)[^，。,]{0,4}(?:往|流|灌|涌|冒)|水顺着[^，。,]{0,6}(?:电线|灯)"
+                ),
+                requires=(
+                    r"家|屋|卧室|客厅|厨房|房间|天花板|吊顶|吊灯|楼上|\b(?:ceiling|flat|home)\b"
+                ),
             ),
         ),
     ),
@@ -455,7 +475,9 @@ RULES: tuple[dict[str, object], ...] = (
                     r"\b(?:collapsing|caving in|about to (?:fall|collapse)|crumbling)\b|"
                     r"\b(?:wall|ceiling|roof|building|balcony|scaffold\w*) (?:has )?collapsed\b"
                 ),
-                excludes=(r"球台|桌|椅|凳|床|沙发|柜|书架|货架|帐篷|积木|蛋糕|\b(?:table|chair|sofa|shelf)\b"),
+                excludes=(
+                    r"球台|桌|椅|凳|床|沙发|柜|书架|货架|帐篷|积木|蛋糕|\b(?:table|chair|sofa|shelf)\b"
+                ),
             ),
             dict(
                 pattern=(
@@ -584,7 +606,9 @@ RULES: tuple[dict[str, object], ...] = (
                     r"\b(?:hasn'?t (?:answered|picked up|been seen)|not answering|no answer|can'?t reach|no one answers)\b"
                 ),
                 requires=(ELDERLY_OR_DISABLED + r"|独自|一个人住|\b(?:lives alone|living alone)\b"),
-                excludes=(r"物业|客服|热线|窗口|部门|12345|工作人员|公司|医院|商家|\b(?:hotline|office|customer service)\b"),
+                excludes=(
+                    r"物业|客服|热线|窗口|部门|12345|工作人员|公司|医院|商家|\b(?:hotline|office|customer service)\b"
+                ),
             ),
             # Emergency call buttons are fitted for people who cannot call for help themselves.
             dict(
@@ -592,7 +616,9 @@ RULES: tuple[dict[str, object], ...] = (
                     r"(?:一键呼叫|紧急呼叫|呼叫器|呼叫按钮|求助按钮|防跌倒手环)[^，。,]{0,8}(?:报警|响|闪|按了|求救)|"
                     r"\b(?:emergency|alarm|panic|help|call) (?:button|pendant|alarm)\b[^.]{0,20}\b(?:went off|going off|pressed|triggered|beeping)\b"
                 ),
-                excludes=(r"误报|误触|坏了|没电|电池|\b(?:false alarm|by mistake|broken|battery)\b"),
+                excludes=(
+                    r"误报|误触|坏了|没电|电池|\b(?:false alarm|by mistake|broken|battery)\b"
+                ),
             ),
         ),
     ),
@@ -652,12 +678,18 @@ RULES: tuple[dict[str, object], ...] = (
         description="someone who cannot help themselves whose food, carer, medication or heat has just stopped",
         advice="default",
         triggers=(
-            dict(pattern=CARE_STOPPED, requires=VULNERABLE, also_requires=CARE_NOW, excludes=CARE_QUESTION),
+            dict(
+                pattern=CARE_STOPPED,
+                requires=VULNERABLE,
+                also_requires=CARE_NOW,
+                excludes=CARE_QUESTION,
+            ),
             dict(
                 pattern=SUPPLY_OUT,
                 requires=VULNERABLE,
                 also_requires=EXTREME_WEATHER,
-                excludes=r"计划|通知|要停|会停|缴费|交费|电费|水费|暖气费|明天|下周|\b(?:planned|scheduled|tomorrow)\b|" + CARE_QUESTION,
+                excludes=r"计划|通知|要停|会停|缴费|交费|电费|水费|暖气费|明天|下周|\b(?:planned|scheduled|tomorrow)\b|"
+                + CARE_QUESTION,
                 negatable=False,
             ),
         ),
@@ -667,7 +699,12 @@ RULES: tuple[dict[str, object], ...] = (
         description="someone hurt at work while the person in charge keeps help away",
         advice="default",
         triggers=(
-            dict(pattern=BLOCKING_HELP, requires=WORK_INJURY, also_requires=WORK_SETTING, negatable=False),
+            dict(
+                pattern=BLOCKING_HELP,
+                requires=WORK_INJURY,
+                also_requires=WORK_SETTING,
+                negatable=False,
+            ),
         ),
     ),
 )

@@ -14,13 +14,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from nlu.errors import TrainingDataError
 from nlu.features import FeatureConfig, head_mask, tokens, weigh
 from nlu.model import AxisHead, LinearModel
 from nlu.normalize import normalize
-from nlu.errors import TrainingDataError
 from nlu.rasa_yaml import Example, load_examples
 from nlu.taxonomy import AXES, AXIS_LABELS
 
@@ -107,11 +108,12 @@ class _Vectorizer:
         self.index = {tok: i for i, tok in enumerate(self.vocabulary)}
         n_docs = len(docs)
         self.idf = np.array(
-            [math.log((1 + n_docs) / (1 + df[tok])) + 1.0 for tok in self.vocabulary], dtype=np.float32
+            [math.log((1 + n_docs) / (1 + df[tok])) + 1.0 for tok in self.vocabulary],
+            dtype=np.float32,
         )
         self.is_head = head_mask(self.vocabulary)
 
-    def matrix(self, docs: list[list[str]]):  # -> scipy.sparse.csr_matrix
+    def matrix(self, docs: list[list[str]]) -> Any:  # a scipy.sparse.csr_matrix
         from scipy.sparse import csr_matrix
 
         indptr, indices, values = [0], [], []
@@ -124,12 +126,18 @@ class _Vectorizer:
             values.extend(vals.tolist())
             indptr.append(len(indices))
         return csr_matrix(
-            (np.array(values, dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
+            (
+                np.array(values, dtype=np.float32),
+                np.array(indices, dtype=np.int64),
+                np.array(indptr),
+            ),
             shape=(len(docs), len(self.vocabulary)),
         )
 
 
-def _fit(x, y: np.ndarray, n_labels: int, options: TrainOptions) -> tuple[np.ndarray, np.ndarray]:
+def _fit(
+    x: Any, y: np.ndarray, n_labels: int, options: TrainOptions
+) -> tuple[np.ndarray, np.ndarray]:
     """Weights (features × labels) and bias of a one-vs-rest linear SVM."""
     from sklearn.svm import LinearSVC
 
@@ -151,7 +159,7 @@ def _fit(x, y: np.ndarray, n_labels: int, options: TrainOptions) -> tuple[np.nda
     return weights, bias
 
 
-def _out_of_fold_scores(x, y: np.ndarray, n_labels: int, options: TrainOptions) -> np.ndarray:
+def _out_of_fold_scores(x: Any, y: np.ndarray, n_labels: int, options: TrainOptions) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold
 
     counts = np.bincount(y, minlength=n_labels)
@@ -215,7 +223,9 @@ def train_model(
         report(f"training {axis}", (len(candidates) + n) / steps)
         labels = _label_order(axis, examples)
         x, y = best.matrix(examples, labels)
-        oof = best.domain_oof if axis == "domain" else _out_of_fold_scores(x, y, len(labels), options)
+        oof = (
+            best.domain_oof if axis == "domain" else _out_of_fold_scores(x, y, len(labels), options)
+        )
         temperature = fit_temperature(oof, y)
         if axis == "urgency" and "urgent" in labels:
             meta["urgent_threshold"] = choose_urgent_threshold(
@@ -249,7 +259,11 @@ class _Candidate:
 
     @classmethod
     def build(
-        cls, config: FeatureConfig, normalised: dict[str, str], domain: list[Example], options: TrainOptions
+        cls,
+        config: FeatureConfig,
+        normalised: dict[str, str],
+        domain: list[Example],
+        options: TrainOptions,
     ) -> _Candidate:
         token_cache = {t: tokens(t, config) for t in set(normalised.values())}
         vectorizer = _Vectorizer(list(token_cache.values()), options.min_df, config)
@@ -320,11 +334,16 @@ def _label_order(axis: str, examples: list[Example]) -> tuple[str, ...]:
         return known
     if axis == "domain":
         return tuple(sorted(seen))  # a city's own categories
-    raise TrainingDataError(f"{axis}: unknown labels {sorted(seen - set(known))}; expected {list(known)}")
+    raise TrainingDataError(
+        f"{axis}: unknown labels {sorted(seen - set(known))}; expected {list(known)}"
+    )
 
 
 def train_to_directory(
-    data: Sequence[Path], out: Path, options: TrainOptions | None = None, progress: Progress | None = None
+    data: Sequence[Path],
+    out: Path,
+    options: TrainOptions | None = None,
+    progress: Progress | None = None,
 ) -> LinearModel:
     sets = read_training_sets(data)
     model = train_model(sets, options, progress)
@@ -340,7 +359,7 @@ def terminal_progress(stream=sys.stderr) -> Progress | None:  # type: ignore[no-
 
     def show(message: str, fraction: float) -> None:
         width = 30
-        filled = int(round(fraction * width))
+        filled = round(fraction * width)
         stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {message:<20}")
         if fraction >= 1.0:
             stream.write("\n")

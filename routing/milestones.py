@@ -62,8 +62,9 @@ def default_milestones(
     plan_year: int, schedule: Iterable[tuple[int, int, int]] = DEFAULT_SCHEDULE
 ) -> tuple[Milestone, ...]:
     """The milestones of a plan year from a (month, day, percent) schedule, checked."""
-    milestones = tuple(Milestone(dt.date(plan_year, month, day), percent)
-                       for month, day, percent in schedule)
+    milestones = tuple(
+        Milestone(dt.date(plan_year, month, day), percent) for month, day, percent in schedule
+    )
     check_milestones(milestones)
     return milestones
 
@@ -77,7 +78,8 @@ def check_milestones(milestones: Sequence[Milestone]) -> None:
             raise ValueError(f"milestone dates must increase: {later.due} after {earlier.due}")
         if later.percent <= earlier.percent:
             raise ValueError(
-                f"milestone percentages must increase: {later.percent} % after {earlier.percent} %")
+                f"milestone percentages must increase: {later.percent} % after {earlier.percent} %"
+            )
 
 
 def progress_on(reports: Iterable[ProgressReport], day: dt.date) -> int:
@@ -102,8 +104,9 @@ def evaluate(
             at_due = progress_on(reports, milestone.due)
             out.append(MilestoneStatus(milestone, at_due >= milestone.percent, at_due))
         else:
-            out.append(MilestoneStatus(milestone, True if current >= milestone.percent else None,
-                                       None))
+            out.append(
+                MilestoneStatus(milestone, True if current >= milestone.percent else None, None)
+            )
     return tuple(out)
 
 
@@ -129,8 +132,7 @@ def overdue_milestones(
     milestones: Sequence[Milestone], current_percent: int, today: dt.date
 ) -> tuple[Milestone, ...]:
     """Milestones whose date has passed while the current progress is still below them."""
-    return tuple(m for m in sorted(milestones)
-                 if m.due < today and current_percent < m.percent)
+    return tuple(m for m in sorted(milestones) if m.due < today and current_percent < m.percent)
 
 
 def is_supervised(milestones: Sequence[Milestone], current_percent: int, today: dt.date) -> bool:
@@ -140,7 +142,7 @@ def is_supervised(milestones: Sequence[Milestone], current_percent: int, today: 
 def supervision_change(
     supervised_now: bool, milestones: Sequence[Milestone], current_percent: int, today: dt.date
 ) -> str | None:
-    """"set", "cleared" or None: what the stored supervised flag must do, so it is logged once."""
+    """ "set", "cleared" or None: what the stored supervised flag must do, so it is logged once."""
     should = is_supervised(milestones, current_percent, today)
     if should and not supervised_now:
         return "set"

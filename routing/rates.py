@@ -229,5 +229,6 @@ def satisfaction(scores: Iterable[int], min_sample: int = 5) -> Satisfaction:
         if score not in (1, 2, 3, 4, 5):
             raise ValueError(f"a score is 1–5, got {score!r}")
     satisfied = sum(1 for s in values if s in SATISFIED_RATINGS)
-    return Satisfaction(Mean(float(sum(values)), len(values), min_sample),
-                        Rate(satisfied, len(values), min_sample))
+    return Satisfaction(
+        Mean(float(sum(values)), len(values), min_sample), Rate(satisfied, len(values), min_sample)
+    )

@@ -33,7 +33,9 @@ DEFAULT_OUT = PROJECT_ROOT / "nlu" / "data"
 class Merged:
     text: str
     entities: tuple[EntitySpan, ...]
-    votes: dict[str, Counter[str]] = field(default_factory=lambda: {axis: Counter() for axis in AXES})
+    votes: dict[str, Counter[str]] = field(
+        default_factory=lambda: {axis: Counter() for axis in AXES}
+    )
 
 
 def read_drafts(drafts: Path) -> tuple[dict[str, Merged], Counter[str]]:
@@ -72,7 +74,8 @@ def read_drafts(drafts: Path) -> tuple[dict[str, Merged], Counter[str]]:
 def examples_for(axis: str, merged: dict[str, Merged]) -> list[Example]:
     order = {label: i for i, label in enumerate(AXIS_LABELS[axis])}
     examples = [
-        Example(item.text, item.votes[axis].most_common(1)[0][0], item.entities) for item in merged.values()
+        Example(item.text, item.votes[axis].most_common(1)[0][0], item.entities)
+        for item in merged.values()
     ]
     return sorted(examples, key=lambda ex: (order[ex.intent], ex.text))
 
@@ -86,7 +89,8 @@ def header(axis: str, examples: list[Example]) -> str:
             "Each intent below is one label of this axis; the same messages appear in domain.yml,",
             "urgency.yml and kind.yml. Entities are marked [text](entity).",
             "Assembled by tools/assemble_nlu_data.py; edit the drafts and rerun it rather than editing here.",
-            "Examples per label: " + ", ".join(f"{lab} {counts.get(lab, 0)}" for lab in AXIS_LABELS[axis]),
+            "Examples per label: "
+            + ", ".join(f"{lab} {counts.get(lab, 0)}" for lab in AXIS_LABELS[axis]),
         ]
     )
 
@@ -110,10 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for axis in AXES:
         examples = examples_for(axis, merged)
-        changed = write_if_changed(args.out / f"{axis}.yml", dump_examples(examples, header(axis, examples)))
-        print(f"{axis}.yml: {len(examples)} examples{' (updated)' if changed else ''}", file=sys.stderr)
+        changed = write_if_changed(
+            args.out / f"{axis}.yml", dump_examples(examples, header(axis, examples))
+        )
+        print(
+            f"{axis}.yml: {len(examples)} examples{' (updated)' if changed else ''}",
+            file=sys.stderr,
+        )
     if problems:
-        print("skipped lines: " + ", ".join(f"{k} {v}" for k, v in problems.items()), file=sys.stderr)
+        print(
+            "skipped lines: " + ", ".join(f"{k} {v}" for k, v in problems.items()), file=sys.stderr
+        )
     return 0
 
 

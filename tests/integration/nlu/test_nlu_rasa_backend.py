@@ -23,7 +23,7 @@ class FakeRasa(BaseHTTPRequestHandler):
     failures_left = 0
     requests: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "body": body})
         if type(self).failures_left > 0:
@@ -34,8 +34,19 @@ class FakeRasa(BaseHTTPRequestHandler):
         answer = {
             "text": body["text"],
             "intent": {"name": "city_water", "confidence": 0.87},
-            "intent_ranking": [{"name": "city_water", "confidence": 0.87}, {"name": "city_roads", "confidence": 0.13}],
-            "entities": [{"entity": "estate", "start": 0, "end": 3, "value": "幸福里", "extractor": "CRFEntityExtractor"}],
+            "intent_ranking": [
+                {"name": "city_water", "confidence": 0.87},
+                {"name": "city_roads", "confidence": 0.13},
+            ],
+            "entities": [
+                {
+                    "entity": "estate",
+                    "start": 0,
+                    "end": 3,
+                    "value": "幸福里",
+                    "extractor": "CRFEntityExtractor",
+                }
+            ],
         }
         data = json.dumps(answer, ensure_ascii=False).encode()
         self.send_response(200)
@@ -70,9 +81,16 @@ def dead_url() -> str:
 
 @pytest.fixture(scope="module")
 def local_model() -> LinearModel:
-    rows = [("停水了", "utilities", "high", "demand"), ("地铁几点", "transport", "normal", "inquiry"),
-            ("路灯坏了", "transport", "normal", "demand"), ("水压低", "utilities", "normal", "complaint")]
-    sets = {axis: [Example(r[0], r[i + 1]) for r in rows] for i, axis in enumerate(("domain", "urgency", "kind"))}
+    rows = [
+        ("停水了", "utilities", "high", "demand"),
+        ("地铁几点", "transport", "normal", "inquiry"),
+        ("路灯坏了", "transport", "normal", "demand"),
+        ("水压低", "utilities", "normal", "complaint"),
+    ]
+    sets = {
+        axis: [Example(r[0], r[i + 1]) for r in rows]
+        for i, axis in enumerate(("domain", "urgency", "kind"))
+    }
     return train_model(sets, TrainOptions(folds=2))
 
 
@@ -107,7 +125,9 @@ def test_a_server_that_is_down_gives_a_clear_error_without_a_local_model(dead_ur
         parser.parse("停水")
 
 
-def test_a_server_that_is_down_falls_back_to_the_local_model(dead_url: str, local_model: LinearModel) -> None:
+def test_a_server_that_is_down_falls_back_to_the_local_model(
+    dead_url: str, local_model: LinearModel
+) -> None:
     parser = Parser(local_model, remote=RasaClient(dead_url, timeout_s=0.5, retries=0))
     result = parser.parse("停水了")
     assert result["backend"] == "builtin_fallback"
@@ -116,7 +136,7 @@ def test_a_server_that_is_down_falls_back_to_the_local_model(dead_url: str, loca
 
 def test_a_slow_server_times_out(rasa_url: str) -> None:
     class Slow(FakeRasa):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             threading.Event().wait(1.0)
 
     server = HTTPServer(("127.0.0.1", 0), Slow)
@@ -130,7 +150,9 @@ def test_a_slow_server_times_out(rasa_url: str) -> None:
         server.server_close()
 
 
-def test_load_parser_builds_a_rasa_backed_parser(rasa_url: str, tmp_path, local_model: LinearModel) -> None:
+def test_load_parser_builds_a_rasa_backed_parser(
+    rasa_url: str, tmp_path, local_model: LinearModel
+) -> None:
     local_model.save(tmp_path)
     parser = load_parser(str(tmp_path), backend="rasa", rasa_url=rasa_url, rasa_retries=0)
     assert parser.parse("停水")["domain"]["name"] == "city_water"

@@ -38,7 +38,9 @@ def shipped_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_a_model_trained_on_the_shipped_data_classifies_all_three_axes(shipped_model_dir: Path) -> None:
+def test_a_model_trained_on_the_shipped_data_classifies_all_three_axes(
+    shipped_model_dir: Path,
+) -> None:
     result = load_parser(str(shipped_model_dir)).parse("小区里一股煤气味，快来人")
     assert result["domain"]["name"] == "utilities"
     assert result["urgency"]["name"] == "urgent"
@@ -58,6 +60,8 @@ def test_a_city_file_with_its_own_categories_trains_a_domain_only_model(tmp_path
 @pytest.mark.shared
 @pytest.mark.skipif(not (SHARED / "data" / "dev_nlu.jsonl").exists(), reason="../shared is absent")
 def test_the_shipped_model_is_useful_on_the_independent_dev_set(shipped_model_dir: Path) -> None:
-    report = evaluate(read_gold(SHARED / "data" / "dev_nlu.jsonl"), load_parser(str(shipped_model_dir)).parse)
+    report = evaluate(
+        read_gold(SHARED / "data" / "dev_nlu.jsonl"), load_parser(str(shipped_model_dir)).parse
+    )
     assert report["axes"]["domain"]["accuracy"] > 0.8
     assert report["axes"]["urgency"]["urgent_recall"] > 0.85

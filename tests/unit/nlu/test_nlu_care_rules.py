@@ -47,7 +47,9 @@ CARE_NEAR_MISSES = [
 
 
 @pytest.mark.parametrize("text", CARE_NEAR_MISSES)
-def test_a_question_a_past_loss_or_a_loss_without_a_helpless_person_is_not_the_care_rule(text: str) -> None:
+def test_a_question_a_past_loss_or_a_loss_without_a_helpless_person_is_not_the_care_rule(
+    text: str,
+) -> None:
     assert "vulnerable_care_stopped" not in fired(text)
 
 

@@ -8,7 +8,10 @@ def spans(text: str) -> list[tuple[str, str, str | None]]:
 
 
 def test_community_and_building_are_found_separately() -> None:
-    assert spans("我住在幸福里小区3号楼") == [("location", "幸福里小区", "community"), ("location", "3号楼", "building")]
+    assert spans("我住在幸福里小区3号楼") == [
+        ("location", "幸福里小区", "community"),
+        ("location", "3号楼", "building"),
+    ]
 
 
 def test_roads_at_a_crossing_are_both_found() -> None:
@@ -33,7 +36,9 @@ def test_english_places_are_found() -> None:
     assert ("location", "Maple Road", "road") in found
 
 
-@pytest.mark.parametrize("phone", ["13800001234", "138-0000-1234", "138 0000 1234", "+86 13800001234", "0571-87654321"])
+@pytest.mark.parametrize(
+    "phone", ["13800001234", "138-0000-1234", "138 0000 1234", "+86 13800001234", "0571-87654321"]
+)
 def test_phone_numbers_are_found_with_digits_only_as_value(phone: str) -> None:
     found = [f for f in extract(f"联系我{phone}谢谢") if f.entity == "phone_number"]
     assert len(found) == 1
@@ -50,7 +55,10 @@ def test_english_ages_are_found() -> None:
 
 
 def test_exact_counts_have_a_number_and_approximate_counts_do_not() -> None:
-    found = {("count", t): f for f, t in ((f, "三户楼十几个老人"[f.start : f.end]) for f in extract("三户楼十几个老人"))}
+    found = {
+        ("count", t): f
+        for f, t in ((f, "三户楼十几个老人"[f.start : f.end]) for f in extract("三户楼十几个老人"))
+    }
     assert found[("count", "三户")].number == 3
     assert found[("count", "十几个老人")].number is None
 
@@ -70,7 +78,10 @@ def test_a_phone_number_is_not_mistaken_for_an_apartment() -> None:
     assert [e for e, _, _ in spans("电话138-0000-4521")] == ["phone_number"]
 
 
-@pytest.mark.parametrize(("text", "value"), [("82", 82), ("八十二", 82), ("十五", 15), ("三百五十", 350), ("二零二四", 2024)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("82", 82), ("八十二", 82), ("十五", 15), ("三百五十", 350), ("二零二四", 2024)],
+)
 def test_chinese_numerals_are_read(text: str, value: int) -> None:
     assert chinese_number(text) == value
 
@@ -85,18 +96,27 @@ ADDRESSES = [
     ("住在向阳路5号", "向阳路5号"),
     ("I live at 88 Binjiang Road and the water is off", "88 Binjiang Road"),
     ("Address is No. 88 Keyuan Road!!", "No. 88 Keyuan Road"),
-    ("12 Heping Street, Building 3, Unit 2, Room 501 has no power", "12 Heping Street, Building 3, Unit 2, Room 501"),
+    (
+        "12 Heping Street, Building 3, Unit 2, Room 501 has no power",
+        "12 Heping Street, Building 3, Unit 2, Room 501",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "address"), ADDRESSES)
-def test_an_address_keeps_road_number_building_unit_and_room_together(text: str, address: str) -> None:
+def test_an_address_keeps_road_number_building_unit_and_room_together(
+    text: str, address: str
+) -> None:
     assert ("location", address, "address") in spans(text)
 
 
 def test_two_english_roads_next_to_each_other_are_two_roads() -> None:
     found = spans("The lights are out where Maple Road Oak Street meet")
-    assert ("location", "Maple Road", "road") in found and ("location", "Oak Street", "road") in found
+    assert ("location", "Maple Road", "road") in found and (
+        "location",
+        "Oak Street",
+        "road",
+    ) in found
 
 
 def test_a_road_without_a_number_is_still_a_road() -> None:

@@ -23,7 +23,11 @@ def test_a_message_that_blames_someone_is_recognised_as_naming_a_wrongdoing(text
 
 @pytest.mark.parametrize(
     "text",
-    ["小区门口的路灯坏了，麻烦派人修一下", "想申请居家养老上门服务", "Please repair the pothole on Xinhua Road."],
+    [
+        "小区门口的路灯坏了，麻烦派人修一下",
+        "想申请居家养老上门服务",
+        "Please repair the pothole on Xinhua Road.",
+    ],
 )
 def test_a_plain_request_for_a_fix_names_no_wrongdoing(text: str) -> None:
     assert not names_wrongdoing(normalize(text).text)
@@ -56,7 +60,9 @@ def test_a_department_channel_or_an_ordinary_request_is_not_service_feedback(tex
     assert not is_service_feedback(normalize(text).text)
 
 
-def test_feedback_on_the_service_is_routed_to_other_even_when_it_mentions_old_people(tiny_parser: Parser) -> None:
+def test_feedback_on_the_service_is_routed_to_other_even_when_it_mentions_old_people(
+    tiny_parser: Parser,
+) -> None:
     result = tiny_parser.parse("你们这个机器人答非所问，我问老人补贴它说垃圾分类")
     assert result["domain"]["name"] == "other"
     assert result["intent"] == result["domain"]
@@ -85,5 +91,8 @@ class _Hesitant:
 
 def test_a_request_that_blames_someone_is_a_complaint_when_the_model_hesitates() -> None:
     parser = Parser(_Hesitant())  # type: ignore[arg-type]
-    assert parser.parse("物业收了维修费，师傅来了一趟没修好，再打电话就推脱，请处理")["kind"]["name"] == "complaint"
+    assert (
+        parser.parse("物业收了维修费，师傅来了一趟没修好，再打电话就推脱，请处理")["kind"]["name"]
+        == "complaint"
+    )
     assert parser.parse("家里水龙头漏水，请师傅上门修")["kind"]["name"] == "demand"

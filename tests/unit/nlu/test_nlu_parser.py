@@ -71,7 +71,12 @@ def test_a_parser_refuses_text_that_is_not_a_string(tiny_parser: Parser) -> None
 
 @pytest.mark.parametrize(
     ("text", "language"),
-    [("楼下噪音太大", "zh"), ("The street light is out", "en"), ("幸福里小区 Bldg 3 停水", "zh"), ("12345", "zh")],
+    [
+        ("楼下噪音太大", "zh"),
+        ("The street light is out", "en"),
+        ("幸福里小区 Bldg 3 停水", "zh"),
+        ("12345", "zh"),
+    ],
 )
 def test_language_is_chinese_or_english(text: str, language: str) -> None:
     assert detect_language(text) == language

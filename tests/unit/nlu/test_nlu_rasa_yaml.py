@@ -18,7 +18,9 @@ def test_annotations_are_stripped_and_spans_point_at_the_plain_text() -> None:
 
 
 def test_json_annotations_keep_their_value_and_role() -> None:
-    text, spans = parse_annotated('住在[幸福里]{"entity": "location", "role": "community", "value": "幸福里小区"}')
+    text, spans = parse_annotated(
+        '住在[幸福里]{"entity": "location", "role": "community", "value": "幸福里小区"}'
+    )
     assert text == "住在幸福里"
     assert spans == (EntitySpan("location", 2, 5, "幸福里小区", "community"),)
 
@@ -36,7 +38,7 @@ def test_examples_survive_a_round_trip_through_rasa_yaml(tmp_path: Path) -> None
     path = tmp_path / "nlu.yml"
     path.write_text(dump_examples(examples, "a comment header"), encoding="utf-8")
     assert load_examples(path) == examples
-    assert path.read_text(encoding="utf-8").startswith("# a comment header\nversion: \"3.1\"\nnlu:\n")
+    assert path.read_text(encoding="utf-8").startswith('# a comment header\nversion: "3.1"\nnlu:\n')
 
 
 def test_synonyms_and_regexes_in_a_rasa_file_are_ignored(tmp_path: Path) -> None:
@@ -46,13 +48,16 @@ def test_synonyms_and_regexes_in_a_rasa_file_are_ignored(tmp_path: Path) -> None
         "- intent: greet\n  examples: |\n    - 你好\n    - hello\n",
         encoding="utf-8",
     )
-    assert [(e.text, e.intent) for e in load_examples(path)] == [("你好", "greet"), ("hello", "greet")]
+    assert [(e.text, e.intent) for e in load_examples(path)] == [
+        ("你好", "greet"),
+        ("hello", "greet"),
+    ]
 
 
 def test_a_file_that_is_not_rasa_nlu_data_is_refused_with_its_name(tmp_path: Path) -> None:
     path = tmp_path / "stories.yml"
     path.write_text('version: "3.1"\nstories: []\n', encoding="utf-8")
-    with pytest.raises(TrainingDataError, match="stories.yml"):
+    with pytest.raises(TrainingDataError, match=r"stories\.yml"):
         load_examples(path)
 
 

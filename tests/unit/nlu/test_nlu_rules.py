@@ -25,7 +25,10 @@ FIRES = [
     ("home_flooding", "楼上水管爆了，我家客厅进水了"),
     ("home_flooding", "Our basement flat is flooded after the storm"),
     ("no_heating_frail_cold", "零下十几度，暖气坏了三天，家里还有刚出生的宝宝"),
-    ("no_heating_frail_cold", "The heating has been off for two days and my elderly mother is freezing"),
+    (
+        "no_heating_frail_cold",
+        "The heating has been off for two days and my elderly mother is freezing",
+    ),
     ("life_support_power", "小区停电了，我爸的制氧机用不了，他离不开吸氧"),
     ("life_support_power", "Power cut on our street and my wife is on a home ventilator"),
     ("self_harm", "我实在撑不下去了，不想活了"),
@@ -47,20 +50,35 @@ FIRES = [
     ("animal_attack", "My son was bitten by a stray dog in the park"),
     ("animal_attack", "小区里窜进来一头野猪，在楼下追着人跑"),
     ("vulnerable_without_care", "我弟是智力障碍，照顾他的妈妈今天住院了，家里就剩他一个人"),
-    ("vulnerable_without_care", "My bedridden grandmother has been left alone since this morning, the carer never came"),
+    (
+        "vulnerable_without_care",
+        "My bedridden grandmother has been left alone since this morning, the carer never came",
+    ),
     ("unreachable_vulnerable", "楼下独居的大爷三天没下楼了，敲门没人应"),
-    ("unreachable_vulnerable", "My 85-year-old mother lives alone and hasn't answered her phone since yesterday"),
+    (
+        "unreachable_vulnerable",
+        "My 85-year-old mother lives alone and hasn't answered her phone since yesterday",
+    ),
     ("unreachable_vulnerable", "老人家里的一键呼叫器报警半小时了，还没人上门"),
     ("missing_person", "我爷爷有阿尔茨海默，早上出门到现在还没回来"),
-    ("missing_person", "Our 6-year-old daughter is missing at the mall, we can't find her anywhere"),
+    (
+        "missing_person",
+        "Our 6-year-old daughter is missing at the mall, we can't find her anywhere",
+    ),
     ("crowd_crush", "体育场散场，楼梯上有人被挤倒了，后面还在推"),
     ("crowd_crush", "There is a stampede at the station exit, people are falling"),
     ("unsafe_goods_selling_now", "农贸市场有个摊子在卖死禽，好多老人排队在买"),
-    ("unsafe_goods_selling_now", "A stall is selling diseased chickens at half price and people are queuing to buy them"),
+    (
+        "unsafe_goods_selling_now",
+        "A stall is selling diseased chickens at half price and people are queuing to buy them",
+    ),
     ("vulnerable_care_stopped", "我爸卧床，护工今天没来，从早上到现在没吃东西"),
     ("vulnerable_care_stopped", "My diabetic mother lives alone and her insulin runs out today"),
     ("work_injury_blocked", "工地上工友被砸伤了，包工头不让打120"),
-    ("work_injury_blocked", "A worker was injured at the factory and the boss won't let us call an ambulance"),
+    (
+        "work_injury_blocked",
+        "A worker was injured at the factory and the boss won't let us call an ambulance",
+    ),
 ]
 
 
@@ -72,14 +90,20 @@ MORE_FIRES = [
     ("fire_smoke", "商场火警铃一直响，有烟味，卷帘门关了"),
     ("trapped", "电梯停在负一楼开不了门，里面有人在拍门"),
     ("trapped", "电梯坏了三天，我爸在家吸氧，氧气瓶快用完了，人下不了楼"),
-    ("trapped", "The lift has been out for days and my neighbour needs dialysis today but cannot get down"),
+    (
+        "trapped",
+        "The lift has been out for days and my neighbour needs dialysis today but cannot get down",
+    ),
     ("elderly_fall_alone", "我爸79岁在家摔了，头一直流血"),
     ("medical_emergency", "孩子误吞了一颗纽扣电池"),
     ("medical_emergency", "隔壁老头倒在楼梯口一动不动，叫他也不答应"),
     ("electrical_hazard", "Power line hanging very low over the road and kids keep touching it"),
     ("electrical_hazard", "开水炉漏电，一个学生被电得坐在地上"),
     ("home_flooding", "暖气管爆了，热水喷了一屋子"),
-    ("no_heating_frail_cold", "The heating in my flat is completely off and my wife is 8 months pregnant"),
+    (
+        "no_heating_frail_cold",
+        "The heating in my flat is completely off and my wife is 8 months pregnant",
+    ),
     ("life_support_power", "My mother is on home oxygen and the last cylinder runs out tonight"),
     ("child_in_danger", "幼儿园把我女儿落在学校了，老师都走了"),
     ("child_in_danger", "路边一辆车里锁着个两岁的孩子在哭"),
@@ -87,17 +111,25 @@ MORE_FIRES = [
     ("violence_weapon", "养老院护工在打老人，现在还在打！"),
     ("structural_collapse", "外墙砖一块块往下掉，底下是幼儿园的接送通道"),
     ("structural_collapse", "A shop sign is hanging by one bolt and swaying over the bus stop"),
-    ("road_hazard", "The traffic lights at the Huaihai Road junction are all out and cars are going everywhere"),
+    (
+        "road_hazard",
+        "The traffic lights at the Huaihai Road junction are all out and cars are going everywhere",
+    ),
     ("road_hazard", "路口红绿灯黄灯一直闪，放学的孩子正在过马路"),
     ("poisoning", "村里的井水发黑发臭，好多老人还在喝，已经有人拉肚子"),
     ("medical_emergency", "孩子出生第四天，浑身发黄，也不吃奶"),
     ("medical_emergency", "同学用铅笔戳伤了我儿子的眼睛"),
-    ("structural_collapse", "A tree is leaning against the second-floor window and an old man lives alone there"),
+    (
+        "structural_collapse",
+        "A tree is leaning against the second-floor window and an old man lives alone there",
+    ),
     ("structural_collapse", "台风把大树刮得歪倒了，压在单元门口，底下还有人进出"),
 ]
 
 
-@pytest.mark.parametrize(("rule_id", "text"), MORE_FIRES, ids=[f"{r}:{t[:12]}" for r, t in MORE_FIRES])
+@pytest.mark.parametrize(
+    ("rule_id", "text"), MORE_FIRES, ids=[f"{r}:{t[:12]}" for r, t in MORE_FIRES]
+)
 def test_other_wordings_of_an_emergency_fire_the_same_rule(rule_id: str, text: str) -> None:
     assert rule_id in fired(text)
 

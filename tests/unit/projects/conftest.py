@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from minsheng.calendar_files import load_work_calendar
+from minsheng.services.calendar_files import load_work_calendar
 from routing.calendar import WorkCalendar
 
 

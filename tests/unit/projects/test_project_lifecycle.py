@@ -41,9 +41,18 @@ LEGAL = [
     (Stage.OPEN, Action.DECLINE, Stage.NOT_SELECTED),
     (Stage.SELECTED, Action.START, Stage.IN_PROGRESS),
     (Stage.IN_PROGRESS, Action.COMPLETE, Stage.COMPLETED),
-    *[(stage, Action.WITHDRAW, Stage.WITHDRAWN) for stage in (
-        Stage.PROPOSED, Stage.STREET_APPROVED, Stage.DEPARTMENT_APPROVED, Stage.APPROVED,
-        Stage.OPEN, Stage.SELECTED, Stage.IN_PROGRESS)],
+    *[
+        (stage, Action.WITHDRAW, Stage.WITHDRAWN)
+        for stage in (
+            Stage.PROPOSED,
+            Stage.STREET_APPROVED,
+            Stage.DEPARTMENT_APPROVED,
+            Stage.APPROVED,
+            Stage.OPEN,
+            Stage.SELECTED,
+            Stage.IN_PROGRESS,
+        )
+    ],
 ]
 
 
@@ -84,8 +93,11 @@ def test_each_illegal_move_is_refused_with_a_domain_error(stage: Stage, action: 
 
 
 def test_a_refusal_says_what_is_allowed_now() -> None:
-    with pytest.raises(IllegalProjectMove, match=r"allowed now: approve \(street review\), "
-                                                  r"reject \(street review\), withdraw"):
+    with pytest.raises(
+        IllegalProjectMove,
+        match=r"allowed now: approve \(street review\), "
+        r"reject \(street review\), withdraw",
+    ):
         next_stage(Stage.PROPOSED, Action.PUBLISH)
 
 
@@ -95,14 +107,17 @@ def test_a_refusal_on_a_finished_project_says_nothing_more_can_be_done() -> None
 
 
 def test_the_reviews_come_in_order_street_department_expert() -> None:
-    assert [pending_review(s) for s in (Stage.PROPOSED, Stage.STREET_APPROVED,
-                                        Stage.DEPARTMENT_APPROVED, Stage.APPROVED)] == [
-        Review.STREET, Review.DEPARTMENT, Review.EXPERT, None]
+    assert [
+        pending_review(s)
+        for s in (Stage.PROPOSED, Stage.STREET_APPROVED, Stage.DEPARTMENT_APPROVED, Stage.APPROVED)
+    ] == [Review.STREET, Review.DEPARTMENT, Review.EXPERT, None]
 
 
 def test_the_department_cannot_approve_before_the_street_has() -> None:
-    with pytest.raises(IllegalProjectMove, match="cannot approve the department review of a "
-                                                  "project that is proposed"):
+    with pytest.raises(
+        IllegalProjectMove,
+        match="cannot approve the department review of a project that is proposed",
+    ):
         Project().approve("department", actor="dept:housing_bureau")
 
 
@@ -135,8 +150,11 @@ def test_any_rejection_ends_the_project_with_the_reviewers_note(review: Review) 
     event = project.reject(review, actor=f"{review.value}:no", note="  与已有项目重复  ")
     assert project.stage is Stage.REJECTED
     assert project.state.rejection_note == "与已有项目重复"
-    assert (event.kind, event.note, event.review) == (f"{review.value}_rejected",
-                                                      "与已有项目重复", review)
+    assert (event.kind, event.note, event.review) == (
+        f"{review.value}_rejected",
+        "与已有项目重复",
+        review,
+    )
     assert allowed_actions(project.stage) == []
 
 
@@ -160,10 +178,15 @@ def test_the_whole_way_from_proposal_to_completion_leaves_one_event_per_move() -
     project.complete(actor="dept:housing_bureau", note="电梯已投入使用")
     assert project.stage is Stage.COMPLETED
     assert [e.kind for e in project.events] == [
-        "street_approved", "department_approved", "expert_approved", "published", "selected",
-        "started", "completed"]
-    assert [(e.before, e.after) for e in project.events][-1] == (Stage.IN_PROGRESS,
-                                                                  Stage.COMPLETED)
+        "street_approved",
+        "department_approved",
+        "expert_approved",
+        "published",
+        "selected",
+        "started",
+        "completed",
+    ]
+    assert [(e.before, e.after) for e in project.events][-1] == (Stage.IN_PROGRESS, Stage.COMPLETED)
 
 
 def test_starting_assigns_the_lead_department_and_the_milestones() -> None:
@@ -216,9 +239,13 @@ def test_allowed_actions_name_the_pending_review() -> None:
 def test_allowed_actions_agree_with_the_moves_that_succeed() -> None:
     for stage in Stage:
         assert {a.action for a in allowed_actions(stage)} == {
-            a for a in Action if (stage, a) in TRANSITIONS}
+            a for a in Action if (stage, a) in TRANSITIONS
+        }
 
 
 def test_an_open_project_can_be_selected_or_not_selected_or_withdrawn() -> None:
     assert [a.action for a in allowed_actions("open")] == [
-        Action.SELECT, Action.DECLINE, Action.WITHDRAW]
+        Action.SELECT,
+        Action.DECLINE,
+        Action.WITHDRAW,
+    ]

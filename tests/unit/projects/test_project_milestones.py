@@ -24,22 +24,30 @@ M2026 = default_milestones(2026)
 
 
 def test_the_default_milestones_are_half_by_june_four_fifths_by_september_all_by_year_end() -> None:
-    assert M2026 == (Milestone(D(2026, 6, 30), 50), Milestone(D(2026, 9, 30), 80),
-                     Milestone(D(2026, 12, 31), 100))
+    assert (
+        Milestone(D(2026, 6, 30), 50),
+        Milestone(D(2026, 9, 30), 80),
+        Milestone(D(2026, 12, 31), 100),
+    ) == M2026
 
 
 def test_the_schedule_can_be_changed_by_configuration() -> None:
     assert default_milestones(2027, [(3, 31, 30), (12, 15, 100)]) == (
-        Milestone(D(2027, 3, 31), 30), Milestone(D(2027, 12, 15), 100))
+        Milestone(D(2027, 3, 31), 30),
+        Milestone(D(2027, 12, 15), 100),
+    )
 
 
-@pytest.mark.parametrize("schedule", [
-    [(9, 30, 80), (6, 30, 50)],      # dates out of order
-    [(6, 30, 80), (9, 30, 50)],      # percentages going down
-    [(2, 29, 50)],                   # no 29 February in 2026
-    [(6, 30, 0)],                    # nothing to do
-    [],
-])
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        [(9, 30, 80), (6, 30, 50)],  # dates out of order
+        [(6, 30, 80), (9, 30, 50)],  # percentages going down
+        [(2, 29, 50)],  # no 29 February in 2026
+        [(6, 30, 0)],  # nothing to do
+        [],
+    ],
+)
 def test_a_schedule_that_makes_no_sense_is_refused(schedule: list[tuple[int, int, int]]) -> None:
     with pytest.raises(ValueError):
         default_milestones(2026, schedule)
@@ -81,7 +89,8 @@ def test_a_milestone_behind_and_ten_working_days_away_warns_counting_the_dragon_
     # 16–30 June 2026 has 11 weekdays, but 19 June is the Dragon Boat holiday.
     found = warnings(M2026, 30, D(2026, 6, 15), calendar, within_working_days=10)
     assert [(w.milestone.percent, w.working_days_left, w.behind_by) for w in found] == [
-        (50, 10, 20)]
+        (50, 10, 20)
+    ]
     assert warnings(M2026, 30, D(2026, 6, 15), calendar, within_working_days=9) == ()
 
 

@@ -31,17 +31,21 @@ def test_a_plan_year_must_have_four_digits() -> None:
         new_project_reference(26)
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("PJ-2026-7K3M", "PJ-2026-7K3M"),
-    ("pj-2026-7k3m", "PJ-2026-7K3M"),
-    (" pj2026 7k3m ", "PJ-2026-7K3M"),
-    ("PJ_2026_OIL9", "PJ-2026-0119"),
-    ("PJ-2026-7K3U", None),        # U is not a Crockford character
-    ("PJ-2026-7K3", None),
-    ("MS-2611-7K3M2A", None),      # a case reference is not a project reference
-])
-def test_a_project_reference_typed_by_a_person_is_understood(typed: str,
-                                                             expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("PJ-2026-7K3M", "PJ-2026-7K3M"),
+        ("pj-2026-7k3m", "PJ-2026-7K3M"),
+        (" pj2026 7k3m ", "PJ-2026-7K3M"),
+        ("PJ_2026_OIL9", "PJ-2026-0119"),
+        ("PJ-2026-7K3U", None),  # U is not a Crockford character
+        ("PJ-2026-7K3", None),
+        ("MS-2611-7K3M2A", None),  # a case reference is not a project reference
+    ],
+)
+def test_a_project_reference_typed_by_a_person_is_understood(
+    typed: str, expected: str | None
+) -> None:
     assert normalise_project_reference(typed) == expected
 
 
