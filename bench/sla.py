@@ -33,7 +33,7 @@ from case_store import migrate
 from case_store.db import make_engine
 from minsheng.config.settings import PROJECT_ROOT, load_settings
 from minsheng.services.bootstrap import bootstrap
-from minsheng.services.sla import sweep
+from minsheng.services.sla import provisional, sweep
 from routing.calendar import working_day_deadline
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -119,7 +119,7 @@ def time_sweep(url: str, now: dt.datetime) -> None:
     # The provisional-deadline check runs when the calendar changes and once a day; timed
     # apart, so the figure below is the sweep that runs every minute.
     began = time.perf_counter()
-    sweep.recompute_provisional(app, now)
+    provisional.recompute_provisional(app, now)
     print(f"daily provisional-deadline check: {time.perf_counter() - began:.3f} s")
     began = time.perf_counter()
     result = sweep.run(app)

@@ -56,9 +56,9 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _overdue(args: argparse.Namespace) -> int:
     from minsheng.cli.common import app_for, print_json
-    from minsheng.services.sla import sweep
+    from minsheng.services.sla import overdue
 
-    rows = sweep.overdue(app_for(args), department=args.department)
+    rows = overdue.overdue(app_for(args), department=args.department)
     if args.json:
         print_json(rows)
         return 0

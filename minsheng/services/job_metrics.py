@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from case_store.models import OutboxMessage
 from minsheng.services.messaging import delivery
-from minsheng.services.sla import sweep
+from minsheng.services.sla import job_runs
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class JobsCollector(Collector):
         yield due
 
     def _sweep(self) -> Iterator[Metric]:
-        last = sweep.last_sweep(self._app)
+        last = job_runs.last_sweep(self._app)
         if last is None:
             return
         duration = GaugeMetricFamily(

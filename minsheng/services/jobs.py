@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery
-from minsheng.services.sla import digest, sweep
+from minsheng.services.sla import digest, job_runs, sweep
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def health(app: App) -> dict[str, Any]:
         report["redis"] = _ping_redis(app.settings.redis_url)
         report["ok"] = report["redis"] == "ok"
     try:
-        report["last_sweep"] = sweep.last_sweep(app)
+        report["last_sweep"] = job_runs.last_sweep(app)
     except Exception as exc:
         report["last_sweep"] = None
         log.warning("the last sweep could not be read: %s", type(exc).__name__)

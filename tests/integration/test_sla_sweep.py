@@ -23,7 +23,7 @@ from minsheng.services.bootstrap import App, bootstrap
 from minsheng.services.casework import resident_actions, staff_actions, submission, views
 from minsheng.services.casework.submission import Intake
 from minsheng.services.messaging import notices
-from minsheng.services.sla import sweep
+from minsheng.services.sla import overdue, sweep
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -230,7 +230,7 @@ def test_the_overdue_list_shows_open_cases_past_a_deadline_most_overdue_first(
 
     clock.set(at(2026, 12, 15, 9, 0))
     sweep.run(app)
-    rows = sweep.overdue(app)
+    rows = overdue.overdue(app)
     assert [r["reference"] for r in rows] == [late_response, late_resolution]
     assert rows[0]["missed"] == ["first_response"]
     assert rows[0]["overdue_since"] == "2026-12-10T11:00:00+08:00"
@@ -239,9 +239,9 @@ def test_the_overdue_list_shows_open_cases_past_a_deadline_most_overdue_first(
     assert rows[1]["overdue_since"] == "2026-12-14T23:59:59+08:00"
     assert all(r["escalated"] for r in rows)
 
-    housing = sweep.overdue(app, department="housing_bureau")
+    housing = overdue.overdue(app, department="housing_bureau")
     assert [r["reference"] for r in housing] == [late_resolution]
-    assert sweep.overdue(app, department="education_bureau") == []
+    assert overdue.overdue(app, department="education_bureau") == []
 
 
 # -- two sweeps at once ---------------------------------------------------------------------
@@ -399,7 +399,7 @@ def test_a_deadline_in_2027_is_provisional_until_the_operator_adds_2027(
     updated = bootstrap(
         app.settings.model_copy(update={"calendar": calendar_cfg}), clock=clock, engine=app.engine
     )
-    with caplog.at_level(logging.INFO, logger="minsheng.services.sla.sweep"):
+    with caplog.at_level(logging.INFO, logger="minsheng.services.sla.provisional"):
         result = sweep.run(updated)
     assert result["recomputed"] == 1
     assert "recomputed 1 provisional deadline" in caplog.text

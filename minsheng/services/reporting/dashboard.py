@@ -24,7 +24,7 @@ from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
 from minsheng.services.reporting import reports
-from minsheng.services.sla import sweep
+from minsheng.services.sla import overdue
 from routing import rates
 
 MAX_MONTHS = 24
@@ -159,7 +159,7 @@ def _department_names(settings: Settings) -> dict[str, tuple[str, str]]:
 
 def overdue_list(app: App, scope: Collection[str] | None = None) -> list[dict[str, Any]]:
     """Open cases past a deadline, most overdue first (the sweep's definition)."""
-    return [row for row in sweep.overdue(app) if _in_scope(row["department"], scope)]
+    return [row for row in overdue.overdue(app) if _in_scope(row["department"], scope)]
 
 
 def misroute_matrix(

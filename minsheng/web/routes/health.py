@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from minsheng.services.sla import sweep
+from minsheng.services.sla import job_runs
 from minsheng.web.deps import AppDep
 
 router = APIRouter(tags=["operations"])
@@ -51,7 +51,7 @@ def _check_redis(url: str) -> str:
 def _sweep_age(app: AppDep) -> float | None:
     """Seconds since the SLA sweep last finished; None before the first sweep."""
     try:
-        last = sweep.last_sweep(app)
+        last = job_runs.last_sweep(app)
     except Exception:
         return None
     return None if last is None else float(last["age_seconds"])

@@ -23,7 +23,7 @@ from minsheng.services import job_metrics, jobs
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import submission
 from minsheng.services.messaging import delivery, outbox, outbox_admin
-from minsheng.services.sla import digest, sweep
+from minsheng.services.sla import digest, job_runs, sweep
 from minsheng.worker import broker
 from minsheng.worker.ratelimit import SharedRateLimiter
 from minsheng.worker.relay import Relay
@@ -256,13 +256,13 @@ def test_without_redis_the_process_delivers_the_outbox_and_sweeps_by_itself(
         deadline = time.monotonic() + 20
         while not sender.sent and time.monotonic() < deadline:
             time.sleep(0.05)
-        while sweep.last_sweep(sqlite_app) is None and time.monotonic() < deadline:
+        while job_runs.last_sweep(sqlite_app) is None and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         handle.stop()
     assert handle.mode == "embedded"
     assert sender.sent == [("1001", "您的诉求已受理")]
-    assert sweep.last_sweep(sqlite_app) is not None
+    assert job_runs.last_sweep(sqlite_app) is not None
 
 
 def test_with_redis_configured_the_process_leaves_delivery_and_sweeps_to_celery(
