@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 
 from minsheng.services.access import apikeys
 from minsheng.services.errors import CaseNotFound, DomainError
-from minsheng.services.public import open311
+from minsheng.services.public import open311_requests, open311_services, open311_submit
 from minsheng.web.deps import AppDep
 
 log = logging.getLogger(__name__)
@@ -143,14 +143,14 @@ def _domain_error(exc: Exception, fmt: Format) -> Response:
 @router.get("/discovery.{fmt}", summary="GeoReport v2 service discovery")
 def discovery(app: AppDep, request: Request, fmt: Format) -> Response:
     base = str(request.url_for("service_list", fmt="json")).rsplit("/", 1)[0]
-    return _render(fmt, "discovery", open311.discovery(app, base))
+    return _render(fmt, "discovery", open311_services.discovery(app, base))
 
 
 @router.get(
     "/services.{fmt}", name="service_list", summary="The services: one per domain of the taxonomy"
 )
 def services(fmt: Format, locale: Locale = None, jurisdiction_id: Jurisdiction = None) -> Response:
-    return _render(fmt, "services", open311.service_list(locale))
+    return _render(fmt, "services", open311_services.service_list(locale))
 
 
 @router.get(
@@ -162,7 +162,7 @@ def service_definition(
     service_code: str, fmt: Format, locale: Locale = None, jurisdiction_id: Jurisdiction = None
 ) -> Response:
     try:
-        definition = open311.service_definition(service_code, locale)
+        definition = open311_services.service_definition(service_code, locale)
     except DomainError:
         return error_response(404, f"no service with service_code {service_code}", fmt)
     return _render(fmt, "service_definition", definition)
@@ -202,7 +202,7 @@ def create_request(
     client = apikeys.verify(app, key)
     if client is None:
         return error_response(403, "api_key is not valid", fmt)
-    new = open311.NewRequest(
+    new = open311_submit.NewRequest(
         service_code=service_code,
         description=description,
         address_string=address_string,
@@ -213,7 +213,7 @@ def create_request(
         contact_consent=contact_consent,
     )
     try:
-        created = open311.submit_request(app, client, new)
+        created = open311_submit.submit_request(app, client, new)
     except DomainError as exc:
         return _domain_error(exc, fmt)
     log.info("open311: client %s submitted %s", client.id, created["service_request_id"])
@@ -236,7 +236,7 @@ def list_requests(
     locale: Locale = None,
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
-    query = open311.RequestQuery(
+    query = open311_requests.RequestQuery(
         service_request_id=service_request_id,
         service_code=service_code,
         start_date=start_date,
@@ -245,7 +245,7 @@ def list_requests(
         locale=locale,
     )
     try:
-        found = open311.list_requests(app, query)
+        found = open311_requests.list_requests(app, query)
     except DomainError as exc:
         return _domain_error(exc, fmt)
     return _render(fmt, "service_requests", found)
@@ -264,7 +264,7 @@ def get_request(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     try:
-        found = open311.get_request(app, service_request_id, locale)
+        found = open311_requests.get_request(app, service_request_id, locale)
     except (CaseNotFound, DomainError) as exc:
         return _domain_error(exc, fmt)
     return _render(fmt, "service_requests", [found])
