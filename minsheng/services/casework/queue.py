@@ -1,14 +1,15 @@
-"""The department workspace: scoped queues, case detail, contact look-ups and staff actions.
+"""The department workspace: scoped queues, case detail, attachments and exports.
 
 Every function takes the acting staff member and shows only cases inside their scope; a case
 outside it is reported as not found, exactly like a reference that does not exist. A complaint
-about a department's staff never shows that department who complained.
+about a department's staff never shows that department who complained. Contact look-ups and
+staff actions are in `workspace_actions`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,17 +19,10 @@ from sqlalchemy.orm import Session
 
 from case_store import repository
 from case_store.lifecycle import OPEN_STATUSES, Status, staff_actions
-from case_store.models import AuditLog, Case, CaseEvent, Message
+from case_store.models import AuditLog, Case, Message
 from case_store.taxonomy import DOMAINS, URGENCIES
-from minsheng.services.access.staff import (
-    AccessDenied,
-    Role,
-    Scope,
-    StaffMember,
-    scope_of,
-)
+from minsheng.services.access.staff import Role, Scope, StaffMember, scope_of
 from minsheng.services.bootstrap import App
-from minsheng.services.casework import staff_actions as actions
 from minsheng.services.casework import workspace_view as present
 from minsheng.services.errors import CaseNotFound, InvalidRequest
 
@@ -94,14 +88,14 @@ def _scope_condition(scope: Scope) -> ColumnElement[bool] | None:
     return Case.department.in_(sorted(scope.departments))
 
 
-def _scoped_case(app: App, s: Session, member: StaffMember, reference: str) -> Case:
+def scoped_case(app: App, s: Session, member: StaffMember, reference: str) -> Case:
     """The case if the member may see it; else not found."""
     c = repository.get_case(s, reference)
-    _check_scope(app, member, c)
+    check_scope(app, member, c)
     return c
 
 
-def _check_scope(app: App, member: StaffMember, c: Case, *, routing: bool = False) -> None:
+def check_scope(app: App, member: StaffMember, c: Case, *, routing: bool = False) -> None:
     """Not found unless the member may see the case (or route it, for `routing`)."""
     scope = scope_of(app.settings, member)
     if not (scope.sees(c.department) or (routing and scope.may_route_any)):
@@ -176,7 +170,7 @@ def detail(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
     now = app.now()
     with app.uow() as uow:
         s = uow.session
-        c = _scoped_case(app, s, member, reference)
+        c = scoped_case(app, s, member, reference)
         hidden = present.hidden_from(app, member, c)
         view = present.summary(app, member, c, now, rating=repository.latest_rating(s, c.id))
         view["allowed_actions"] = allowed_actions(member, c.status)
@@ -202,14 +196,14 @@ def detail(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
 
 def events(app: App, member: StaffMember, reference: str) -> list[dict[str, Any]]:
     with app.uow() as uow:
-        c = _scoped_case(app, uow.session, member, reference)
+        c = scoped_case(app, uow.session, member, reference)
         return present.event_list(app, c, present.hidden_from(app, member, c))
 
 
 def attachments(app: App, member: StaffMember, reference: str) -> list[dict[str, Any]]:
     with app.uow() as uow:
         s = uow.session
-        return present.attachment_list(s, _scoped_case(app, s, member, reference))
+        return present.attachment_list(s, scoped_case(app, s, member, reference))
 
 
 @dataclass(frozen=True)
@@ -223,7 +217,7 @@ def attachment_file(app: App, member: StaffMember, reference: str, number: int) 
     """The stored file of the case's `number`th attachment (1-based)."""
     with app.uow() as uow:
         s = uow.session
-        c = _scoped_case(app, s, member, reference)
+        c = scoped_case(app, s, member, reference)
         rows = present.attachment_rows(s, c)
         if not 1 <= number <= len(rows) or not rows[number - 1].storage_path:
             raise CaseNotFound(f"{reference}/attachments/{number}")
@@ -239,35 +233,6 @@ def attachment_file(app: App, member: StaffMember, reference: str, number: int) 
             filename=row.filename or f"{reference}-{number}",
             content_type=row.content_type or "application/octet-stream",
         )
-
-
-def contact(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
-    """The resident's contact details; every look-up is written to the case's event log."""
-    now = app.now()
-    with app.uow() as uow:
-        s = uow.session
-        c = _scoped_case(app, s, member, reference)
-        if present.hidden_from(app, member, c):
-            raise AccessDenied(
-                "this complaint concerns your department: the complainant's "
-                "identity is not shown to it"
-            )
-        resident = c.resident
-        details = {
-            "reference": c.reference,
-            "name": resident.display_name if resident else None,
-            "phone": c.phone or (resident.phone if resident else None),
-            "channel": resident.channel if resident else c.channel,
-            "reachable": bool(resident.deliverable) if resident else False,
-            "language": c.language,
-            "identity_withdrawn": c.identity_withdrawn,
-        }
-        if c.identity_withdrawn:
-            details.update(name=None, phone=None)
-        # Added by case_id, not through the relationship: looking must not bump the version.
-        s.add(CaseEvent(case_id=c.id, at=now, actor=member.actor, type="contact_viewed", note=None))
-        uow.commit()
-    return details
 
 
 def export(app: App, member: StaffMember, flt: QueueFilter) -> list[dict[str, Any]]:
@@ -324,110 +289,3 @@ EXPORT_COLUMNS = (
 def _export_row(app: App, member: StaffMember, c: Case, now: dt.datetime) -> dict[str, Any]:
     view = present.summary(app, member, c, now)
     return {key: view.get(key) for key in EXPORT_COLUMNS}
-
-
-# -- actions --------------------------------------------------------------------------------
-
-UseCase = Callable[..., dict[str, Any]]
-
-
-def _act(
-    app: App,
-    member: StaffMember,
-    action: UseCase,
-    reference: str,
-    *,
-    routing: bool = False,
-    roles: frozenset[Role] | None = None,
-    **kwargs: Any,
-) -> dict[str, Any]:
-    """Run a staff use case with the member's scope and role checked on the case it loads,
-    in its own unit of work."""
-    hidden = False
-
-    def authorize(c: Case) -> None:
-        nonlocal hidden
-        _check_scope(app, member, c, routing=routing)
-        if roles is not None and member.role not in roles:
-            raise AccessDenied(f"a {member.role.value} may not do this")
-        hidden = present.hidden_from(app, member, c)
-
-    view = action(app, reference, actor=member.actor, authorize=authorize, **kwargs)
-    view["description"] = present.mask(view["description"], hidden)
-    view["identity_hidden"] = hidden
-    return view
-
-
-def accept(app: App, member: StaffMember, reference: str, *, version: int) -> dict[str, Any]:
-    return _act(app, member, actions.accept, reference, expected_version=version)
-
-
-def start(app: App, member: StaffMember, reference: str, *, version: int) -> dict[str, Any]:
-    return _act(app, member, actions.start, reference, expected_version=version)
-
-
-def reply(
-    app: App, member: StaffMember, reference: str, *, text: str, version: int
-) -> dict[str, Any]:
-    return _act(app, member, actions.reply, reference, text=text, expected_version=version)
-
-
-def ask(
-    app: App, member: StaffMember, reference: str, *, question: str, version: int
-) -> dict[str, Any]:
-    return _act(
-        app, member, actions.ask_resident, reference, question=question, expected_version=version
-    )
-
-
-def transfer(
-    app: App,
-    member: StaffMember,
-    reference: str,
-    *,
-    reason: str,
-    to_department: str | None,
-    to_domain: str | None,
-    version: int,
-) -> dict[str, Any]:
-    """Triage and administrators may route any case; others only their own."""
-    return _act(
-        app,
-        member,
-        actions.transfer,
-        reference,
-        routing=True,
-        to_department=to_department,
-        to_domain=to_domain,
-        reason=reason,
-        expected_version=version,
-    )
-
-
-def resolve(
-    app: App, member: StaffMember, reference: str, *, note: str, outcome: str, version: int
-) -> dict[str, Any]:
-    return _act(
-        app,
-        member,
-        actions.resolve,
-        reference,
-        note=note,
-        outcome=outcome,
-        expected_version=version,
-    )
-
-
-def reopen(
-    app: App, member: StaffMember, reference: str, *, reason: str, version: int
-) -> dict[str, Any]:
-    """Reopening is a supervisor's, the triage desk's or an administrator's call."""
-    return _act(
-        app,
-        member,
-        actions.reopen,
-        reference,
-        reason=reason,
-        expected_version=version,
-        roles=REOPEN_ROLES,
-    )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from case_store.references import normalise_reference
 from minsheng.services.access.staff import scope_of
-from minsheng.services.casework import queue
+from minsheng.services.casework import queue, workspace_actions
 from minsheng.services.errors import InvalidRequest
 from minsheng.web.deps import AppDep, CurrentStaff
 from minsheng.web.errors import PreconditionRequired
@@ -196,7 +196,7 @@ def case_attachment(
     summary="the resident's contact details (each look-up is logged on the case)",
 )
 def case_contact(app: AppDep, member: CurrentStaff, reference: Reference) -> dict[str, Any]:
-    return queue.contact(app, member, _ref(reference))
+    return workspace_actions.contact(app, member, _ref(reference))
 
 
 # -- actions --------------------------------------------------------------------------------
@@ -241,7 +241,9 @@ def accept(
     body: Versioned | None = None,
 ) -> dict[str, Any]:
     version = _version(if_match, body.version if body else None)
-    return _with_etag(response, queue.accept(app, member, _ref(reference), version=version))
+    return _with_etag(
+        response, workspace_actions.accept(app, member, _ref(reference), version=version)
+    )
 
 
 @router.post("/cases/{reference}/start", summary="work on the case begins")
@@ -254,7 +256,9 @@ def start(
     body: Versioned | None = None,
 ) -> dict[str, Any]:
     version = _version(if_match, body.version if body else None)
-    return _with_etag(response, queue.start(app, member, _ref(reference), version=version))
+    return _with_etag(
+        response, workspace_actions.start(app, member, _ref(reference), version=version)
+    )
 
 
 @router.post("/cases/{reference}/reply", summary="a message to the resident, via their channel")
@@ -268,7 +272,8 @@ def reply(
 ) -> dict[str, Any]:
     version = _version(if_match, body.version)
     return _with_etag(
-        response, queue.reply(app, member, _ref(reference), text=body.text, version=version)
+        response,
+        workspace_actions.reply(app, member, _ref(reference), text=body.text, version=version),
     )
 
 
@@ -283,7 +288,10 @@ def ask(
 ) -> dict[str, Any]:
     version = _version(if_match, body.version)
     return _with_etag(
-        response, queue.ask(app, member, _ref(reference), question=body.question, version=version)
+        response,
+        workspace_actions.ask(
+            app, member, _ref(reference), question=body.question, version=version
+        ),
     )
 
 
@@ -299,7 +307,7 @@ def transfer(
     version = _version(if_match, body.version)
     return _with_etag(
         response,
-        queue.transfer(
+        workspace_actions.transfer(
             app,
             member,
             _ref(reference),
@@ -323,7 +331,7 @@ def resolve(
     version = _version(if_match, body.version)
     return _with_etag(
         response,
-        queue.resolve(
+        workspace_actions.resolve(
             app, member, _ref(reference), note=body.note, outcome=body.outcome, version=version
         ),
     )
@@ -340,5 +348,6 @@ def reopen(
 ) -> dict[str, Any]:
     version = _version(if_match, body.version)
     return _with_etag(
-        response, queue.reopen(app, member, _ref(reference), reason=body.reason, version=version)
+        response,
+        workspace_actions.reopen(app, member, _ref(reference), reason=body.reason, version=version),
     )

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse, Response
 
 from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import AccessDenied
-from minsheng.services.casework import queue
+from minsheng.services.casework import queue, workspace_actions
 from minsheng.services.errors import (
     CaseNotFound,
     ConcurrencyConflict,
@@ -96,16 +96,18 @@ async def case_action(request: Request, reference: str, action: str) -> Response
 def _perform(page: Page, reference: str, action: str, form: dict[str, str], version: int) -> None:
     app, member = page.app, page.member
     if action == "accept":
-        queue.accept(app, member, reference, version=version)
+        workspace_actions.accept(app, member, reference, version=version)
     elif action == "start":
-        queue.start(app, member, reference, version=version)
+        workspace_actions.start(app, member, reference, version=version)
     elif action == "reply":
-        queue.reply(app, member, reference, text=form.get("text", ""), version=version)
+        workspace_actions.reply(app, member, reference, text=form.get("text", ""), version=version)
     elif action == "ask":
-        queue.ask(app, member, reference, question=form.get("text", ""), version=version)
+        workspace_actions.ask(
+            app, member, reference, question=form.get("text", ""), version=version
+        )
     elif action == "transfer":
         target = form.get("to_department") or None
-        queue.transfer(
+        workspace_actions.transfer(
             app,
             member,
             reference,
@@ -115,7 +117,7 @@ def _perform(page: Page, reference: str, action: str, form: dict[str, str], vers
             version=version,
         )
     elif action == "resolve":
-        queue.resolve(
+        workspace_actions.resolve(
             app,
             member,
             reference,
@@ -124,7 +126,9 @@ def _perform(page: Page, reference: str, action: str, form: dict[str, str], vers
             version=version,
         )
     elif action == "reopen":
-        queue.reopen(app, member, reference, reason=form.get("reason", ""), version=version)
+        workspace_actions.reopen(
+            app, member, reference, reason=form.get("reason", ""), version=version
+        )
 
 
 @router.get("/cases/{reference}/attachments/{number}")
