@@ -18,7 +18,8 @@ import sqlalchemy as sa
 
 from case_store import repository
 from case_store.models import CaseAlert, OutboxMessage
-from minsheng.config.settings import ResolutionOverride, Settings
+from minsheng.config.schema import ResolutionOverride
+from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App, bootstrap
 from minsheng.services.casework import resident_actions, staff_actions, submission, views
 from minsheng.services.casework.submission import Intake
