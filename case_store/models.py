@@ -302,6 +302,11 @@ class Staff(Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime]
+    # Base32 TOTP secret once two-factor sign-in is enrolled; the last accepted time step
+    # stops a code from being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    password_changed_at: Mapped[dt.datetime | None]
 
 
 class ApiKey(Base):
@@ -328,6 +333,19 @@ class WebSession(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[dt.datetime | None]
+
+
+class SignInFailure(Base):
+    """One failed console sign-in, counted per account and per client address."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # account | address
+    key: Mapped[str] = mapped_column(String(128))  # the login, or a keyed hash of the address
+    at: Mapped[dt.datetime]
 
 
 class AuditLog(Base):

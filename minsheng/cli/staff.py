@@ -25,6 +25,17 @@ def register(sub: Any) -> None:
     sdea = stf_sub.add_parser("deactivate", help="switch an account off (token and password)")
     sdea.add_argument("login", help="login or staff id")
     sdea.set_defaults(func=_deactivate)
+    srst = stf_sub.add_parser(
+        "reset-password", help="give an account a new password (shown once); its sessions end"
+    )
+    srst.add_argument("login", help="login or staff id")
+    srst.set_defaults(func=_reset_password)
+    stfa = stf_sub.add_parser(
+        "reset-two-factor",
+        help="clear an account's two-step sign-in (a lost phone); it must enrol again",
+    )
+    stfa.add_argument("login", help="login or staff id")
+    stfa.set_defaults(func=_reset_two_factor)
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -72,4 +83,24 @@ def _deactivate(args: argparse.Namespace) -> int:
 
     member = staff.deactivate(app_for(args), args.login)
     print(f"{member.public_id} ({member.name}) can no longer sign in", file=sys.stderr)
+    return 0
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    from minsheng.services.access import staff
+
+    password = staff.reset_password(app_for(args), args.login)
+    print(f"password  {password}")
+    print("shown only now; every console session of the account has ended", file=sys.stderr)
+    return 0
+
+
+def _reset_two_factor(args: argparse.Namespace) -> int:
+    from minsheng.services.access import staff
+
+    member = staff.reset_two_factor(app_for(args), args.login)
+    print(
+        f"{member.public_id} ({member.name}) enrols two-step sign-in again at the next sign-in",
+        file=sys.stderr,
+    )
     return 0

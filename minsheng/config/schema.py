@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ConfigModel(BaseModel):
@@ -134,6 +134,31 @@ class DeliveryCfg(ConfigModel):
     stale_claim_seconds: float = Field(default=120, ge=5)
 
 
+class SignInCfg(ConfigModel):
+    window_minutes: float = Field(default=15, gt=0)
+    free_failures: int = Field(default=5, ge=1)
+    delay_seconds: float = Field(default=2, gt=0)
+    lock_failures: int = Field(default=10, ge=2)
+    address_failures: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _lock_after_delay(self) -> SignInCfg:
+        if self.lock_failures <= self.free_failures:
+            raise ValueError("lock_failures must be greater than free_failures")
+        return self
+
+
+class ConsoleCfg(ConfigModel):
+    session_hours: float = Field(default=8, gt=0, le=24 * 30)
+    idle_minutes: float = Field(default=30, gt=0)
+    two_factor_roles: list[Literal["agent", "supervisor", "triage", "admin", "evaluator"]] = [
+        "supervisor",
+        "admin",
+        "evaluator",
+    ]
+    sign_in: SignInCfg = SignInCfg()
+
+
 class DatabaseCfg(ConfigModel):
     url: str | None = None
     path: str = "var/minsheng.db"
@@ -156,3 +181,4 @@ class FileConfig(ConfigModel):
     attachments: AttachmentsCfg = AttachmentsCfg()
     webhook: WebhookCfg = WebhookCfg()
     delivery: DeliveryCfg = DeliveryCfg()
+    console: ConsoleCfg = ConsoleCfg()

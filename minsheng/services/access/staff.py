@@ -14,10 +14,11 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from case_store.models import AuditLog, Staff
+from case_store.models import AuditLog, Staff, WebSession
 from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import DomainError, InvalidRequest
@@ -38,8 +39,18 @@ class AccessDenied(DomainError):
     """The staff member is known but their role may not do this."""
 
 
+class PasswordRejected(InvalidRequest):
+    """A new password was refused; `reason` is too_short, unchanged or wrong_current."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 TOKEN_BYTES = 24  # 192 bits
 PASSWORD_BYTES = 12
+MIN_PASSWORD_CHARS = 12
+CONSOLE_SESSION_KINDS = ("staff", "staff_code")  # a console session, and one awaiting its code
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -185,16 +196,86 @@ def deactivate(app: App, login_or_id: str, *, actor: str = "operator") -> StaffM
     now = app.now()
     with app.uow() as uow:
         s = uow.session
-        row = s.scalars(
-            select(Staff).where((Staff.login == login_or_id) | (Staff.public_id == login_or_id))
-        ).first()
-        if row is None:
-            raise InvalidRequest(f"no staff member '{login_or_id}'")
+        row = by_login_or_id(s, login_or_id)
         row.active = False
+        end_console_sessions(s, row.public_id)
         s.add(AuditLog(at=now, actor=actor, action="staff_deactivated", subject=row.public_id))
         member = _member(row)
         uow.commit()
     return member
+
+
+def change_password(app: App, member: StaffMember, current: str, new: str) -> None:
+    """The member's own change: the current password must be right; every session ends."""
+    if len(new) < MIN_PASSWORD_CHARS:
+        raise PasswordRejected(
+            "too_short", f"the new password needs at least {MIN_PASSWORD_CHARS} characters"
+        )
+    if new == current:
+        raise PasswordRejected("unchanged", "the new password must differ from the current one")
+    with app.uow() as uow:
+        row = row_of(uow.session, member.public_id)
+        if not row.password_hash or not verify_password(current, row.password_hash):
+            raise PasswordRejected("wrong_current", "the current password is not right")
+        _set_password(uow.session, row, new, app, actor=member.actor)
+        uow.commit()
+
+
+def reset_password(app: App, login_or_id: str, *, actor: str = "operator") -> str:
+    """An operator's reset: a new random password, shown once; every session ends."""
+    password = secrets.token_urlsafe(PASSWORD_BYTES)
+    with app.uow() as uow:
+        row = by_login_or_id(uow.session, login_or_id)
+        _set_password(uow.session, row, password, app, actor=actor)
+        uow.commit()
+    return password
+
+
+def reset_two_factor(app: App, login_or_id: str, *, actor: str = "operator") -> StaffMember:
+    """Clear an account's two-step sign-in (a lost phone); its sessions end."""
+    with app.uow() as uow:
+        s = uow.session
+        row = by_login_or_id(s, login_or_id)
+        row.totp_secret = None
+        row.totp_last_step = None
+        end_console_sessions(s, row.public_id)
+        s.add(AuditLog(at=app.now(), actor=actor, action="totp_reset", subject=row.public_id))
+        member = _member(row)
+        uow.commit()
+    return member
+
+
+def _set_password(s: Session, row: Staff, password: str, app: App, *, actor: str) -> None:
+    now = app.now()
+    row.password_hash = hash_password(password)
+    row.password_changed_at = now
+    end_console_sessions(s, row.public_id)
+    s.add(AuditLog(at=now, actor=actor, action="staff_password_changed", subject=row.public_id))
+
+
+def end_console_sessions(s: Session, public_id: str) -> None:
+    """Every console session of one member ends (password change, deactivation)."""
+    s.execute(
+        delete(WebSession).where(
+            WebSession.subject == public_id, WebSession.kind.in_(CONSOLE_SESSION_KINDS)
+        )
+    )
+
+
+def by_login_or_id(s: Session, login_or_id: str) -> Staff:
+    row = s.scalars(
+        select(Staff).where((Staff.login == login_or_id) | (Staff.public_id == login_or_id))
+    ).first()
+    if row is None:
+        raise InvalidRequest(f"no staff member '{login_or_id}'")
+    return row
+
+
+def row_of(s: Session, public_id: str) -> Staff:
+    row = s.scalars(select(Staff).where(Staff.public_id == public_id)).first()
+    if row is None:
+        raise InvalidRequest("no such staff member")
+    return row
 
 
 def list_staff(app: App) -> list[dict[str, object]]:
@@ -241,10 +322,14 @@ def authenticate_password(app: App, login: str, password: str) -> StaffMember | 
 
 def by_public_id(app: App, public_id: str) -> StaffMember | None:
     with app.uow() as uow:
-        row = uow.session.scalars(
-            select(Staff).where(Staff.public_id == public_id, Staff.active.is_(True))
-        ).first()
-        return _member(row) if row is not None else None
+        return active_member(uow.session, public_id)
+
+
+def active_member(s: Session, public_id: str) -> StaffMember | None:
+    row = s.scalars(
+        select(Staff).where(Staff.public_id == public_id, Staff.active.is_(True))
+    ).first()
+    return _member(row) if row is not None else None
 
 
 def _member(row: Staff) -> StaffMember:

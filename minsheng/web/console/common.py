@@ -29,6 +29,7 @@ STATIC_TYPES = {
     ".svg": "image/svg+xml",
 }
 SESSION_COOKIE = "ms_session"
+CODE_COOKIE = "ms_login_code"  # the pending sign-in between password and code
 LOGIN_CSRF_COOKIE = "ms_login_csrf"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -82,10 +83,18 @@ class Page:
         return secure(HTMLResponse(html, status_code=status))
 
 
+# What a session limited to enrolling two-factor sign-in may still open.
+ENROL_PATHS = ("/console/security", "/console/logout", "/console/static/", "/console/lang/")
+
+
 def page_for(request: Request) -> Page:
     app: App = request.app.state.app
     token = request.cookies.get(SESSION_COOKIE)
     session = web_sessions.resume(app, token)
+    limited = session is not None and session.enrol_required
+    if limited and not request.url.path.startswith(ENROL_PATHS):
+        request.state.enrol_required = True
+        session = None
     language = i18n.negotiate(
         request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
     )
@@ -109,11 +118,14 @@ def may_triage(app: App, session: web_sessions.ConsoleSession) -> bool:
 def _nav(app: App, session: web_sessions.ConsoleSession | None) -> list[str]:
     if session is None:
         return []
+    if session.enrol_required:
+        return ["security"]
     items = ["queue"]
     if may_triage(app, session):
         items.append("triage")
     if session.member.role in DASHBOARD_ROLES:
         items.append("dashboard")
+    items.append("security")
     return items
 
 
@@ -139,7 +151,13 @@ def redirect(url: str) -> Response:
 
 
 def to_login(request: Request) -> Response:
+    if getattr(request.state, "enrol_required", False):
+        return redirect("/console/security")
     return redirect("/console/login?" + urlencode({"next": _here(request)}))
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def safe_next(target: str | None) -> str:

@@ -9,7 +9,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from case_store.taxonomy import DOMAINS
-from minsheng.services.access.staff import scope_of
+from minsheng.services.access import web_sessions
+from minsheng.services.access.staff import Role, scope_of
 from minsheng.services.errors import DomainError
 from minsheng.services.reporting import dashboard
 from minsheng.web.console import i18n
@@ -55,6 +56,7 @@ def dashboard_page(request: Request) -> Response:
         last=data["months"][-1],
         count=len(data["months"]),
         query=request.url.query,
+        sign_ins=web_sessions.sign_in_report(page.app) if page.member.role is Role.ADMIN else None,
     )
 
 
