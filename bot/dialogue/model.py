@@ -46,6 +46,8 @@ class CaseBrief:
     resolution_due: dt.date | None = None
     working_days_left: int | None = None
     rating: int | None = None
+    resolution_due_provisional: bool = False
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)

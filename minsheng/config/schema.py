@@ -87,6 +87,11 @@ class Advice(ConfigModel):
     en: str
 
 
+class Bilingual(ConfigModel):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
 class Emergency(ConfigModel):
     numbers: list[EmergencyNumber] = []
     advice: dict[str, Advice] = {}
@@ -150,6 +155,7 @@ class FileConfig(ConfigModel):
     sla: Sla = Sla()
     calendar: CalendarCfg = CalendarCfg()
     emergency: Emergency = Emergency()
+    referral: Bilingual | None = None
     nlu: NluCfg = NluCfg()
     privacy: PrivacyCfg = PrivacyCfg()
     limits: LimitsCfg = LimitsCfg()

@@ -18,6 +18,7 @@ from pydantic import SecretStr, ValidationError
 from case_store.taxonomy import DOMAINS, KINDS, URGENCIES
 from minsheng.config.schema import (
     AttachmentsCfg,
+    Bilingual,
     CalendarCfg,
     City,
     ConfigModel,
@@ -63,6 +64,7 @@ class Settings(ConfigModel):
     calendar: CalendarCfg
     emergency: Emergency
     nlu: NluCfg
+    referral: Bilingual | None = None
     privacy: PrivacyCfg = PrivacyCfg()
     limits: LimitsCfg = LimitsCfg()
     attachments: AttachmentsCfg = AttachmentsCfg()
@@ -177,6 +179,7 @@ def load_settings(
         sla=file_cfg.sla,
         calendar=file_cfg.calendar,
         emergency=file_cfg.emergency,
+        referral=file_cfg.referral,
         nlu=file_cfg.nlu,
         privacy=file_cfg.privacy,
         limits=file_cfg.limits,

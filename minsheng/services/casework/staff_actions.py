@@ -52,7 +52,10 @@ def start(
     expected_version: int | None = None,
     authorize: Authorize | None = None,
 ) -> dict[str, Any]:
-    return _simple_action(app, reference, Action.START, actor, expected_version, authorize)
+    """Work on the case begins (accepting it first when nobody did); the resident is told."""
+    return _simple_action(
+        app, reference, Action.START, actor, expected_version, authorize, notify="started"
+    )
 
 
 def _simple_action(
@@ -318,6 +321,9 @@ def reopen(
         case.outcome = None
         case.resolved_at = None
         case.closed_at = None
+        if not actor.startswith("resident:"):
+            # A resident who reopened reads the new deadline in the dialogue's own answer.
+            notify_resident(s, case, "reopened", now, settings=app.settings, tz=app.tz)
         s.flush()
         view = case_view(case, repository.latest_rating(s, case.id), app)
         uow.commit()

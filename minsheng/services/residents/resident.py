@@ -69,6 +69,8 @@ def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrie
         resolution_due=due,
         working_days_left=left,
         rating=rating,
+        resolution_due_provisional=bool(case.resolution_provisional),
+        outcome=case.outcome,
     )
 
 
