@@ -26,6 +26,8 @@ class Department(ConfigModel):
     name_en: str
     parent: str | None = None
     triage: bool = False
+    # What residents call it: a complaint naming one of these accuses this department's staff.
+    aliases: list[str] = []
 
 
 class LocationOverride(ConfigModel):

@@ -288,6 +288,19 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
                 and dept["parent"] not in ids
             ):
                 problems.append(f"departments.{i}.parent: unknown department '{dept['parent']}'")
+        named: dict[str, str] = {}
+        for i, dept in enumerate(depts):
+            if not isinstance(dept, dict) or not isinstance(dept.get("aliases"), list):
+                continue
+            for alias in dept["aliases"]:
+                if not isinstance(alias, str):
+                    continue
+                other = named.setdefault(alias.lower(), str(dept.get("id")))
+                if other != str(dept.get("id")):
+                    problems.append(
+                        f"departments.{i}.aliases: '{alias}' is already an alias of '{other}' "
+                        "(a complaint naming it must accuse one department)"
+                    )
         if ids and not triage:
             problems.append("departments: one department must be the triage desk (triage: true)")
         elif len(triage) > 1:

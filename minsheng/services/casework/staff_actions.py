@@ -219,6 +219,8 @@ def transfer(
         case.events[-1].before = {**(case.events[-1].before or {}), **before}
         case.department = final.department
         case.bounce_count = bounces
+        # The department taking the case over may be the one the complaint is about.
+        case.hide_identity_from = policy.hide_identity_from(settings, case)
         if to_domain:
             case.domain = to_domain
         from_triage = before["department"] == settings.triage_department.id

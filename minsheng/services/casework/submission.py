@@ -161,6 +161,7 @@ def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.da
             street=street,
             complaint_about_staff=intake.complaint_about_staff,
             accused_department=intake.accused_department,
+            text=intake.text,
         ),
         policy.routing_table(app.settings),
     )
