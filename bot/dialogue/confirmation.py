@@ -34,7 +34,7 @@ def summary(s: State, ctx: Context) -> Reply:
     text = t(
         lang,
         "summary",
-        domain=texts.domain_name(lang, d["domain"]),
+        domain=ctx.domain_name(lang, d["domain"]),
         urgency=texts.urgency_name(lang, d["urgency"]),
         department=ctx.department(lang, ctx.routing.get(d["domain"])),
         place=place,

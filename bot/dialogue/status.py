@@ -74,7 +74,7 @@ def _case_line(lang: str, case: CaseBrief, ctx: Context) -> str:
         lang,
         "case_line",
         ref=case.reference,
-        domain=texts.domain_name(lang, case.domain),
+        domain=ctx.domain_name(lang, case.domain),
         status=texts.status_name(lang, case.status, case.outcome),
     )
     if case.status in OPEN_STATES and case.resolution_due is not None:
@@ -100,7 +100,7 @@ def _case_detail(lang: str, case: CaseBrief, ctx: Context) -> str:
         lang,
         "case_detail",
         ref=case.reference,
-        domain=texts.domain_name(lang, case.domain),
+        domain=ctx.domain_name(lang, case.domain),
         status=texts.status_name(lang, case.status, case.outcome),
         department=ctx.department(lang, case.department),
         created=texts.date(lang, case.created),

@@ -33,9 +33,7 @@ def test_reports_and_dashboard_show_satisfaction_per_outcome(app: App, clock: An
     assert by_outcome["unresolved"]["sample_size"] == 1
     assert row["satisfaction_rate"]["sample_size"] == 4
 
-    (month,) = [
-        m for m in dashboard.dashboard(app, last_month="2026-11", count=1)["satisfaction"]
-    ]
+    (month,) = [m for m in dashboard.dashboard(app, last_month="2026-11", count=1)["satisfaction"]]
     assert month["ratings"] == 4
     assert month["by_outcome"]["resolved"]["ratings"] == 2
     assert month["by_outcome"]["not_responsible"]["satisfaction_rate"] == 0.0

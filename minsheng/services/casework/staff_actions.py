@@ -12,7 +12,6 @@ from typing import Any
 from case_store import repository
 from case_store.lifecycle import Action, Outcome, may_reply
 from case_store.models import Message, Transfer
-from case_store.taxonomy import DOMAINS
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
 from minsheng.services.casework.records import (
@@ -154,7 +153,7 @@ def transfer(
     """Return a misrouted case; the clocks keep running; too many bounces go to triage."""
     if not reason.strip():
         raise InvalidRequest("a transfer needs a reason")
-    if to_domain is not None and to_domain not in DOMAINS:
+    if to_domain is not None and to_domain not in app.settings.taxonomy.keys:
         raise InvalidRequest(f"unknown domain '{to_domain}'")
     settings = app.settings
     target = to_department

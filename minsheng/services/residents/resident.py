@@ -86,6 +86,7 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
             routing=dict(settings.routing),
             department_names={d.id: (d.name_zh, d.name_en) for d in settings.departments},
             low_confidence_threshold=settings.routing_rules.low_confidence_threshold,
+            domains=settings.taxonomy.names(),
         )
         app._cache["dialogue_context"] = static
     return Context(
@@ -96,6 +97,7 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
         department_names=static.department_names,
         cases=my_cases(app, session, channel, chat_id),
         low_confidence_threshold=static.low_confidence_threshold,
+        domains=static.domains,
     )
 
 
