@@ -291,6 +291,57 @@ _T: dict[str, tuple[str, str]] = {
         "{ref} 已结束（未评价）。如问题仍在，请直接写下，提交新诉求。",
         "{ref} is now closed without a rating. If the problem is still there, just write to report it again.",
     ),
+    # -- follow-up: work started, reopened, escalated, deadlines, outcomes ----------------
+    "n_started": (
+        "{department}已开始办理您的诉求 {ref}。",
+        "The {department} has started work on your case {ref}.",
+    ),
+    "n_reopened": (
+        "{department}已重新办理您的诉求 {ref}，新的办结期限：{due}。",
+        "The {department} has reopened your case {ref}. New deadline: {due}.",
+    ),
+    "n_case_escalated": (
+        "您的诉求 {ref} 未能按期办理，已报上级部门督办（挂牌督办），{department}会继续办理。",
+        "Your case {ref} missed its deadline and has been reported to the supervising "
+        "department, which will follow it up; the {department} keeps working on it.",
+    ),
+    "n_deadline_corrected": (
+        "国务院办公厅已公布节假日安排，您的诉求 {ref} 的办结期限更正为 {due}。",
+        "The official holiday calendar is now published: the deadline of your case {ref} is {due}.",
+    ),
+    "n_resolved_not_responsible": (
+        "{ref} 办理结果：{department}答复此事不属于其职责范围，问题未由其解决。\n说明：{note}{referral}\n"
+        "您对这次答复满意吗？请点 1 到 5 分（5 分最满意）。",
+        "Outcome of {ref}: the {department} says this is not its responsibility, so it has not "
+        "solved the problem.\nTheir note: {note}{referral}\n"
+        "How satisfied are you with this answer? Tap 1 to 5 (5 is best).",
+    ),
+    "n_resolved_unresolved": (
+        "{ref} 办理结果：问题未能解决，办理已结束。\n原因：{note}\n"
+        "您对办理过程满意吗？请点 1 到 5 分（5 分最满意）。",
+        "Outcome of {ref}: the problem could not be solved and the case has been closed.\n"
+        "Reason: {note}\nHow satisfied are you with how it was handled? Tap 1 to 5 (5 is best).",
+    ),
+    "n_survey_reminder_not_responsible": (
+        "您还没有评价 {ref} 的答复（不属于{department}职责范围）。回复 1 到 5 的数字即可（5 分最满意）。",
+        "You have not rated the answer on {ref} (not the {department}'s responsibility) yet. "
+        "Just reply with a number from 1 to 5 (5 is best).",
+    ),
+    "n_survey_reminder_unresolved": (
+        "您还没有评价 {ref} 的办理过程（问题未能解决）。回复 1 到 5 的数字即可（5 分最满意）。",
+        "You have not rated how {ref} was handled (the problem could not be solved) yet. "
+        "Just reply with a number from 1 to 5 (5 is best).",
+    ),
+    "n_referral": ("\n可以这样办：{text}", "\nWhere to go: {text}"),
+    "due_provisional": (
+        "约{due}（以国务院办公厅公布的节假日安排为准）",
+        "about {due}; the exact date follows the official holiday calendar",
+    ),
+    "case_due_left_provisional": (
+        "约{due}前办结（以国务院办公厅公布的节假日安排为准）",
+        "due by about {due} (the exact date follows the official holiday calendar)",
+    ),
+    "case_outcome": ("\n办理结果：{outcome}", "\nOutcome: {outcome}"),
 }
 
 _STATUS = {
@@ -302,6 +353,29 @@ _STATUS = {
     "resolved": ("已办结，待评价", "resolved, waiting for your rating"),
     "closed": ("已结束", "closed"),
     "withdrawn": ("已撤回", "withdrawn"),
+}
+
+
+_OUTCOME = {
+    "resolved": ("已解决", "solved"),
+    "not_responsible": ("不属于承办部门职责范围", "not the department's responsibility"),
+    "unresolved": ("未能解决", "could not be solved"),
+}
+# A finished case reads differently when the department did not solve the problem.
+_STATUS_BY_OUTCOME = {
+    ("resolved", "not_responsible"): (
+        "已答复（不属于职责范围），待评价",
+        "answered (not their responsibility), waiting for your rating",
+    ),
+    ("resolved", "unresolved"): (
+        "已结束（未能解决），待评价",
+        "finished (not solved), waiting for your rating",
+    ),
+    ("closed", "not_responsible"): (
+        "已结束（不属于职责范围）",
+        "closed (not their responsibility)",
+    ),
+    ("closed", "unresolved"): ("已结束（未能解决）", "closed (not solved)"),
 }
 
 
@@ -332,8 +406,27 @@ def kind_name(lang: str, kind: str) -> str:
     return _pick(KIND_NAMES.get(kind, (kind, kind)), lang)
 
 
-def status_name(lang: str, status: str) -> str:
+def status_name(lang: str, status: str, outcome: str | None = None) -> str:
+    if (named := _STATUS_BY_OUTCOME.get((status, outcome or ""))) is not None:
+        return _pick(named, lang)
     return _pick(_STATUS.get(status, (status, status)), lang)
+
+
+def outcome_name(lang: str, outcome: str) -> str:
+    return _pick(_OUTCOME.get(outcome, (outcome, outcome)), lang)
+
+
+def outcome_notice_key(type_: str, outcome: str) -> str:
+    """The text key of a resolution notice or survey reminder for the case's outcome."""
+    if outcome in ("not_responsible", "unresolved"):
+        return f"n_{type_}_{outcome}"
+    return f"n_{type_}"
+
+
+def due_text(lang: str, day: dt.date, *, provisional: bool = False) -> str:
+    """A deadline date; "about" it while the year's official calendar is not published."""
+    shown = date(lang, day)
+    return t(lang, "due_provisional", due=shown) if provisional else shown
 
 
 def date(lang: str, day: dt.date) -> str:

@@ -61,6 +61,8 @@ class CaseRecord:
     first_responded_at: dt.datetime | None = None
     rating: int | None = None
     rated_at: dt.datetime | None = None
+    # resolved, not_responsible or unresolved: what the rating was a rating of
+    outcome: str | None = None
 
 
 def _sample_status(sample_size: int, min_sample: int) -> str:

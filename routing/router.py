@@ -1,12 +1,15 @@
 """Route a classified case to a department, recording the rule that decided it.
 
 Rules, first match wins:
-0. a complaint about staff with an explicitly named accused department → that department's
-   supervisor, rule `complaint_about_staff` (the domain does not matter then).
+0. a complaint about staff with an explicitly named accused department (given, or named in the
+   text by a department's name or alias) → that department's supervisor, rule
+   `complaint_about_staff` (the domain does not matter then).
 1. domain `other` → the triage desk (兜底), rule `other_domain`.
 2. confidence below the table's minimum → the triage desk, rule `low_confidence`.
-3. a complaint about a department's own staff → that department's supervisor, rule
-   `complaint_about_staff`; the accused department is never shown who complained.
+3. a complaint about officials whose department the text does not name → the general
+   supervisor, rule `complaint_about_staff`, and the complainant is hidden from every
+   department but that one (`UNKNOWN_ACCUSED`): the classified domain says what the
+   complaint is about, not whose staff it accuses.
 4. a location override (street beats district) → its department, rule `location_override`.
 5. a kind override → its department, rule `kind_override`.
 6. the domain table → the domain's department, rule `domain_table`.
@@ -30,6 +33,9 @@ RULE_LOCATION_OVERRIDE = "location_override"
 RULE_KIND_OVERRIDE = "kind_override"
 RULE_DOMAIN_TABLE = "domain_table"
 RULE_UNMAPPED_DOMAIN = "unmapped_domain"
+
+# hide_identity_from when a complaint accuses officials without naming their department.
+UNKNOWN_ACCUSED = "*"
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,10 @@ class RoutingTable:
     location_overrides: tuple[LocationOverride, ...] = ()
     kind_overrides: tuple[KindOverride, ...] = ()
     min_confidence: float = 0.6
+    # department id -> the names a resident may call it by (official names and aliases)
+    department_names: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def supervisor_of(self, department: str) -> str:
         """Who supervises a department: its configured supervisor, else the general one."""
@@ -96,6 +106,7 @@ class RoutingRequest:
     street: str | None = None
     complaint_about_staff: bool = False
     accused_department: str | None = None
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,7 @@ class RoutingDecision:
 
 def route(request: RoutingRequest, table: RoutingTable) -> RoutingDecision:
     accused = _accused_department(request, table)
-    if accused is not None and request.accused_department:
+    if accused is not None and accused != UNKNOWN_ACCUSED:
         return _staff_complaint_decision(request, table, accused)
     if request.domain == OTHER_DOMAIN:
         return _decision(
@@ -171,6 +182,16 @@ def route(request: RoutingRequest, table: RoutingTable) -> RoutingDecision:
 def _staff_complaint_decision(
     request: RoutingRequest, table: RoutingTable, accused: str
 ) -> RoutingDecision:
+    if accused == UNKNOWN_ACCUSED:
+        return _decision(
+            table.supervisor_department,
+            RULE_COMPLAINT_ABOUT_STAFF,
+            request,
+            accused,
+            "complaint about officials whose department the text does not name; sent to the "
+            f"general supervisor {table.supervisor_department}, complainant hidden from every "
+            "other department",
+        )
     supervisor = table.supervisor_of(accused)
     return _decision(
         supervisor,
@@ -199,15 +220,43 @@ def _location_override(request: RoutingRequest, table: RoutingTable) -> Location
 
 
 def _accused_department(request: RoutingRequest, table: RoutingTable) -> str | None:
-    """The department whose staff a complaint accuses, or None for any other case."""
+    """The department whose staff a complaint accuses, `UNKNOWN_ACCUSED` when the text names
+    none, or None for any other case."""
     if request.kind != COMPLAINT or not request.complaint_about_staff:
         return None
     if request.accused_department:
         return request.accused_department
-    override = _location_override(request, table)
-    if override is not None:
-        return override.department
-    return table.domain_departments.get(request.domain)
+    return named_department(request.text, table) or UNKNOWN_ACCUSED
+
+
+def named_department(text: str, table: RoutingTable) -> str | None:
+    """The department a text names, by its official name or an alias; the longest name found
+    wins ("城管局执法队员" names city management, not a shorter alias elsewhere)."""
+    if not text:
+        return None
+    lowered = text.lower()
+    best: tuple[int, str] | None = None
+    for department, names in table.department_names.items():
+        for name in names:
+            if name and name.lower() in lowered and (best is None or len(name) > best[0]):
+                best = (len(name), department)
+    return best[1] if best else None
+
+
+def accused_after_change(
+    kind: str, text: str, current: str | None, table: RoutingTable
+) -> str | None:
+    """Whom a case's complainant is hidden from, checked again (each transfer, each contact
+    look-up): the department the text names; when the text names none, or names another
+    than the one recorded, every department but the general supervisor."""
+    if current is None and not looks_like_staff_complaint(kind, text):
+        return None
+    named = named_department(text, table)
+    if current is None or current == UNKNOWN_ACCUSED:
+        return named or UNKNOWN_ACCUSED
+    if named is None or named == current:
+        return current
+    return UNKNOWN_ACCUSED
 
 
 _ZH_STAFF_CUES = (
@@ -220,6 +269,11 @@ _ZH_STAFF_CUES = (
     "经办人",
     "接线员",
     "城管队员",
+    "执法队员",
+    "执法人员",
+    "协管员",
+    "民警",
+    "警察",
     "态度",
     "不作为",
     "乱作为",

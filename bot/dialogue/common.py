@@ -18,10 +18,13 @@ def shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def due_date(lang: str, value: Any) -> str:
+def due_date(lang: str, value: Any, provisional: Any = False) -> str:
+    """A deadline; "about" it when the year's official holiday calendar is not out yet."""
     if isinstance(value, dt.datetime):
         value = value.date()
-    return texts.date(lang, value) if isinstance(value, dt.date) else "—"
+    if not isinstance(value, dt.date):
+        return "—"
+    return texts.due_text(lang, value, provisional=bool(provisional))
 
 
 def failure_text(lang: str, result: Result, ref: str, default_key: str) -> str:

@@ -34,7 +34,7 @@ def summary(s: State, ctx: Context) -> Reply:
     text = t(
         lang,
         "summary",
-        domain=texts.domain_name(lang, d["domain"]),
+        domain=ctx.domain_name(lang, d["domain"]),
         urgency=texts.urgency_name(lang, d["urgency"]),
         department=ctx.department(lang, ctx.routing.get(d["domain"])),
         place=place,
@@ -103,7 +103,7 @@ def after_submit(s: State, result: Result, ctx: Context) -> tuple[State, list[Re
             ref=data["reference"],
             department=ctx.department(lang, data.get("department")),
             days=data.get("working_days"),
-            due=due_date(lang, data.get("resolution_due")),
+            due=due_date(lang, data.get("resolution_due"), data.get("resolution_due_provisional")),
         )
     ]
     first = data.get("first_response_due")

@@ -29,7 +29,6 @@ from bot.dialogue.model import (
 )
 from bot.dialogue.parsing import parse_command
 from bot.texts import t
-from case_store.taxonomy import DOMAINS
 
 
 def handle(state: Mapping[str, Any] | None, event: Event, ctx: Context) -> Turn:
@@ -132,8 +131,8 @@ def _on_callback(s: State, data: str, ctx: Context) -> Turn:
     elif kind == "ok" and step == "confirm":
         return confirmation.confirm(s)
     elif kind == "dom" and step in ("confirm", "location", "consent"):
-        return intake.ask_domain_again(s)
-    elif kind == "d" and step == "pick_domain" and rest in DOMAINS:
+        return intake.ask_domain_again(s, ctx)
+    elif kind == "d" and step == "pick_domain" and rest in ctx.domain_keys():
         return intake.choose_domain(s, rest, ctx)
     elif kind == "ct" and step == "consent" and rest in ("y", "n"):
         return intake.set_consent(s, rest == "y", ctx)

@@ -13,7 +13,6 @@ from bot.dialogue.model import AddDetails, Button, Context, Event, Reply, State,
 from bot.dialogue.parsing import as_word, is_no, is_yes
 from bot.dialogue.survey import comment_prompt, reopen_offer
 from bot.texts import t
-from case_store.taxonomy import DOMAINS
 
 PLACE_BOUND = frozenset(
     {"housing", "utilities", "transport", "environment", "public_safety", "community"}
@@ -138,7 +137,7 @@ def advance(s: State, ctx: Context) -> list[Reply]:
     lang, d = s["lang"], s["draft"]
     if _needs_domain(s, ctx):
         s["step"] = "pick_domain"
-        return [_domain_list(lang, "pick_domain")]
+        return [_domain_list(lang, "pick_domain", ctx)]
     if _needs_place(d):
         s["step"] = "location"
         return [Reply(t(lang, "ask_location"), cancel_row(lang))]
@@ -154,7 +153,9 @@ def reprompt(s: State, ctx: Context) -> list[Reply]:
     lang, step = s["lang"], s["step"]
     if step in ("pick_domain", "location", "consent", "confirm"):
         return (
-            advance(s, ctx) if step != "pick_domain" else [_domain_list(lang, "pick_domain_again")]
+            advance(s, ctx)
+            if step != "pick_domain"
+            else [_domain_list(lang, "pick_domain_again", ctx)]
         )
     if step == "choose_target":
         return [choose_target_reply(s, ctx, prefix=None)]
@@ -168,15 +169,15 @@ def reprompt(s: State, ctx: Context) -> list[Reply]:
 
 
 def domain_text(s: State, text: str, ctx: Context) -> Turn:
-    domain = _domain_from_words(text)
+    domain = _domain_from_words(text, ctx)
     if domain is None:
-        return s, [_domain_list(s["lang"], "pick_domain_unclear")], []
+        return s, [_domain_list(s["lang"], "pick_domain_unclear", ctx)], []
     return choose_domain(s, domain, ctx)
 
 
-def ask_domain_again(s: State) -> Turn:
+def ask_domain_again(s: State, ctx: Context) -> Turn:
     s["step"] = "pick_domain"
-    return s, [_domain_list(s["lang"], "pick_domain_again")], []
+    return s, [_domain_list(s["lang"], "pick_domain_again", ctx)], []
 
 
 def choose_domain(s: State, domain: str, ctx: Context) -> Turn:
@@ -236,7 +237,8 @@ def _draft(text: str, nlu: Mapping[str, Any], previous: Mapping[str, Any] | None
             for k in ("domain", "urgency", "kind", "entities", "rules", "language")
             if k in nlu
         },
-        domain=domain if domain in DOMAINS else "other",
+        # Any key the model predicts: start-up checks its labels against the city's taxonomy.
+        domain=domain or "other",
         confidence=confidence,
         low_confidence=bool(nlu.get("low_confidence")),
         urgency=label(nlu, "urgency", "normal")[0],
@@ -284,22 +286,23 @@ def _consent_reply(lang: str, text: str) -> Reply:
     return Reply(text, ((Button(t(lang, "btn_yes"), "ct:y"), Button(t(lang, "btn_no"), "ct:n")),))
 
 
-def _domain_list(lang: str, key: str) -> Reply:
-    buttons = [Button(texts.domain_name(lang, d), f"d:{d}") for d in DOMAINS]
+def _domain_list(lang: str, key: str, ctx: Context) -> Reply:
+    buttons = [Button(ctx.domain_name(lang, d), f"d:{d}") for d in ctx.domain_keys()]
     per_row = 2 if lang == "en" else 3
     rows = [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
     rows.append((Button(t(lang, "btn_cancel"), "x"),))
     return Reply(t(lang, key), tuple(rows))
 
 
-def _domain_from_words(text: str) -> str | None:
+def _domain_from_words(text: str, ctx: Context) -> str | None:
     word = as_word(text)
-    for domain in DOMAINS:
+    keys = ctx.domain_keys()
+    for domain in keys:
         if word in {
             domain,
-            texts.domain_name("zh", domain),
-            texts.domain_name("en", domain).lower(),
+            ctx.domain_name("zh", domain),
+            ctx.domain_name("en", domain).lower(),
         }:
             return domain
-    hits = [d for d in DOMAINS if len(word) >= 2 and word in texts.domain_name("zh", d)]
+    hits = [d for d in keys if len(word) >= 2 and word in ctx.domain_name("zh", d)]
     return hits[0] if len(hits) == 1 else None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from case_store.lifecycle import OPEN_STATES
+from case_store.taxonomy import DOMAIN_NAMES, DOMAINS
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class CaseBrief:
     resolution_due: dt.date | None = None
     working_days_left: int | None = None
     rating: int | None = None
+    resolution_due_provisional: bool = False
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ class Context:
     department_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     cases: tuple[CaseBrief, ...] = ()  # the resident's cases, newest first
     low_confidence_threshold: float = 0.5
+    # the city's domain keys and (zh, en) names, in button order; empty: the shipped taxonomy
+    domains: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def domain_keys(self) -> tuple[str, ...]:
+        return tuple(self.domains) if self.domains else DOMAINS
+
+    def domain_name(self, lang: str, domain: str) -> str:
+        names = self.domains.get(domain) or DOMAIN_NAMES.get(domain) or (domain, domain)
+        return names[1] if lang == "en" else names[0]
 
     def department(self, lang: str, dept_id: str | None) -> str:
         if dept_id is None:

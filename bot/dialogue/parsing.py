@@ -21,6 +21,32 @@ _PLAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"(办|处理)到哪(了|一步了)?", "status"),
         (r"(check\s*)?(my\s*)?(case|request|complaint)?\s*(status|progress)", "status"),
+        # Questions about "the thing I reported" in the resident's own words; whole-message
+        # matches only, so a description that mentions progress stays a description.
+        (
+            r"(请问)?我?(刚才|刚刚|之前|上次|前几天|昨天|前天|早上|上午|下午)?"
+            r"(反映|提交|投诉|举报|报|说|提)的?(那个|那件|这个|这件)?"
+            r"(事情?|问题|诉求|投诉|情况|工单)?(现在)?(处理|办)?得?"
+            r"(怎么样|怎样|如何|咋样|有进展|有结果|有消息|有回复|有人管)了?(吗|没有|呢|啊|没)?",
+            "status",
+        ),
+        (r"(现在)?(进展|进度|状态|结果)(如何|怎么样|怎样|咋样)了?(吗|呢|啊)?", "status"),
+        (r"(现在)?(处理|办)得?(怎么样|如何|咋样)了?(吗|呢|啊)?", "status"),
+        (r"(有人|有没有人)(管|处理|理|跟进|受理)(吗|没有|了吗|了没|啊|呢)?", "status"),
+        (r"(怎么|为什么)?还没(有)?(人管|人理|人处理|处理|解决|回复|消息)(啊|呢|吗)?", "status"),
+        (
+            r"(hi\s*)?(what(s|is)\s*the\s*(status|progress)|any\s*(updates?|news|progress)"
+            r"|(is\s*there\s*)?(an|any)\s*(updates?|news|progress))"
+            r"(\s*(on|about|with|for|of)\s*(my|the)\s*(case|report|request|complaint|problem))?"
+            r"(\s*please)?",
+            "status",
+        ),
+        (
+            r"(what(s|is)\s*happening|how(s|is)\s*it\s*going)\s*(with|on)\s*my\s*"
+            r"(case|report|request|complaint)",
+            "status",
+        ),
+        (r"(has|did)\s*anyone\s*(looked|look|picked|pick)\s*(at|up)\s*(it|my\s*\w+)", "status"),
         (r"(查询|查看|看看)?(我的|我提交的)(全部|所有)?(诉求|投诉|案件|工单)(列表)?", "mycases"),
         (r"(show\s*)?(all\s*)?my\s*(cases|requests|complaints)", "mycases"),
         (r"帮助|怎么用|使用说明|help|menu|菜单", "help"),

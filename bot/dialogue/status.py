@@ -74,8 +74,8 @@ def _case_line(lang: str, case: CaseBrief, ctx: Context) -> str:
         lang,
         "case_line",
         ref=case.reference,
-        domain=texts.domain_name(lang, case.domain),
-        status=texts.status_name(lang, case.status),
+        domain=ctx.domain_name(lang, case.domain),
+        status=texts.status_name(lang, case.status, case.outcome),
     )
     if case.status in OPEN_STATES and case.resolution_due is not None:
         line += "\n  " + _time_left(lang, case, ctx)
@@ -89,6 +89,9 @@ def _time_left(lang: str, case: CaseBrief, ctx: Context) -> str:
         return t(lang, "case_overdue", due=due)
     if case.resolution_due == ctx.today:
         return t(lang, "case_due_today", due=due)
+    if case.resolution_due_provisional:
+        # The count of days left is as uncertain as the date itself, so it is not shown.
+        return t(lang, "case_due_left_provisional", due=due)
     return t(lang, "case_due_left", due=due, days=case.working_days_left)
 
 
@@ -97,13 +100,15 @@ def _case_detail(lang: str, case: CaseBrief, ctx: Context) -> str:
         lang,
         "case_detail",
         ref=case.reference,
-        domain=texts.domain_name(lang, case.domain),
-        status=texts.status_name(lang, case.status),
+        domain=ctx.domain_name(lang, case.domain),
+        status=texts.status_name(lang, case.status, case.outcome),
         department=ctx.department(lang, case.department),
         created=texts.date(lang, case.created),
     )
     if case.status in OPEN_STATES and case.resolution_due is not None:
         text += "\n" + _time_left(lang, case, ctx)
+    if case.outcome is not None and case.status not in OPEN_STATES:
+        text += t(lang, "case_outcome", outcome=texts.outcome_name(lang, case.outcome))
     if case.rating is not None:
         text += t(lang, "case_rating", score=case.rating)
     return text

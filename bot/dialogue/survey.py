@@ -94,7 +94,11 @@ def after_reopen(
                     ref=command.reference,
                     department=ctx.department(lang, result.data.get("department")),
                     days=result.data.get("working_days"),
-                    due=due_date(lang, result.data.get("resolution_due")),
+                    due=due_date(
+                        lang,
+                        result.data.get("resolution_due"),
+                        result.data.get("resolution_due_provisional"),
+                    ),
                 )
             )
         ]

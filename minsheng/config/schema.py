@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from case_store.taxonomy import DOMAIN_NAMES, DOMAINS
+
 
 class ConfigModel(BaseModel):
     """The base of every config model: unknown keys are errors and values are frozen."""
@@ -20,12 +22,39 @@ class City(ConfigModel):
     timezone: str = "Asia/Shanghai"
 
 
+class DomainCfg(ConfigModel):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+
+
+def _shipped_domains() -> list[DomainCfg]:
+    return [
+        DomainCfg(key=k, name_zh=DOMAIN_NAMES[k][0], name_en=DOMAIN_NAMES[k][1]) for k in DOMAINS
+    ]
+
+
+class TaxonomyCfg(ConfigModel):
+    """The city's domain keys (the NLU model's domain labels); the shipped 12 by default."""
+
+    domains: list[DomainCfg] = Field(default_factory=_shipped_domains)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(d.key for d in self.domains)
+
+    def names(self) -> dict[str, tuple[str, str]]:
+        return {d.key: (d.name_zh, d.name_en) for d in self.domains}
+
+
 class Department(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_zh: str
     name_en: str
     parent: str | None = None
     triage: bool = False
+    # What residents call it: a complaint naming one of these accuses this department's staff.
+    aliases: list[str] = []
 
 
 class LocationOverride(ConfigModel):
@@ -85,6 +114,11 @@ class EmergencyNumber(ConfigModel):
 class Advice(ConfigModel):
     zh: str
     en: str
+
+
+class Bilingual(ConfigModel):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
 
 
 class Emergency(ConfigModel):
@@ -170,11 +204,13 @@ class FileConfig(ConfigModel):
     city: City
     database: DatabaseCfg = DatabaseCfg()
     departments: list[Department]
+    taxonomy: TaxonomyCfg = TaxonomyCfg()
     routing: dict[str, str]
     routing_rules: RoutingRules = RoutingRules()
     sla: Sla = Sla()
     calendar: CalendarCfg = CalendarCfg()
     emergency: Emergency = Emergency()
+    referral: Bilingual | None = None
     nlu: NluCfg = NluCfg()
     privacy: PrivacyCfg = PrivacyCfg()
     limits: LimitsCfg = LimitsCfg()

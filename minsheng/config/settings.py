@@ -6,6 +6,7 @@ broken config in one pass instead of one error at a time.
 
 from __future__ import annotations
 
+import json
 import os
 import zoneinfo
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from pydantic import SecretStr, ValidationError
 from case_store.taxonomy import DOMAINS, KINDS, URGENCIES
 from minsheng.config.schema import (
     AttachmentsCfg,
+    Bilingual,
     CalendarCfg,
     City,
     ConfigModel,
@@ -31,6 +33,7 @@ from minsheng.config.schema import (
     PrivacyCfg,
     RoutingRules,
     Sla,
+    TaxonomyCfg,
     WebhookCfg,
 )
 
@@ -60,10 +63,12 @@ class Settings(ConfigModel):
     departments: list[Department]
     routing: dict[str, str]
     routing_rules: RoutingRules
+    taxonomy: TaxonomyCfg = TaxonomyCfg()
     sla: Sla
     calendar: CalendarCfg
     emergency: Emergency
     nlu: NluCfg
+    referral: Bilingual | None = None
     privacy: PrivacyCfg = PrivacyCfg()
     limits: LimitsCfg = LimitsCfg()
     attachments: AttachmentsCfg = AttachmentsCfg()
@@ -165,7 +170,7 @@ def load_settings(
             db_path = base_dir / db_path
         database_url = f"sqlite:///{db_path}"
     token = env.get("MINSHENG_TELEGRAM_TOKEN") or None
-    return Settings(
+    settings = Settings(
         config_path=cfg_path,
         base_dir=base_dir,
         city=file_cfg.city,
@@ -176,9 +181,11 @@ def load_settings(
         departments=file_cfg.departments,
         routing=file_cfg.routing,
         routing_rules=file_cfg.routing_rules,
+        taxonomy=file_cfg.taxonomy,
         sla=file_cfg.sla,
         calendar=file_cfg.calendar,
         emergency=file_cfg.emergency,
+        referral=file_cfg.referral,
         nlu=file_cfg.nlu,
         privacy=file_cfg.privacy,
         limits=file_cfg.limits,
@@ -190,6 +197,10 @@ def load_settings(
         if (secret := env.get("MINSHENG_TELEGRAM_WEBHOOK_SECRET"))
         else None,
     )
+    # A model trained on other categories than the config declares cannot route: say which.
+    if model_problems := model_domain_problems(settings):
+        raise ConfigError(str(cfg_path), model_problems)
+    return settings
 
 
 # -- error wording -------------------------------------------------------------------------
@@ -288,6 +299,19 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
                 and dept["parent"] not in ids
             ):
                 problems.append(f"departments.{i}.parent: unknown department '{dept['parent']}'")
+        named: dict[str, str] = {}
+        for i, dept in enumerate(depts):
+            if not isinstance(dept, dict) or not isinstance(dept.get("aliases"), list):
+                continue
+            for alias in dept["aliases"]:
+                if not isinstance(alias, str):
+                    continue
+                other = named.setdefault(alias.lower(), str(dept.get("id")))
+                if other != str(dept.get("id")):
+                    problems.append(
+                        f"departments.{i}.aliases: '{alias}' is already an alias of '{other}' "
+                        "(a complaint naming it must accuse one department)"
+                    )
         if ids and not triage:
             problems.append("departments: one department must be the triage desk (triage: true)")
         elif len(triage) > 1:
@@ -303,18 +327,20 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
                 seen.add(cur)
                 cur = parents.get(cur)
     known = set(ids)
+    domains, domain_problems = _domain_keys(data)
+    problems.extend(domain_problems)
 
     routing = data.get("routing")
     if isinstance(routing, dict):
         for domain, dept_id in routing.items():
-            if domain not in DOMAINS:
+            if domain not in domains:
                 problems.append(
                     f"routing.{domain}: '{domain}' is not a domain key of the taxonomy "
-                    f"(known: {', '.join(DOMAINS)})"
+                    f"(known: {', '.join(domains)})"
                 )
             if isinstance(dept_id, str) and known and dept_id not in known:
                 problems.append(f"routing.{domain}: unknown department '{dept_id}'")
-        for domain in DOMAINS:
+        for domain in domains:
             if domain not in routing:
                 problems.append(f"routing.{domain}: is required (every domain needs a department)")
 
@@ -333,7 +359,7 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
                     f"unknown department '{ov['department']}'"
                 )
             for dom in ov.get("domains") or []:
-                if dom not in DOMAINS:
+                if dom not in domains:
                     problems.append(
                         f"routing_rules.location_overrides.{i}.domains: "
                         f"'{dom}' is not a domain key of the taxonomy"
@@ -362,7 +388,7 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
                     )
         for i, ov in enumerate(sla.get("resolution_overrides") or []):
             if isinstance(ov, dict):
-                if ov.get("domain") is not None and ov["domain"] not in DOMAINS:
+                if ov.get("domain") is not None and ov["domain"] not in domains:
                     problems.append(
                         f"sla.resolution_overrides.{i}.domain: "
                         f"'{ov['domain']}' is not a domain key of the taxonomy"
@@ -387,4 +413,62 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             problems.append(f"city.timezone: unknown time zone '{city['timezone']}'")
 
+    return problems
+
+
+def _domain_keys(data: dict[str, Any]) -> tuple[tuple[str, ...], list[str]]:
+    """The config's domain keys (taxonomy.domains, else the shipped ones) and their problems."""
+    taxonomy = data.get("taxonomy")
+    entries = taxonomy.get("domains") if isinstance(taxonomy, dict) else None
+    if not isinstance(entries, list):
+        return DOMAINS, []
+    keys = [e["key"] for e in entries if isinstance(e, dict) and isinstance(e.get("key"), str)]
+    problems = [
+        f"taxonomy.domains: duplicate domain key '{k}'"
+        for k in sorted({k for k in keys if keys.count(k) > 1})
+    ]
+    if "other" not in keys:
+        problems.append(
+            "taxonomy.domains: needs the key 'other' (what the triage desk receives when "
+            "nothing else fits)"
+        )
+    return tuple(dict.fromkeys(keys)), problems
+
+
+def model_domain_problems(settings: Settings) -> list[str]:
+    """The NLU model's domain labels against taxonomy.domains, naming unknown and missing keys.
+
+    Only the builtin model carries its labels on disk; a Rasa server is not asked.
+    """
+    if settings.nlu.backend != "builtin":
+        return []
+    model_dir = (
+        Path(settings.nlu.model_dir) if settings.nlu.model_dir else PROJECT_ROOT / "nlu" / "_model"
+    )
+    if not model_dir.is_absolute():
+        model_dir = settings.base_dir / model_dir
+    meta = model_dir / "model.json"
+    try:
+        heads = json.loads(meta.read_text(encoding="utf-8")).get("heads") or []
+    except FileNotFoundError:
+        return []  # no model yet: `minsheng nlu build-default` makes one, checked when loaded
+    except (OSError, ValueError) as exc:
+        return [f"nlu.model_dir: cannot read {meta}: {exc}"]
+    labels = next((h.get("labels") for h in heads if h.get("axis") == "domain"), None)
+    if not isinstance(labels, list):
+        return [f"nlu.model_dir: {meta} has no domain labels"]
+    keys = settings.taxonomy.keys
+    problems = []
+    unknown = [str(label) for label in labels if label not in keys]
+    missing = [k for k in keys if k not in labels]
+    if unknown:
+        problems.append(
+            f"taxonomy.domains: the NLU model predicts domain(s) the config does not declare: "
+            f"{', '.join(unknown)} (add them to taxonomy.domains and routing)"
+        )
+    if missing:
+        problems.append(
+            f"taxonomy.domains: the NLU model never predicts: {', '.join(missing)} "
+            "(retrain the model on these keys, or remove them)"
+        )
     return problems

@@ -30,6 +30,16 @@ def routing_table(settings: Settings) -> router.RoutingTable:
             for o in settings.routing_rules.location_overrides
         ),
         min_confidence=settings.routing_rules.low_confidence_threshold,
+        department_names=MappingProxyType(
+            {d.id: (d.name_zh, d.name_en, *d.aliases) for d in settings.departments}
+        ),
+    )
+
+
+def hide_identity_from(settings: Settings, case: Case) -> str | None:
+    """Whom the case's complainant is hidden from, checked again against its words."""
+    return router.accused_after_change(
+        case.kind, case.description or "", case.hide_identity_from, routing_table(settings)
     )
 
 

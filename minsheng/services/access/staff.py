@@ -22,6 +22,7 @@ from case_store.models import AuditLog, Staff, WebSession
 from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import DomainError, InvalidRequest
+from routing.router import UNKNOWN_ACCUSED
 
 
 class Role(StrEnum):
@@ -392,4 +393,8 @@ def identity_hidden(settings: Settings, member: StaffMember, hide_from: str | No
     (nor to the units under it)."""
     if hide_from is None:
         return False
+    if hide_from == UNKNOWN_ACCUSED:
+        # The accused department is not known: only the general supervisor sees who it is.
+        triage = settings.triage_department
+        return member.department != (triage.parent or triage.id)
     return member.department in departments_under(settings, hide_from)

@@ -12,7 +12,6 @@ from typing import Any
 from case_store import repository
 from case_store.lifecycle import Action, Outcome, may_reply
 from case_store.models import Message, Transfer
-from case_store.taxonomy import DOMAINS
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
 from minsheng.services.casework.records import (
@@ -52,7 +51,10 @@ def start(
     expected_version: int | None = None,
     authorize: Authorize | None = None,
 ) -> dict[str, Any]:
-    return _simple_action(app, reference, Action.START, actor, expected_version, authorize)
+    """Work on the case begins (accepting it first when nobody did); the resident is told."""
+    return _simple_action(
+        app, reference, Action.START, actor, expected_version, authorize, notify="started"
+    )
 
 
 def _simple_action(
@@ -151,7 +153,7 @@ def transfer(
     """Return a misrouted case; the clocks keep running; too many bounces go to triage."""
     if not reason.strip():
         raise InvalidRequest("a transfer needs a reason")
-    if to_domain is not None and to_domain not in DOMAINS:
+    if to_domain is not None and to_domain not in app.settings.taxonomy.keys:
         raise InvalidRequest(f"unknown domain '{to_domain}'")
     settings = app.settings
     target = to_department
@@ -216,6 +218,8 @@ def transfer(
         case.events[-1].before = {**(case.events[-1].before or {}), **before}
         case.department = final.department
         case.bounce_count = bounces
+        # The department taking the case over may be the one the complaint is about.
+        case.hide_identity_from = policy.hide_identity_from(settings, case)
         if to_domain:
             case.domain = to_domain
         from_triage = before["department"] == settings.triage_department.id
@@ -318,6 +322,9 @@ def reopen(
         case.outcome = None
         case.resolved_at = None
         case.closed_at = None
+        if not actor.startswith("resident:"):
+            # A resident who reopened reads the new deadline in the dialogue's own answer.
+            notify_resident(s, case, "reopened", now, settings=app.settings, tz=app.tz)
         s.flush()
         view = case_view(case, repository.latest_rating(s, case.id), app)
         uow.commit()

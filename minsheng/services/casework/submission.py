@@ -13,7 +13,7 @@ from case_store import repository
 from case_store.lifecycle import Action, Status
 from case_store.models import Case, Message, Resident
 from case_store.references import new_access_token, new_reference
-from case_store.taxonomy import DOMAINS, KINDS, URGENCIES
+from case_store.taxonomy import KINDS, URGENCIES
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
 from minsheng.services.casework.records import apply_action, record_event
@@ -72,7 +72,7 @@ def get_or_create_resident(
 
 def submit(app: App, intake: Intake) -> dict[str, Any]:
     """Create a case from a resident's words and route it to a department."""
-    if intake.domain not in DOMAINS:
+    if intake.domain not in app.settings.taxonomy.keys:
         raise InvalidRequest(f"unknown domain '{intake.domain}'")
     if intake.urgency not in URGENCIES:
         raise InvalidRequest(f"unknown urgency '{intake.urgency}'")
@@ -161,6 +161,7 @@ def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.da
             street=street,
             complaint_about_staff=intake.complaint_about_staff,
             accused_department=intake.accused_department,
+            text=intake.text,
         ),
         policy.routing_table(app.settings),
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Attachment, Case, Rating
 from minsheng.logs import redact
+from minsheng.services import policy
 from minsheng.services.access.staff import StaffMember, identity_hidden
 from minsheng.services.bootstrap import App
 from minsheng.services.casework.views import case_view
@@ -142,7 +143,9 @@ def attachment_list(s: Session, c: Case) -> list[dict[str, Any]]:
 
 
 def hidden_from(app: App, member: StaffMember, c: Case) -> bool:
-    return identity_hidden(app.settings, member, c.hide_identity_from)
+    # Checked against the complaint's words as well as the stored rule, so a case routed
+    # before a department's aliases were configured is still covered.
+    return identity_hidden(app.settings, member, policy.hide_identity_from(app.settings, c))
 
 
 def has_contact(c: Case) -> bool:

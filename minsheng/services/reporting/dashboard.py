@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from case_store.models import AuditLog, Case, Rating, Transfer
+from case_store.lifecycle import Outcome
+from case_store.models import AuditLog, Case, CaseEvent, Rating, Transfer
 from case_store.taxonomy import DOMAINS
 from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
@@ -217,18 +219,25 @@ def volume_by_domain(
 def satisfaction_trend(
     app: App, months: Sequence[Month], scope: Collection[str] | None = None
 ) -> list[dict[str, Any]]:
-    """Ratings per month: how many, their mean, and the share of 4s and 5s."""
+    """Ratings per month: how many, their mean, and the share of 4s and 5s, overall and per
+    outcome of the resolution rated (resolved, not responsible, unresolved)."""
     start, end = months[0].start(app.tz), months[-1].next().start(app.tz)
     with app.uow() as uow:
-        found = uow.session.execute(
-            select(Rating.at, Rating.score, Rating.department).where(
+        s = uow.session
+        found = s.execute(
+            select(Rating.at, Rating.score, Rating.department, Rating.case_id, Rating.round).where(
                 Rating.at >= start, Rating.at < end
             )
         ).all()
+        outcomes = _rated_outcomes(s, {row.case_id for row in found})
     scores: dict[str, list[int]] = defaultdict(list)
-    for at, score, dept in found:
+    per_outcome: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for at, score, dept, case_id, round_no in found:
         if _in_scope(dept, scope):
-            scores[_month_key(at, app.tz)].append(score)
+            key = _month_key(at, app.tz)
+            scores[key].append(score)
+            outcome = outcomes.get((case_id, round_no), Outcome.RESOLVED.value)
+            per_outcome[(key, outcome)].append(score)
     min_sample = app.settings.sla.min_sample
     rows = []
     for month in months:
@@ -244,9 +253,40 @@ def satisfaction_trend(
                 "mean_score": round(sum(given) / len(given), 2) if enough else None,
                 "satisfaction_rate": None if rate.value is None else round(rate.value, 4),
                 "status": rate.status,
+                "by_outcome": {
+                    o.value: _satisfaction_cell(
+                        per_outcome.get((month.key, o.value), []), min_sample
+                    )
+                    for o in Outcome
+                },
             }
         )
     return rows
+
+
+def _satisfaction_cell(given: list[int], min_sample: int) -> dict[str, Any]:
+    rate = rates.Rate(sum(1 for s in given if s in rates.SATISFIED_RATINGS), len(given), min_sample)
+    return {
+        "ratings": len(given),
+        "satisfaction_rate": None if rate.value is None else round(rate.value, 4),
+        "status": rate.status,
+    }
+
+
+def _rated_outcomes(s: Session, case_ids: set[int]) -> dict[tuple[int, int], str]:
+    """(case, round) -> the outcome its `resolved` event recorded (the latest one wins)."""
+    found: dict[tuple[int, int], str] = {}
+    ids = sorted(case_ids)
+    for i in range(0, len(ids), 5000):
+        for case_id, after in s.execute(
+            select(CaseEvent.case_id, CaseEvent.after)
+            .where(CaseEvent.type == "resolved", CaseEvent.case_id.in_(ids[i : i + 5000]))
+            .order_by(CaseEvent.id)
+        ):
+            after = after or {}
+            if after.get("outcome"):
+                found[(case_id, int(after.get("round", 1)))] = str(after["outcome"])
+    return found
 
 
 def _month_key(moment: dt.datetime, tz: dt.tzinfo) -> str:

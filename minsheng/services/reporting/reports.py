@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import raiseload
 
-from case_store.lifecycle import Status
+from case_store.lifecycle import Outcome, Status
 from case_store.models import Case, CaseEvent, Rating
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
@@ -79,15 +79,18 @@ def _rounds(
 ) -> list[rates.CaseRecord]:
     records = []
     for round_no in range(1, case.resolution_round + 1):
+        outcome: str | None = None
         if round_no == case.resolution_round:
             if case.status == Status.WITHDRAWN.value:
                 continue
+            outcome = case.outcome
             department = case.department or ""
             started = case.resolution_started_at or case.created_at
             due, resolved_at = case.resolution_due_at, case.resolved_at
         elif round_no in resolved:
             resolved_at, after = resolved[round_no]
             department = str(after.get("department") or case.department or "")
+            outcome = str(after["outcome"]) if after.get("outcome") else None
             started = _parse_moment(after.get("resolution_started_at")) or case.created_at
             due = _parse_moment(after.get("resolution_due_at"))
         else:
@@ -107,6 +110,7 @@ def _rounds(
                 first_responded_at=case.first_responded_at if first else None,
                 rating=rating.score if rating else None,
                 rated_at=rating.at if rating else None,
+                outcome=outcome,
             )
         )
     return records
@@ -129,6 +133,7 @@ def department_rates(
         records, period, app.now(), app.calendar, app.tz, min_sample=app.settings.sla.min_sample
     )
     names = {d.id: d for d in app.settings.departments}
+    by_outcome = satisfaction_by_outcome(records, period, app.settings.sla.min_sample)
     rows = []
     for dept_id, r in result.items():
         figures = (r.response, r.resolution, r.satisfaction, r.complaint_closure)
@@ -146,6 +151,7 @@ def department_rates(
                 "resolution_rate": _rate(r.resolution),
                 "satisfaction_rate": _rate(r.satisfaction),
                 "complaint_closure_rate": _rate(r.complaint_closure),
+                "satisfaction_by_outcome": by_outcome.get(dept_id, _empty_by_outcome(app)),
                 "mean_working_days_to_resolve": {
                     "value": None
                     if r.working_days_to_resolve.value is None
@@ -156,6 +162,29 @@ def department_rates(
             }
         )
     return rows
+
+
+OUTCOMES = tuple(o.value for o in Outcome)
+
+
+def satisfaction_by_outcome(
+    records: list[rates.CaseRecord], period: rates.Period, min_sample: int
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per department, the satisfaction rate of ratings given in the period, per outcome: a
+    "not responsible" answer rated 2 is not the same verdict as a repair rated 2."""
+    scores: dict[str, dict[str, list[int]]] = defaultdict(lambda: {o: [] for o in OUTCOMES})
+    for r in records:
+        if r.rating is None or r.rated_at is None or r.rated_at not in period:
+            continue
+        scores[r.department][r.outcome or Outcome.RESOLVED.value].append(r.rating)
+    return {
+        dept: {o: _rate(rates.satisfaction(s, min_sample).rate) for o, s in per.items()}
+        for dept, per in scores.items()
+    }
+
+
+def _empty_by_outcome(app: App) -> dict[str, dict[str, Any]]:
+    return {o: _rate(rates.satisfaction([], app.settings.sla.min_sample).rate) for o in OUTCOMES}
 
 
 def _rate(rate: rates.Rate) -> dict[str, Any]:

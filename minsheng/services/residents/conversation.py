@@ -270,7 +270,11 @@ def _run(
         view = resident.reopen_after_low_rating(
             app, channel, chat_id, command.reference, command.reason
         )
-        return {**view, "resolution_due": _local_date(view.get("resolution_due_at"))}
+        return {
+            **view,
+            "resolution_due": _local_date(view.get("resolution_due_at")),
+            "resolution_due_provisional": bool(view.get("resolution_due_provisional")),
+        }
     if isinstance(command, dialogue.Withdraw):
         _check_owner(app, inbound, command.reference)
         return resident_actions.withdraw(
@@ -317,6 +321,7 @@ def _submit(
         "department": view["department"],
         "working_days": working_days,
         "resolution_due": _local_date(view.get("resolution_due_at")),
+        "resolution_due_provisional": bool(view.get("resolution_due_provisional")),
         "first_response_due": dt.datetime.fromisoformat(first) if first else None,
         "urgency": view["urgency"],
     }

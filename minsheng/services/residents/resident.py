@@ -69,6 +69,8 @@ def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrie
         resolution_due=due,
         working_days_left=left,
         rating=rating,
+        resolution_due_provisional=bool(case.resolution_provisional),
+        outcome=case.outcome,
     )
 
 
@@ -84,6 +86,7 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
             routing=dict(settings.routing),
             department_names={d.id: (d.name_zh, d.name_en) for d in settings.departments},
             low_confidence_threshold=settings.routing_rules.low_confidence_threshold,
+            domains=settings.taxonomy.names(),
         )
         app._cache["dialogue_context"] = static
     return Context(
@@ -94,6 +97,7 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
         department_names=static.department_names,
         cases=my_cases(app, session, channel, chat_id),
         low_confidence_threshold=static.low_confidence_threshold,
+        domains=static.domains,
     )
 
 

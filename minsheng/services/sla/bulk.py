@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, text, update
@@ -28,6 +28,8 @@ class Batch:
     escalated_ids: set[int]
     alerts: int = 0
     escalations: int = 0
+    # case id -> the first alert that escalated it in this batch, for the resident's notice
+    escalated_by: dict[int, str] = field(default_factory=dict)
 
 
 def claim(s: Session, pairs: list[tuple[int, str]], now: dt.datetime) -> set[tuple[int, str]]:

@@ -7,12 +7,13 @@ import logging
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, raiseload
+from sqlalchemy.orm import Session, raiseload, selectinload
 
 from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Case, CaseEvent, JobRun
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging.notify import notify_resident
 from minsheng.services.sla.bulk import ACTOR
 from minsheng.services.sla.job_runs import CALENDAR_JOB, record_job
 from routing import sla
@@ -62,7 +63,7 @@ def _settled_candidates(s: Session, calendar: WorkCalendar, tz: dt.tzinfo) -> It
     horizon = dt.datetime(horizon_year, 1, 1, tzinfo=tz)
     stmt = (
         select(Case)
-        .options(raiseload("*"))
+        .options(selectinload(Case.resident), raiseload("*"))
         .where(
             Case.resolution_provisional.is_(True),
             Case.status.in_(OPEN_STATUSES),
@@ -96,6 +97,17 @@ def _recount(app: App, s: Session, case: Case, now: dt.datetime) -> bool:
             note="the official calendar now covers this deadline's years",
         )
     )
+    if not new_clock.resolution_provisional:
+        # The resident was told "about" a date; now they hear the settled one, once a round.
+        notify_resident(
+            s,
+            case,
+            "deadline_corrected",
+            now,
+            number=case.resolution_round,
+            settings=app.settings,
+            tz=app.tz,
+        )
     return True
 
 

@@ -23,6 +23,7 @@ from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Case
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging.notify import notify_resident
 from minsheng.services.residents import resident
 from minsheng.services.sla.bulk import ACTOR, Batch, claim, dialect, write_batch
 from minsheng.services.sla.job_runs import SWEEP_JOB, record_job
@@ -100,6 +101,7 @@ def _sweep_batch(app: App, now: dt.datetime) -> tuple[int, int, int]:
             return 0, 0, 0
         batch = _plan_batch(app, s, found, now)
         write_batch(s, batch, now)
+        _tell_residents_of_escalations(app, s, batch, now)
         uow.commit()
     return len(found), batch.alerts, batch.escalations
 
@@ -122,6 +124,14 @@ def _plan_batch(app: App, s: Session, found: Sequence[Row[Any]], now: dt.datetim
         upcoming = sla.next_due_at(clock, after=now) if clock is not None else None
         batch.next_due.append({"_id": case.id, "_next": upcoming})
     return batch
+
+
+def _tell_residents_of_escalations(app: App, s: Session, batch: Batch, now: dt.datetime) -> None:
+    """The resident hears once per escalation; few cases escalate, so they load one by one."""
+    for case_id, alert_key in sorted(batch.escalated_by.items()):
+        case = s.get(Case, case_id)
+        if case is not None:
+            notify_resident(s, case, "case_escalated", now, number=alert_key, settings=app.settings)
 
 
 def _clock(app: App, case: Row[Any]) -> sla.CaseClock | None:
@@ -161,6 +171,7 @@ def _raise(app: App, batch: Batch, case: Row[Any], alert: sla.Alert, now: dt.dat
     supervisor = supervisor_of(app, case.department)
     batch.escalations += 1
     batch.escalated_ids.add(case.id)
+    batch.escalated_by.setdefault(case.id, alert.key)
     batch.events.append(
         _event(
             case.id,

@@ -3,10 +3,12 @@ from __future__ import annotations
 import pytest
 
 from routing.router import (
+    UNKNOWN_ACCUSED,
     KindOverride,
     LocationOverride,
     RoutingRequest,
     RoutingTable,
+    accused_after_change,
     looks_like_staff_complaint,
     route,
 )
@@ -30,6 +32,12 @@ TABLE = RoutingTable(
     ),
     kind_overrides=(KindOverride(kind="suggestion", department="区政策研究室"),),
     min_confidence=0.6,
+    department_names={
+        "区城管局": ("区城管局", "District City Management Bureau", "城管", "执法队员", "城管队员"),
+        "区住建局": ("区住建局", "District Housing Bureau", "住建局"),
+        "区市场监管局": ("区市场监管局", "District Market Regulation", "市场监管局"),
+        "开发区建设局": ("开发区建设局", "Development Zone Construction Bureau"),
+    },
 )
 
 
@@ -83,24 +91,65 @@ def test_a_domain_missing_from_the_table_goes_to_the_triage_desk():
 
 
 def test_a_complaint_about_city_management_staff_goes_to_its_supervisor_and_hides_the_resident():
-    request = RoutingRequest("environment", "complaint", 0.88, complaint_about_staff=True)
+    request = RoutingRequest(
+        "environment", "complaint", 0.88, complaint_about_staff=True, text="城管队员态度恶劣"
+    )
     decision = route(request, TABLE)
     assert (decision.department, decision.rule) == ("区政府办", "complaint_about_staff")
     assert decision.hide_identity_from == "区城管局"
 
 
 def test_a_staff_complaint_without_a_configured_supervisor_goes_to_the_general_supervisor():
-    request = RoutingRequest("housing", "complaint", 0.88, complaint_about_staff=True)
+    request = RoutingRequest(
+        "housing", "complaint", 0.88, complaint_about_staff=True, text="住建局的工作人员推诿"
+    )
     decision = route(request, TABLE)
     assert decision.department == "区督查室"
     assert decision.hide_identity_from == "区住建局"
 
 
-def test_the_accused_department_follows_a_location_override():
+@pytest.mark.parametrize(
+    ("domain", "text"),
+    [
+        ("market", "菜市场门口几个执法队员把卖菜的老人打了"),
+        ("market", "城管在菜场打人"),
+        ("housing", "the staff of the District City Management Bureau shouted at me"),
+    ],
+)
+def test_the_accused_department_is_the_one_the_complaint_names_not_the_classified_domain(
+    domain: str, text: str
+) -> None:
+    request = RoutingRequest(domain, "complaint", 0.9, complaint_about_staff=True, text=text)
+    decision = route(request, TABLE)
+    assert decision.hide_identity_from == "区城管局"
+    assert (decision.department, decision.rule) == ("区政府办", "complaint_about_staff")
+
+
+def test_a_complaint_about_officials_naming_no_department_hides_the_resident_from_all():
     request = RoutingRequest(
-        "housing", "complaint", 0.9, district="开发区", complaint_about_staff=True
+        "market", "complaint", 0.9, complaint_about_staff=True, text="那几个工作人员动手打人"
     )
-    assert route(request, TABLE).hide_identity_from == "开发区建设局"
+    decision = route(request, TABLE)
+    assert decision.hide_identity_from == UNKNOWN_ACCUSED
+    # The classified domain's department is not taken for the accused one.
+    assert decision.department == "区督查室"
+
+
+def test_a_location_override_does_not_decide_whom_a_staff_complaint_accuses():
+    request = RoutingRequest(
+        "housing", "complaint", 0.9, district="开发区", complaint_about_staff=True, text="态度差"
+    )
+    assert route(request, TABLE).hide_identity_from == UNKNOWN_ACCUSED
+
+
+def test_a_transfer_recheck_keeps_hiding_and_widens_when_the_words_name_another_department():
+    text = "城管队员打人"
+    assert accused_after_change("complaint", text, None, TABLE) == "区城管局"
+    assert accused_after_change("complaint", text, "区城管局", TABLE) == "区城管局"
+    # recorded from the domain before aliases existed: the words name someone else
+    assert accused_after_change("complaint", text, "区市场监管局", TABLE) == UNKNOWN_ACCUSED
+    assert accused_after_change("complaint", "工作人员态度差", None, TABLE) == UNKNOWN_ACCUSED
+    assert accused_after_change("complaint", "商家卖过期食品", None, TABLE) is None
 
 
 def test_an_explicitly_accused_department_is_used_even_when_the_domain_is_other():
@@ -116,7 +165,7 @@ def test_a_low_confidence_staff_complaint_goes_to_triage_but_still_hides_the_res
     request = RoutingRequest("housing", "complaint", 0.3, complaint_about_staff=True)
     decision = route(request, TABLE)
     assert decision.rule == "low_confidence"
-    assert decision.hide_identity_from == "区住建局"
+    assert decision.hide_identity_from == UNKNOWN_ACCUSED
 
 
 def test_a_complaint_about_a_company_is_routed_normally():
