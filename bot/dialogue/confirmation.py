@@ -104,7 +104,7 @@ def cancel(s: State) -> Turn:
     lang = s["lang"]
     if s["step"] == "idle" and not s["draft"]:
         return s, [Reply(t(lang, "nothing_to_cancel"))], []
-    s.update(step="idle", draft=None, survey=None)
+    s.update(step="idle", draft=None, survey=None, urgent=None)
     return s, [Reply(t(lang, "cancelled"))], []
 
 
@@ -120,7 +120,8 @@ def after_submit(s: State, result: Result, ctx: Context) -> tuple[State, list[Re
     kind = (s["draft"] or {}).get("kind")
     s.update(step="idle", draft=None)
     data = result.data
-    if pending is not None or data.get("urgency") == "urgent":
+    # The service reports the case's urgency; `pending` is only what was left to ask.
+    if data.get("urgency", "urgent" if pending is not None else None) == "urgent":
         return _after_urgent_submit(s, data, pending or {}, ctx)
     lines = [
         t(
@@ -229,7 +230,12 @@ def choose_target_reply(s: State, ctx: Context, prefix: str | None) -> Reply:
     rows = [
         (
             Button(
-                t(lang, "btn_add_to_case", title=_title(lang, c), date=_short_date(lang, c.created)),
+                t(
+                    lang,
+                    "btn_add_to_case",
+                    title=_title(lang, c),
+                    date=_short_date(lang, c.created),
+                ),
                 f"add:{c.reference}",
             ),
         )

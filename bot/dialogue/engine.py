@@ -170,12 +170,12 @@ def _on_callback(s: State, data: str, ctx: Context) -> Turn:
 def _on_command(s: State, name: str, arg: str, ctx: Context) -> Turn:
     lang = s["lang"]
     if name == "start":
-        s.update(step="idle", draft=None, greeted=True)
+        s.update(step="idle", draft=None, greeted=True, urgent=None)
         return s, [Reply(t(lang, "welcome", city=ctx.city.get(lang, "")))], []
     if name == "help":
         return s, [Reply(t(lang, "help")), *intake.reprompt(s, ctx)], []
     if name == "new":
-        s.update(step="describe", draft=None, greeted=True)
+        s.update(step="describe", draft=None, greeted=True, urgent=None)
         return s, [Reply(t(lang, "ask_describe"), cancel_row(lang))], []
     if name == "cancel":
         return confirmation.cancel(s)

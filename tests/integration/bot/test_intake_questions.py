@@ -33,9 +33,7 @@ def test_the_answer_to_the_safety_question_is_stored_on_the_case(bot_app, reside
     assert (view["safety_answer"], view["urgency"]) == ("no", "high")
 
 
-def test_yes_to_the_safety_question_makes_an_urgent_case_with_the_advice(
-    bot_app, resident
-) -> None:
+def test_yes_to_the_safety_question_makes_an_urgent_case_with_the_advice(bot_app, resident) -> None:
     r = resident()
     r.say("我妈85岁独居，家里停水两天了，她没法出门")
     advice, created, _ = r.tap("sf:y")
@@ -44,9 +42,7 @@ def test_yes_to_the_safety_question_makes_an_urgent_case_with_the_advice(
     assert (view["safety_answer"], view["urgency"]) == ("yes", "urgent")
 
 
-def test_the_summary_names_the_department_a_location_override_routes_to(
-    bot_app, resident
-) -> None:
+def test_the_summary_names_the_department_a_location_override_routes_to(bot_app, resident) -> None:
     r = resident()
     r.say("高新区梧桐苑社区的健身器材坏了")
     (summary,) = r.tap("ct:y")

@@ -284,5 +284,7 @@ def test_urgent_creation_reply_gives_the_first_response_time(chat, helpers) -> N
     c = chat()
     c.say("家里煤气味很大", helpers.nlu("utilities", urgency="urgent", rules=["gas_leak"]))
     first = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    created, _ = c.complete(helpers.created(department="utilities_desk", first=first))
+    created, _ = c.complete(
+        helpers.created(department="utilities_desk", first=first, urgency="urgent")
+    )
     assert "2 小时内会有工作人员响应，即 2026年11月2日 12:00前" in created.text

@@ -391,3 +391,17 @@ def test_a_complaint_using_faq_words_is_not_answered_from_the_faq(chat, helpers)
     c = chat()
     c.say("社保卡补办了一个月还没拿到，太慢了", helpers.nlu("social_security", kind="complaint"))
     assert c.step == "consent"
+
+
+def test_leaving_the_urgent_questions_for_a_new_problem_does_not_make_it_urgent(
+    chat, helpers
+) -> None:
+    c = chat()
+    c.say(GAS["zh"], helpers.nlu("utilities", urgency="urgent", rules=["gas_leak"]))
+    c.complete(helpers.created(urgency="urgent"))
+    c.say("/new")
+    c.say("今年中小学暑假从哪天开始放？", helpers.nlu("education", kind="inquiry"))
+    c.tap("ct:y")
+    c.tap("ok")
+    (created,) = c.complete(helpers.created())
+    assert "30 个工作日内" in created.text and c.step == "idle"
