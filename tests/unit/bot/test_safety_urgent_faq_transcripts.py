@@ -405,3 +405,46 @@ def test_leaving_the_urgent_questions_for_a_new_problem_does_not_make_it_urgent(
     c.tap("ok")
     (created,) = c.complete(helpers.created())
     assert "30 个工作日内" in created.text and c.step == "idle"
+
+
+@pytest.mark.parametrize(
+    ("entry", "domain", "question"),
+    [
+        ("school_enrolment", "education", "孩子明年上小学，报名需要准备什么材料？"),
+        ("school_enrolment", "education", "What documents do I need to enrol my son in school?"),
+        ("social_security_card", "social_security", "社保卡丢了怎么办"),
+        ("social_security_card", "social_security", "My social security card was stolen"),
+        ("medical_insurance_elsewhere", "healthcare", "在外地住院医保能报销吗？"),
+        (
+            "medical_insurance_elsewhere",
+            "healthcare",
+            "Does medical insurance cover a hospital stay in another city?",
+        ),
+        ("residence_permit", "other", "外地人怎么办理居住证？"),
+        ("residence_permit", "other", "How long does a residence permit take?"),
+        ("elderly_allowance", "elderly_care", "我爸今年80了，高龄津贴怎么申请？"),
+        ("elderly_allowance", "elderly_care", "How do I apply for the elderly allowance?"),
+        ("bulky_waste", "environment", "旧沙发怎么扔？"),
+        ("bulky_waste", "environment", "Where can I leave bulky waste?"),
+        ("utility_bills", "utilities", "电费在哪里交？"),
+        ("utility_bills", "utilities", "How can I pay my electricity bill?"),
+        ("provident_fund", "other", "租房可以提取公积金吗？"),
+        ("provident_fund", "other", "Can I use my housing provident fund for rent?"),
+        ("unemployment_benefit", "social_security", "失业金怎么领取？"),
+        ("unemployment_benefit", "social_security", "Am I entitled to unemployment benefit?"),
+        ("business_licence", "market", "开店办营业执照需要什么材料？"),
+        ("business_licence", "market", "How do I get a business licence for a small shop?"),
+    ],
+)
+def test_each_shipped_faq_entry_answers_its_question_in_both_languages(
+    chat, helpers, entry: str, domain: str, question: str
+) -> None:
+    from bot.dialogue.intake import faq_answer
+
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in question) else "en"
+    c = chat(language_hint=lang)
+    (answer,) = c.say(question, helpers.nlu(domain, kind="inquiry", language=lang))
+    assert c.step == "faq"
+    found = faq_answer(c.state["draft"], c.ctx)
+    assert found is not None and found.id == entry
+    assert found.answer[lang] in answer.text
