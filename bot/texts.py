@@ -342,6 +342,77 @@ _T: dict[str, tuple[str, str]] = {
         "due by about {due} (the exact date follows the official holiday calendar)",
     ),
     "case_outcome": ("\n办理结果：{outcome}", "\nOutcome: {outcome}"),
+    # intake: the safety question, urgent follow-up, short messages, FAQ, which case
+    "safety_question": (
+        "现在有人有危险或无人照顾吗？",
+        "Is anyone in danger or without care right now?",
+    ),
+    "safety_unclear": (
+        "请点“有”或“没有”：现在有人有危险或无人照顾吗？",
+        "Please tap Yes or No: is anyone in danger or without care right now?",
+    ),
+    "btn_safety_yes": ("有", "Yes"),
+    "btn_safety_no": ("没有", "No"),
+    "created_urgent": (
+        "已按紧急诉求提交，编号 {ref}。\n承办部门：{department}",
+        "Submitted as urgent. Reference {ref}.\nDepartment: {department}",
+    ),
+    "created_urgent_target": (
+        "紧急诉求 {hours} 小时内会有工作人员响应，即 {when}前。",
+        "Urgent cases get a response from staff within {hours} hours, by {when}.",
+    ),
+    "created_inquiry": (
+        "已提交，编号 {ref}。\n承办部门：{department}\n咨询 {days} 个工作日内答复，即 {due}前。",
+        "Submitted. Reference {ref}.\nDepartment: {department}\n"
+        "Questions are answered within {days} working days, by {due}.",
+    ),
+    "urgent_ask_place": (
+        "为了让工作人员尽快找到现场，请写下确切地点（如“幸福里小区3号楼2单元502”），或共享位置。"
+        "不方便就点“跳过”。",
+        'So that staff can find the place quickly, type the exact address (e.g. "Flat 502, '
+        'Entrance 2, Building 3, Xingfuli Estate") or share your location. Tap Skip if you cannot.',
+    ),
+    "urgent_ask_phone": (
+        "请留下一个能回拨的电话号码，工作人员会尽快联系您。不方便就点“跳过”。",
+        "Please leave a phone number staff can call you back on. Tap Skip if you cannot.",
+    ),
+    "urgent_phone_unclear": (
+        "这个号码好像不完整，请写下手机或座机号码（如 13800000000 或 0571-88888888），或点“跳过”。",
+        "That number looks incomplete. Please type a mobile or landline number "
+        "(e.g. 13800000000 or 0571-88888888), or tap Skip.",
+    ),
+    "urgent_place_saved": ("地点已加到 {ref}。", "The place has been added to {ref}."),
+    "urgent_phone_saved": ("电话已加到 {ref}。", "The phone number has been added to {ref}."),
+    "urgent_contact_done": (
+        "谢谢，工作人员会尽快联系您。情况变化或有人身危险，请直接拨打 110、119 或 120。",
+        "Thank you; staff will contact you as soon as possible. If things get worse or anyone "
+        "is in danger, call 110, 119 or 120 now.",
+    ),
+    "urgent_contact_failed": (
+        "抱歉，没能把它加到 {ref}。如有危险请直接拨打 110、119 或 120。",
+        "Sorry, that could not be added to {ref}. If anyone is in danger, call 110, 119 or 120 now.",
+    ),
+    "short_message": (
+        "您好！请问遇到了什么问题？请用一两句话描述，比如“小区门口的路灯坏了三天了”。",
+        "Hello! What can I help with? Please describe the problem in a sentence or two, "
+        'e.g. "the street light outside my building has been out for three days".',
+    ),
+    "added_pick_domain": (
+        "已补充到内容中。请再选一个类别：",
+        "Added to what you wrote. Please also pick an area:",
+    ),
+    "btn_add_to_case": ("补充到：{title}（{date}）", "Add to: {title} ({date})"),
+    "faq_tail": (
+        "以上是常见问题的答复。如果没有解答您的问题，请点下面的按钮，我们转给负责部门。",
+        "That is our answer to a common question. If it does not answer yours, tap the "
+        "button below and we will pass it to the department in charge.",
+    ),
+    "btn_faq_not_answered": ("没有解答我的问题", "This did not answer me"),
+    "btn_faq_answered": ("已解答，谢谢", "That answers it, thanks"),
+    "faq_glad": (
+        "不客气！还有其他问题直接写下即可。",
+        "Glad that helped! Write any time you need something else.",
+    ),
 }
 
 _STATUS = {

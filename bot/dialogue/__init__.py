@@ -9,8 +9,10 @@ Where things are:
   model         what goes in and out: events, replies, commands, results, the state
   parsing       recognising references, commands, yes and no in what the resident typed
   engine        `handle` and `after`, which send each event and outcome to its phase
-  intake        taking a problem in, the urgent path, and the questions still missing
+  intake        taking a problem in, the safety question, the urgent path and its follow-up,
+                FAQ answers, and the questions still missing
   confirmation  the summary, confirm/cancel, the created case, adding to an open case
+                (only when the words plausibly continue it)
   status        status, the resident's cases, withdrawing
   survey        rating, comment, reopening
   rights        language, the resident's data, erasing it
@@ -19,6 +21,7 @@ Where things are:
 from bot.dialogue.engine import after, handle
 from bot.dialogue.intake import PLACE_BOUND, PLACE_BOUND_KINDS, RULE_ADVICE, advice_text
 from bot.dialogue.model import (
+    AddContact,
     AddDetails,
     Button,
     CaseBrief,
@@ -26,6 +29,7 @@ from bot.dialogue.model import (
     Comment,
     Context,
     Event,
+    FaqEntry,
     Forget,
     MyData,
     Rate,
@@ -55,6 +59,7 @@ __all__ = [
     "PLACE_BOUND_KINDS",
     "REFERENCE",
     "RULE_ADVICE",
+    "AddContact",
     "AddDetails",
     "Button",
     "CaseBrief",
@@ -62,6 +67,7 @@ __all__ = [
     "Comment",
     "Context",
     "Event",
+    "FaqEntry",
     "Forget",
     "MyData",
     "Rate",

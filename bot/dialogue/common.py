@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from bot import texts
-from bot.dialogue.model import Button, Result
+from bot.dialogue.model import Button, Reply, Result
 from bot.texts import t
 
 
@@ -37,3 +38,16 @@ def failure_text(lang: str, result: Result, ref: str, default_key: str) -> str:
 
 def as_location(value: Any) -> tuple[float, float] | None:
     return (float(value[0]), float(value[1])) if value else None
+
+
+def label(nlu: Mapping[str, Any], axis: str, default: str) -> tuple[str, float]:
+    """The NLU's label on one axis (domain, urgency, kind) and its confidence."""
+    value = nlu.get(axis)
+    if isinstance(value, Mapping) and value.get("name"):
+        return str(value["name"]), float(value.get("confidence") or 0.0)
+    return default, 0.0
+
+
+def skippable(lang: str, key: str) -> Reply:
+    """A question the resident may pass over (the place and number after an urgent case)."""
+    return Reply(t(lang, key), ((Button(t(lang, "btn_skip"), "us"),),))

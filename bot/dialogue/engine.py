@@ -8,8 +8,9 @@ from typing import Any
 
 from bot import texts
 from bot.dialogue import confirmation, intake, rights, status, survey
-from bot.dialogue.common import cancel_row
+from bot.dialogue.common import cancel_row, label
 from bot.dialogue.model import (
+    AddContact,
     AddDetails,
     Command,
     Comment,
@@ -27,7 +28,7 @@ from bot.dialogue.model import (
     Withdraw,
     new_state,
 )
-from bot.dialogue.parsing import parse_command
+from bot.dialogue.parsing import is_contentless, is_no, is_yes, parse_command
 from bot.texts import t
 
 
@@ -58,6 +59,8 @@ def after(
         return confirmation.after_submit(s, result, ctx)
     if isinstance(command, AddDetails):
         return confirmation.after_add_details(s, command, result)
+    if isinstance(command, AddContact):
+        return intake.after_add_contact(s, command, result)
     if isinstance(command, Rate):
         return survey.after_rate(s, command, result)
     if isinstance(command, Comment):
@@ -73,29 +76,43 @@ def after(
     return s, []
 
 
+_FREE_STEPS = ("idle", "describe", "choose_target", "safety", "faq")
+
+
 def _on_text(s: State, text: str, event: Event, ctx: Context) -> Turn:
     nlu = dict(event.nlu or {})
     step = s["step"]
     if step == "idle" and (rating := survey.rating_digit(text, ctx)) is not None:
         return s, [], [rating]
-    model_urgent = intake.label(nlu, "urgency", "normal")[0] == "urgent"
-    if (nlu.get("rules") and step != "comment") or (
-        model_urgent and step in ("idle", "describe", "choose_target")
-    ):
+    if step in ("urgent_place", "urgent_phone"):
+        return intake.urgent_contact_text(s, text, nlu, ctx)
+    model_urgent = label(nlu, "urgency", "normal")[0] == "urgent"
+    if (nlu.get("rules") and step != "comment") or (model_urgent and step in _FREE_STEPS):
         return intake.urgent(s, text, nlu, ctx)
+    if step == "faq":
+        if is_no(text):
+            return intake.faq_not_answered(s, ctx)
+        if is_yes(text) or is_contentless(text):
+            return intake.faq_answered(s)
+        s.update(step="idle", draft=None)  # anything else is a new message
+        step = "idle"
     if step in ("idle", "describe"):
-        if step == "idle" and (turn := intake.idle_text(s, text, nlu, ctx)) is not None:
-            return turn
-        return intake.start_intake(s, text, nlu, ctx)
+        if is_contentless(text):
+            return intake.contentless(s, ctx)
+        return intake.take_text(s, text, nlu, ctx)
+    if step == "safety":
+        return intake.safety_text(s, text, ctx)
     if step == "choose_target":
         return confirmation.more_for_target(s, text, ctx)
     if step == "pick_domain":
-        return intake.domain_text(s, text, ctx)
+        return intake.domain_text(s, text, nlu, ctx)
     if step == "location":
         return intake.location_text(s, text, ctx)
     if step == "consent":
         return intake.consent_text(s, text, ctx)
     if step == "confirm":
+        if is_contentless(text) and not (is_yes(text) or is_no(text)):
+            return s, [confirmation.summary(s, ctx)], []
         return confirmation.confirm_text(s, text, ctx)
     if step == "comment":
         return survey.comment_text(s, text)
@@ -140,18 +157,24 @@ def _on_callback(s: State, data: str, ctx: Context) -> Turn:
         return confirmation.add_to(s, rest)
     elif kind == "new" and step == "choose_target":
         return intake.new_from_target(s, ctx)
+    elif kind == "sf" and step == "safety" and rest in ("y", "n"):
+        return intake.safety_answer(s, rest == "y", ctx)
+    elif kind == "faq" and step == "faq" and rest in ("y", "n"):
+        return intake.faq_not_answered(s, ctx) if rest == "n" else intake.faq_answered(s)
+    elif kind == "us" and step in ("urgent_place", "urgent_phone"):
+        return s, intake.urgent_next(s), []
     return s, [Reply(t(lang, "stale_button")), *intake.reprompt(s, ctx)], []
 
 
 def _on_command(s: State, name: str, arg: str, ctx: Context) -> Turn:
     lang = s["lang"]
     if name == "start":
-        s.update(step="idle", draft=None, greeted=True)
+        s.update(step="idle", draft=None, greeted=True, urgent=None)
         return s, [Reply(t(lang, "welcome", city=ctx.city.get(lang, "")))], []
     if name == "help":
         return s, [Reply(t(lang, "help")), *intake.reprompt(s, ctx)], []
     if name == "new":
-        s.update(step="describe", draft=None, greeted=True)
+        s.update(step="describe", draft=None, greeted=True, urgent=None)
         return s, [Reply(t(lang, "ask_describe"), cancel_row(lang))], []
     if name == "cancel":
         return confirmation.cancel(s)

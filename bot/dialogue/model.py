@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,19 @@ class CaseBrief:
     rating: int | None = None
     resolution_due_provisional: bool = False
     outcome: str | None = None
+    title: str = ""  # the start of the description, for buttons
+    address: str | None = None
+    last_message_at: dt.datetime | None = None  # the resident's latest message on it
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """A configured answer to a common question; `patterns` are regexes per language."""
+
+    id: str
+    patterns: Mapping[str, tuple[str, ...]]
+    answer: Mapping[str, str]
+    domain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,14 @@ class Context:
     def domain_name(self, lang: str, domain: str) -> str:
         names = self.domains.get(domain) or DOMAIN_NAMES.get(domain) or (domain, domain)
         return names[1] if lang == "en" else names[0]
+
+    now: dt.datetime | None = None
+    # The department the router would choose for a draft (routing is the service's to do).
+    route: Callable[[Submit], str | None] | None = None
+    first_response_hours: Mapping[str, float | None] = field(default_factory=dict)
+    faq: tuple[FaqEntry, ...] = ()
+    # Words sent this soon after the resident's last message on an open case may continue it.
+    follow_up_minutes: float = 30.0
 
     def department(self, lang: str, dept_id: str | None) -> str:
         if dept_id is None:
@@ -100,6 +121,17 @@ class Submit:
     location: tuple[float, float] | None
     has_photo: bool
     nlu: Mapping[str, Any]
+    safety_answer: str | None = None  # "yes"/"no" to the safety question, when it was asked
+
+
+@dataclass(frozen=True)
+class AddContact:
+    """The place or callback number given after an urgent case was created."""
+
+    reference: str
+    address: str | None = None
+    phone: str | None = None
+    location: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +178,18 @@ class Forget:
     """Erase the resident's personal data (asked for, then confirmed)."""
 
 
-Command = Submit | AddDetails | Rate | Comment | Reopen | Withdraw | SetLanguage | MyData | Forget
+Command = (
+    Submit
+    | AddContact
+    | AddDetails
+    | Rate
+    | Comment
+    | Reopen
+    | Withdraw
+    | SetLanguage
+    | MyData
+    | Forget
+)
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,100 @@ def is_yes(text: str) -> bool:
 
 def is_no(text: str) -> bool:
     return as_word(text) in _NO
+
+
+# Greetings and fillers that say nothing about a problem (compared without spaces or
+# punctuation, lower-cased). "hi", "hello" and friends are already the /start command.
+_FILLERS = {
+    "在吗",
+    "在不在",
+    "在么",
+    "有人吗",
+    "有人在吗",
+    "有人么",
+    "喂",
+    "嗨",
+    "哈喽",
+    "哈啰",
+    "你好啊",
+    "嗯嗯",
+    "哦",
+    "哦哦",
+    "好的",
+    "谢谢",
+    "谢谢你",
+    "谢谢您",
+    "多谢",
+    "测试",
+    "test",
+    "testing",
+    "hey",
+    "yo",
+    "thanks",
+    "thankyou",
+    "ok",
+    "okay",
+    "hmm",
+    "anyonethere",
+    "isanyonethere",
+}
+_SKIP = {"跳过", "略过", "不方便", "不用了", "没有", "skip", "later", "not now", "none"}
+
+# Mobile numbers (with an optional +86) and landlines with an area code.
+_PHONE = re.compile(
+    r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)"
+    r"|(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)"
+    r"|(?<!\d)\d{7,8}(?!\d)"
+)
+# Characters too common to make two messages look alike.
+_COMMON = set("的了是我在有不没吗呢啊吧一个这那你他她们也都就还很和与及或要会能想说又再")
+_EN_STOP = {
+    "the", "and", "for", "with", "this", "that", "there", "have", "has", "was", "were",
+    "are", "is", "it", "its", "my", "our", "your", "still", "not", "but", "from", "near",
+    "outside", "about", "again", "please", "been", "will", "can", "just", "what", "when",
+}  # fmt: skip
+
+
+def is_contentless(text: str) -> bool:
+    """Too little to be a problem: digits, punctuation, emoji, one character, a greeting."""
+    core = "".join(ch for ch in text if ch.isalnum()).lower()
+    if not core or core.isdigit() or core in _FILLERS:
+        return True
+    return len(core) == 1 or (core.isascii() and len(core) < 3)
+
+
+def is_skip(text: str) -> bool:
+    return as_word(text) in _SKIP or is_no(text)
+
+
+def find_phone(text: str) -> str | None:
+    """A phone number in what the resident wrote, spaces and dashes removed."""
+    m = _PHONE.search(text)
+    return re.sub(r"[\s-]", "", m.group(0)) if m else None
+
+
+def mentioned_references(text: str) -> set[str]:
+    found = (normalise_reference(m.group(0)) for m in REFERENCE.finditer(text))
+    return {ref for ref in found if ref is not None}
+
+
+def content_tokens(text: str) -> set[str]:
+    """Chinese character pairs and English words, without the most common ones."""
+    lowered = text.lower()
+    words = {w for w in re.findall(r"[a-z]{3,}", lowered) if w not in _EN_STOP}
+    han = re.findall(r"[\u4e00-\u9fff]+", lowered)
+    pairs = {
+        run[i : i + 2]
+        for run in han
+        for i in range(len(run) - 1)
+        if not set(run[i : i + 2]) & _COMMON
+    }
+    return words | pairs
+
+
+def content_chars(text: str) -> set[str]:
+    """Single Chinese characters and English words, without the most common ones: looser
+    than `content_tokens`, for words already known to be about the same area."""
+    lowered = text.lower()
+    words = {w for w in re.findall(r"[a-z]{3,}", lowered) if w not in _EN_STOP}
+    return words | {ch for ch in re.findall(r"[\u4e00-\u9fff]", lowered) if ch not in _COMMON}

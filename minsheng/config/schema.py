@@ -126,6 +126,24 @@ class Emergency(ConfigModel):
     advice: dict[str, Advice] = {}
 
 
+class FaqPatterns(ConfigModel):
+    # Regular expressions, matched case-insensitively anywhere in the resident's words.
+    zh: list[str] = []
+    en: list[str] = []
+
+
+class FaqAnswer(ConfigModel):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class FaqEntry(ConfigModel):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    patterns: FaqPatterns
+    answer: FaqAnswer
+    domain: str | None = None  # only for questions the NLU does not place in another area
+
+
 class RasaCfg(ConfigModel):
     url: str | None = None
     timeout_s: float = Field(default=3.0, gt=0)
@@ -211,6 +229,7 @@ class FileConfig(ConfigModel):
     calendar: CalendarCfg = CalendarCfg()
     emergency: Emergency = Emergency()
     referral: Bilingual | None = None
+    faq: list[FaqEntry] = []
     nlu: NluCfg = NluCfg()
     privacy: PrivacyCfg = PrivacyCfg()
     limits: LimitsCfg = LimitsCfg()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +28,7 @@ from minsheng.config.schema import (
     DeliveryCfg,
     Department,
     Emergency,
+    FaqEntry,
     FileConfig,
     LimitsCfg,
     NluCfg,
@@ -69,6 +71,7 @@ class Settings(ConfigModel):
     emergency: Emergency
     nlu: NluCfg
     referral: Bilingual | None = None
+    faq: list[FaqEntry] = []
     privacy: PrivacyCfg = PrivacyCfg()
     limits: LimitsCfg = LimitsCfg()
     attachments: AttachmentsCfg = AttachmentsCfg()
@@ -186,6 +189,7 @@ def load_settings(
         calendar=file_cfg.calendar,
         emergency=file_cfg.emergency,
         referral=file_cfg.referral,
+        faq=file_cfg.faq,
         nlu=file_cfg.nlu,
         privacy=file_cfg.privacy,
         limits=file_cfg.limits,
@@ -214,6 +218,7 @@ _LIST_NOUNS = {
     "extra_holidays": "ISO dates",
     "extra_workdays": "ISO dates",
     "domains": "domain keys",
+    "faq": "entries",
 }
 
 
@@ -406,6 +411,8 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
                         f"sla.warn_at.{i}: must be a fraction between 0 and 1, got {_show(frac)}"
                     )
 
+    problems.extend(_check_faq(data.get("faq"), domains))
+
     city = data.get("city")
     if isinstance(city, dict) and isinstance(city.get("timezone"), str):
         try:
@@ -471,4 +478,44 @@ def model_domain_problems(settings: Settings) -> list[str]:
             f"taxonomy.domains: the NLU model never predicts: {', '.join(missing)} "
             "(retrain the model on these keys, or remove them)"
         )
+    return problems
+
+
+def _check_faq(faq: Any, domains: tuple[str, ...]) -> list[str]:
+    """Each FAQ entry: a unique id, patterns that compile (at least one), a known domain."""
+    problems: list[str] = []
+    if not isinstance(faq, list):
+        return problems
+    seen: set[str] = set()
+    for i, entry in enumerate(faq):
+        if not isinstance(entry, dict):
+            continue
+        if isinstance(entry.get("id"), str):
+            if entry["id"] in seen:
+                problems.append(f"faq.{i}.id: duplicate FAQ id '{entry['id']}'")
+            seen.add(entry["id"])
+        if entry.get("domain") is not None and entry["domain"] not in domains:
+            problems.append(
+                f"faq.{i}.domain: '{entry['domain']}' is not a domain key of the taxonomy"
+            )
+        patterns = entry.get("patterns")
+        if not isinstance(patterns, dict):
+            continue
+        count = 0
+        for lang in ("zh", "en"):
+            values = patterns.get(lang)
+            if not isinstance(values, list):
+                continue
+            for j, pattern in enumerate(values):
+                if not isinstance(pattern, str):
+                    continue
+                count += 1
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    problems.append(
+                        f"faq.{i}.patterns.{lang}.{j}: not a valid regular expression ({exc})"
+                    )
+        if count == 0:
+            problems.append(f"faq.{i}.patterns: needs at least one pattern (zh or en)")
     return problems

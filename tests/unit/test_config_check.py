@@ -154,3 +154,29 @@ def test_without_a_database_url_the_sqlite_file_lives_under_var() -> None:
     settings = load_settings(PROJECT_ROOT / "config.yml", env={})
     assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'minsheng.db'}"
     assert settings.redis_url is None
+
+
+def test_a_broken_faq_entry_is_reported_with_its_key_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _broken()
+    faq = data["faq"]
+    assert isinstance(faq, list)
+    faq[0]["patterns"]["zh"] = ["(入学"]
+    faq[1]["domain"] = "schools"
+    faq[2]["patterns"] = {"zh": [], "en": []}
+    faq[3]["id"] = faq[4]["id"]
+    code, err = _check(_write(tmp_path, data), capsys)
+    assert code == 2
+    assert "faq.0.patterns.zh.0: not a valid regular expression" in err
+    assert "faq.1.domain: 'schools' is not a domain key of the taxonomy" in err
+    assert "faq.2.patterns: needs at least one pattern" in err
+    assert f"faq.4.id: duplicate FAQ id '{faq[4]['id']}'" in err
+
+
+def test_the_shipped_faq_answers_ten_questions_in_both_languages() -> None:
+    settings = load_settings(PROJECT_ROOT / "config.yml", env={})
+    assert len(settings.faq) == 10
+    assert all(
+        e.answer.zh and e.answer.en and e.patterns.zh and e.patterns.en for e in settings.faq
+    )

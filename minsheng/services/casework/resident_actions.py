@@ -39,6 +39,43 @@ def resident_message(
     return view
 
 
+def add_contact(
+    app: App,
+    reference: str,
+    *,
+    address: str | None = None,
+    phone: str | None = None,
+    actor: str = "resident",
+) -> dict[str, Any]:
+    """The place or callback number a resident gives after an urgent case was created.
+
+    A second place is added to the first rather than replacing it: both may help staff
+    find the spot. The event names what was added, never the number itself.
+    """
+    address = (address or "").strip() or None
+    phone = (phone or "").strip() or None
+    if address is None and phone is None:
+        raise InvalidRequest("nothing to add")
+    now = app.now()
+    with case_unit(app, reference) as (uow, case):
+        s = uow.session
+        if is_final(case.status):
+            raise InvalidRequest(f"{reference} is {case.status}; details can no longer be added")
+        added = []
+        if address is not None:
+            case.address = f"{case.address}；{address}" if case.address else address
+            added.append("address")
+        if phone is not None:
+            case.phone = phone
+            added.append("phone")
+        record_event(s, case, "contact_added", actor, now, after={"added": added})
+        case.updated_at = now
+        s.flush()
+        view = case_view(case, None, app)
+        uow.commit()
+    return view
+
+
 def withdraw(
     app: App, reference: str, *, actor: str = "resident", reason: str | None = None
 ) -> dict[str, Any]:

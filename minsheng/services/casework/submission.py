@@ -150,9 +150,10 @@ def _resident_actor(intake: Intake) -> str:
     return f"resident:{intake.channel}"
 
 
-def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.datetime) -> None:
+def route_decision(app: App, intake: Intake) -> router.RoutingDecision:
+    """Where the router sends this intake; the bot shows it before the case exists."""
     district, street = policy.place_of(app.settings, intake.entities, intake.address)
-    decision = router.route(
+    return router.route(
         router.RoutingRequest(
             domain=intake.domain,
             kind=intake.kind,
@@ -165,6 +166,10 @@ def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.da
         ),
         policy.routing_table(app.settings),
     )
+
+
+def _route_new_case(app: App, s: Session, case: Case, intake: Intake, now: dt.datetime) -> None:
+    decision = route_decision(app, intake)
     case.department = decision.department
     case.hide_identity_from = decision.hide_identity_from
     case.routed_at = now

@@ -63,6 +63,8 @@ def case_view(case: Case, rating: Rating | None, app: App) -> dict[str, Any]:
         "department": case.department,
         "description": case.description,
         "address": case.address,
+        # The resident's answer to the bot's safety question ("yes"/"no"), when it was asked.
+        "safety_answer": (case.details or {}).get("safety_answer"),
         "channel": case.channel,
         "language": case.language,
         "created_at": local(case.created_at),

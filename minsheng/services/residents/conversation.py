@@ -232,7 +232,7 @@ def _execute(
         return dialogue.Result(ok=False, error="not_found")
     except InvalidRequest as exc:
         error = "already_rated" if "already rated" in str(exc) else "not_ratable"
-        if isinstance(command, dialogue.Withdraw | dialogue.AddDetails):
+        if isinstance(command, dialogue.Withdraw | dialogue.AddDetails | dialogue.AddContact):
             error = "not_open"
         return dialogue.Result(ok=False, error=error)
     except DomainError:
@@ -257,6 +257,16 @@ def _run(
         return privacy.my_data(app, channel, chat_id)
     if isinstance(command, dialogue.Forget):
         return privacy.forget(app, channel, chat_id, current_update_id=inbound.update_id)
+    if isinstance(command, dialogue.AddContact):
+        _check_owner(app, inbound, command.reference)
+        view = {"reference": command.reference}
+        if command.address or command.phone:
+            view = resident_actions.add_contact(
+                app, command.reference, address=command.address, phone=command.phone, actor=actor
+            )
+        if command.location is not None:
+            _attach(app, command.reference, [], command.location)
+        return {"reference": view["reference"]}
     if isinstance(command, dialogue.AddDetails):
         _check_owner(app, inbound, command.reference)
         before = views.show(app, command.reference)["status"]
@@ -307,6 +317,8 @@ def _submit(
         urgency=command.urgency,
     )
     details: dict[str, Any] = {"contact_consent": command.consent, "photo": command.has_photo}
+    if command.safety_answer is not None:
+        details["safety_answer"] = command.safety_answer
     if command.location is not None:
         details["location"] = {"latitude": command.location[0], "longitude": command.location[1]}
     view = submission.submit(app, dataclasses.replace(draft, details=details))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.dialogue import Submit
 from minsheng.services.bootstrap import App
-from minsheng.services.casework.submission import Intake
+from minsheng.services.casework.submission import Intake, route_decision
 from routing import router
 
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
@@ -69,3 +70,17 @@ def to_intake(
         complaint_about_staff=router.looks_like_staff_complaint(chosen_kind, text),
         details={},
     )
+
+
+def preview_department(app: App, command: Submit) -> str:
+    """The department a case from this draft would be routed to, as submission routes it."""
+    draft = to_intake(
+        {**command.nlu, "text": command.text},
+        channel="preview",
+        text=command.text,
+        language=command.language,
+        address=command.address,
+        domain=command.domain if command.domain_chosen else None,
+        urgency=command.urgency,
+    )
+    return route_decision(app, draft).department

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.dialogue import CaseBrief, Context
+from bot.dialogue import CaseBrief, Context, FaqEntry
 from case_store import repository
 from case_store.lifecycle import DomainError, Status
-from case_store.models import Case, CaseEvent, Rating, Resident
+from case_store.models import Case, CaseEvent, Message, Rating, Resident
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.errors import CaseNotFound, InvalidRequest
 from minsheng.services.messaging.notify import notify_resident
+from minsheng.services.residents.intake import preview_department
 from routing.calendar import working_days_between
 
 log = logging.getLogger(__name__)
@@ -50,14 +52,26 @@ def my_cases(app: App, session: Session, channel: str, chat_id: str) -> tuple[Ca
         ).unique()
     )
     ratings: dict[tuple[int, int], int] = {}
+    last: dict[int, dt.datetime] = {}
     if rows:
-        for r in session.scalars(select(Rating).where(Rating.case_id.in_([c.id for c in rows]))):
+        ids = [c.id for c in rows]
+        for r in session.scalars(select(Rating).where(Rating.case_id.in_(ids))):
             ratings[(r.case_id, r.round)] = r.score
+        latest = (
+            select(Message.case_id, func.max(Message.at))
+            .where(Message.case_id.in_(ids), Message.author == "resident")
+            .group_by(Message.case_id)
+        )
+        last = {case_id: at for case_id, at in session.execute(latest)}
     today = app.now().astimezone(app.tz).date()
-    return tuple(_brief(app, c, ratings.get((c.id, c.resolution_round)), today) for c in rows)
+    return tuple(
+        _brief(app, c, ratings.get((c.id, c.resolution_round)), today, last.get(c.id)) for c in rows
+    )
 
 
-def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrief:
+def _brief(
+    app: App, case: Case, rating: int | None, today: dt.date, last_message_at: dt.datetime | None
+) -> CaseBrief:
     due = case.resolution_due_at.astimezone(app.tz).date() if case.resolution_due_at else None
     left = working_days_between(today, due, app.calendar) if due is not None else None
     return CaseBrief(
@@ -71,7 +85,17 @@ def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrie
         rating=rating,
         resolution_due_provisional=bool(case.resolution_provisional),
         outcome=case.outcome,
+        title=(case.description or "")[:60],
+        address=case.address,
+        last_message_at=_aware(last_message_at),
     )
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # An aggregate over a timestamp column may come back without the column's UTC marker.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> Context:
@@ -87,14 +111,24 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
             department_names={d.id: (d.name_zh, d.name_en) for d in settings.departments},
             low_confidence_threshold=settings.routing_rules.low_confidence_threshold,
             domains=settings.taxonomy.names(),
+            route=lambda command: preview_department(app, command),
+            first_response_hours=dict(settings.sla.first_response_hours),
+            faq=tuple(
+                FaqEntry(
+                    id=entry.id,
+                    patterns={"zh": tuple(entry.patterns.zh), "en": tuple(entry.patterns.en)},
+                    answer={"zh": entry.answer.zh, "en": entry.answer.en},
+                    domain=entry.domain,
+                )
+                for entry in settings.faq
+            ),
         )
         app._cache["dialogue_context"] = static
-    return Context(
-        today=app.now().astimezone(app.tz).date(),
-        city=static.city,
-        advice=static.advice,
-        routing=static.routing,
-        department_names=static.department_names,
+    now = app.now()
+    return dataclasses.replace(
+        static,
+        today=now.astimezone(app.tz).date(),
+        now=now,
         cases=my_cases(app, session, channel, chat_id),
         low_confidence_threshold=static.low_confidence_threshold,
         domains=static.domains,

@@ -253,6 +253,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "all": ("全部", "All"),
     "open_case": ("打开", "Open"),
     "signed_in_as": ("当前用户", "Signed in as"),
+    # the resident's answer to the bot's safety question, when it was asked
+    "safety_answer": ("安全询问", "Safety question"),
+    "safety_yes": (
+        "居民称现在有人有危险或无人照顾",
+        "Resident said someone is in danger or without care right now",
+    ),
+    "safety_no": (
+        "居民称现在无人有危险或无人照顾",
+        "Resident said no one is in danger or without care right now",
+    ),
 }
 
 

@@ -312,3 +312,17 @@ def test_the_html_of_every_page_holds_200_payloads_only_as_text(
         )
         assert escaped in text, payload
     assert "1337" not in text
+
+
+def test_the_case_page_shows_the_residents_answer_to_the_safety_question(in_process: Any) -> None:
+    import factories
+
+    ref = factories.submit(
+        in_process.app,
+        "我妈85岁独居，家里停水两天了",
+        "housing",
+        urgency="urgent",
+        details={"safety_answer": "yes"},
+    )
+    page = logged_in(in_process, "clerk").get(f"/console/cases/{ref}")
+    assert "安全询问" in page.text and "居民称现在有人有危险或无人照顾" in page.text

@@ -119,13 +119,41 @@ def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
 
 def test_an_urgent_message_gets_advice_first_then_an_urgent_case(bot_app, resident) -> None:
     r = resident()
-    advice, created = r.say("我家厨房有很浓的煤气味")
+    advice, created, ask_place = r.say("我家厨房有很浓的煤气味")
     assert "请立即离开房间" in advice.text and "0571-96777" in advice.text
     ref = REF_RE.search(created.text).group(0)
-    assert "水电气热服务专席" in created.text and "2026年" in created.text
-    assert "前会有工作人员联系您" in created.text
+    assert "水电气热服务专席" in created.text
+    assert "紧急诉求 2 小时内会有工作人员响应，即 2026年11月2日 12:00前" in created.text
+    assert "30 个工作日" not in created.text
+    assert "确切地点" in ask_place.text
     view = views.show(bot_app, ref)
-    assert (view["urgency"], view["department"]) == ("urgent", "utilities_desk")
+    assert (view["urgency"], view["department"], view["address"]) == (
+        "urgent",
+        "utilities_desk",
+        None,
+    )
+
+
+def test_the_place_and_callback_number_after_an_urgent_report_are_added_to_its_case(
+    bot_app, resident
+) -> None:
+    r = resident()
+    _, created, _ = r.say("我家厨房有很浓的煤气味")
+    ref = REF_RE.search(created.text).group(0)
+    (ask_phone,) = r.say("幸福里小区3号楼2单元502")
+    assert "地点已加到" in ask_phone.text and "回拨的电话" in ask_phone.text
+    (done,) = r.say("13800138000")
+    assert "电话已加到" in done.text
+    view = views.show(bot_app, ref)
+    assert view["address"] == "幸福里小区3号楼2单元502"
+    with bot_app.uow() as uow:
+        from case_store import repository
+
+        assert repository.get_case(uow.session, ref).phone == "13800138000"
+    added = [e for e in views.events(bot_app, ref) if e["type"] == "contact_added"]
+    assert [e["after"]["added"] for e in added] == [["address"], ["phone"]]
+    assert "13800138000" not in str(added)  # the event log does not repeat the number
+    assert _session_row(bot_app, r.chat_id)[0]["step"] == "idle"
 
 
 def test_a_resolved_case_asks_for_a_rating_which_a_tap_stores_then_a_low_score_reopens(
@@ -225,6 +253,7 @@ def test_later_words_add_details_to_an_open_case(bot_app, resident) -> None:
     ref = r.report()
     (choice,) = r.say("灯还是没修好，晚上很黑")
     assert choice.buttons[0][0].data == f"add:{ref}"
+    assert choice.buttons[0][0].label.startswith("补充到：幸福里小区3号楼门口的路灯")
     (added,) = r.tap(f"add:{ref}")
     assert ref in added.text
     assert any(e["type"] == "details_added" for e in views.events(bot_app, ref))

@@ -217,3 +217,16 @@ def test_illegal_moves_and_bad_requests_are_client_errors(workspace: Any) -> Non
     )
     assert bad_outcome.status_code == 422
     assert workspace.version(ref) == 1
+
+
+def test_the_case_detail_shows_the_residents_answer_to_the_safety_question(
+    workspace: Any,
+) -> None:
+    headers = _agent(workspace)
+    asked = workspace.submit(
+        "独居老人家里停水两天", "housing", urgency="high", details={"safety_answer": "no"}
+    )
+    plain = workspace.submit("楼道灯坏了", "housing")
+    client = workspace.client
+    assert client.get(f"/api/v1/cases/{asked}", headers=headers).json()["safety_answer"] == "no"
+    assert client.get(f"/api/v1/cases/{plain}", headers=headers).json()["safety_answer"] is None

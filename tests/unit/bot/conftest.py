@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot import dialogue
-from bot.dialogue import CaseBrief, Context, Event, Reply, Result
+from bot.dialogue import CaseBrief, Context, Event, FaqEntry, Reply, Result
 from minsheng.config.settings import Settings
 
 TODAY = dt.date(2026, 11, 2)
@@ -25,6 +25,7 @@ def nlu_result(
     places: Sequence[str] = (),
     rules: Sequence[str] = (),
     low_confidence: bool = False,
+    vulnerable: bool = False,
 ) -> dict[str, Any]:
     """An NLU parse as the NLU returns it, for the parts the dialogue reads."""
     return {
@@ -40,6 +41,11 @@ def nlu_result(
         "rules": [{"id": r, "text": "", "start": 0, "end": 0} for r in rules],
         "language": language,
         "low_confidence": low_confidence,
+        "signals": {
+            "vulnerable_person": vulnerable,
+            "care_stopped": False,
+            "service_feedback": False,
+        },
     }
 
 
@@ -94,7 +100,7 @@ def buttons(reply: Reply) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def context(base_settings: Settings) -> Callable[..., Context]:
-    def make(cases: Sequence[CaseBrief] = ()) -> Context:
+    def make(cases: Sequence[CaseBrief] = (), **extra: Any) -> Context:
         s = base_settings
         return Context(
             today=TODAY,
@@ -104,6 +110,17 @@ def context(base_settings: Settings) -> Callable[..., Context]:
             department_names={d.id: (d.name_zh, d.name_en) for d in s.departments},
             cases=tuple(cases),
             low_confidence_threshold=s.routing_rules.low_confidence_threshold,
+            first_response_hours=dict(s.sla.first_response_hours),
+            faq=tuple(
+                FaqEntry(
+                    id=e.id,
+                    patterns={"zh": tuple(e.patterns.zh), "en": tuple(e.patterns.en)},
+                    answer={"zh": e.answer.zh, "en": e.answer.en},
+                    domain=e.domain,
+                )
+                for e in s.faq
+            ),
+            **extra,
         )
 
     return make
@@ -111,8 +128,10 @@ def context(base_settings: Settings) -> Callable[..., Context]:
 
 @pytest.fixture
 def chat(context: Callable[..., Context]) -> Callable[..., Chat]:
-    def make(cases: Sequence[CaseBrief] = (), language_hint: str | None = None) -> Chat:
-        return Chat(context(cases), language_hint)
+    def make(
+        cases: Sequence[CaseBrief] = (), language_hint: str | None = None, **extra: Any
+    ) -> Chat:
+        return Chat(context(cases, **extra), language_hint)
 
     return make
 
@@ -133,16 +152,23 @@ def helpers() -> Any:
             due: dt.date | None = dt.date(2026, 12, 14),
             left: int | None = 29,
             rating: int | None = None,
+            title: str = "小区门口的路灯坏了三天了",
+            address: str | None = None,
+            created: dt.date = TODAY,
+            last_message_at: dt.datetime | None = None,
         ) -> CaseBrief:
             return CaseBrief(
                 reference=ref,
                 status=status,
                 domain=domain,
                 department=department,
-                created=TODAY,
+                created=created,
                 resolution_due=due,
                 working_days_left=left,
                 rating=rating,
+                title=title,
+                address=address,
+                last_message_at=last_message_at,
             )
 
         @staticmethod
@@ -150,15 +176,18 @@ def helpers() -> Any:
             ref: str = "MS-2611-ABC123",
             department: str = "transport_bureau",
             first: dt.datetime | None = None,
+            urgency: str = "normal",
+            working_days: int = 30,
         ) -> Result:
             return Result(
                 ok=True,
                 data={
                     "reference": ref,
                     "department": department,
-                    "working_days": 30,
+                    "working_days": working_days,
                     "resolution_due": dt.date(2026, 12, 14),
                     "first_response_due": first,
+                    "urgency": urgency,
                 },
             )
 

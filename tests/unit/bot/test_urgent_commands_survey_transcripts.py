@@ -43,7 +43,7 @@ def test_an_urgent_first_message_gets_advice_first_and_a_case_without_questions(
     assert isinstance(command, Submit)
     assert command.urgency == "urgent" and command.domain == "utilities"
     assert c.step == "idle"
-    (created,) = c.complete(helpers.created(department="utilities_desk"))
+    created, _ = c.complete(helpers.created(department="utilities_desk", urgency="urgent"))
     assert (
         REF in created.text
         and {"zh": "水电气热服务专席", "en": "Gas and Heating"}[lang] in created.text
@@ -277,7 +277,8 @@ def test_new_starts_a_fresh_intake_even_with_open_cases(chat, helpers, lang: str
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_message_with_an_open_case_asks_whether_it_adds_to_it(chat, helpers, lang: str) -> None:
-    c = chat(cases=[helpers.case()], language_hint=lang)
+    title = {"zh": "小区门口的路灯坏了三天了", "en": "The street light outside is broken"}[lang]
+    c = chat(cases=[helpers.case(title=title)], language_hint=lang)
     (reply,) = c.say(
         {"zh": "灯还是没修", "en": "The light is still out"}[lang],
         helpers.nlu("transport", language=lang),
@@ -293,14 +294,15 @@ def test_a_message_with_an_open_case_asks_whether_it_adds_to_it(chat, helpers, l
 
 def test_a_new_problem_with_an_open_case_goes_through_the_intake(chat, helpers) -> None:
     c = chat(cases=[helpers.case()])
-    c.say("学校门口堵车", helpers.nlu("transport", places=["实验小学"]))
+    c.say("小区门口的路灯又不亮了", helpers.nlu("transport", places=["实验小学"]))
+    assert c.step == "choose_target"
     (reply,) = c.tap("new")
     assert c.step == "consent" and [b.data for b in reply.buttons[0]] == ["ct:y", "ct:n"]
 
 
 def test_adding_to_a_finished_case_is_refused_clearly(chat, helpers) -> None:
     c = chat(cases=[helpers.case()])
-    c.say("补充一下", helpers.nlu("transport"))
+    c.say(f"补充一下 {REF}：路灯还是不亮", helpers.nlu("transport"))
     c.tap(f"add:{REF}")
     (reply,) = c.complete(Result(ok=False, error="not_open"))
     assert "不能再补充" in reply.text
