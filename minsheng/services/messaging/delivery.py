@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from case_store.models import OutboxMessage, Resident
 from minsheng.services.bootstrap import App
+from minsheng.services.projects import announce as project_announce
 
 log = logging.getLogger(__name__)
 
@@ -282,12 +283,17 @@ def _finish(
         values["attempts"] = attempts
     with app.uow() as uow:
         # Only the holder of the claim records the outcome; a takeover owns the row now.
-        uow.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+        result = cast(
+            CursorResult[Any],
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ),
         )
+        if status == "sent" and result.rowcount:
+            project_announce.mark_delivered(uow.session, row.payload, now)
         uow.commit()
 
 
