@@ -21,9 +21,8 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from case_store.models import OutboxMessage, Resident
+from case_store.models import Announcement, OutboxMessage, Resident
 from minsheng.services.bootstrap import App
-from minsheng.services.projects import announce as project_announce
 
 log = logging.getLogger(__name__)
 
@@ -293,8 +292,20 @@ def _finish(
             ),
         )
         if status == "sent" and result.rowcount:
-            project_announce.mark_delivered(uow.session, row.payload, now)
+            _announcement_delivered(uow.session, row.payload, now)
         uow.commit()
+
+
+def _announcement_delivered(session: Session, payload: dict[str, Any], now: dt.datetime) -> None:
+    """A project announcement reached its resident: awareness counts it (services.projects)."""
+    ids = [int(i) for i in payload.get("announcements") or []]
+    if payload.get("type") == "project_announcement" and ids:
+        session.execute(
+            update(Announcement)
+            .where(Announcement.id.in_(ids), Announcement.delivered_at.is_(None))
+            .values(delivered_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _find_resident(s: Session, channel: str, external_id: str) -> Resident | None:

@@ -198,20 +198,6 @@ def announce(
     return count
 
 
-def mark_delivered(session: Session, payload: dict[str, Any], now: dt.datetime) -> None:
-    """Called by the outbox delivery once a project announcement has been sent."""
-    if payload.get("type") != ANNOUNCEMENT:
-        return
-    ids = [int(i) for i in payload.get("announcements") or []]
-    if ids:
-        session.execute(
-            update(Announcement)
-            .where(Announcement.id.in_(ids), Announcement.delivered_at.is_(None))
-            .values(delivered_at=now)
-            .execution_options(synchronize_session=False)
-        )
-
-
 def mark_opened(session: Session, project_id: int, resident_id: int, now: dt.datetime) -> None:
     """The resident pressed a project message's button or opened the project."""
     session.execute(
