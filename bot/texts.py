@@ -382,8 +382,8 @@ _T: dict[str, tuple[str, str]] = {
         "Livelihood project {ref} “{title}” is {progress}% done and has reached its {percent}% milestone.",
     ),
     "n_pj_completed": (
-        "民生实事 {ref}「{title}」已完工！请为它打分（1–5 分，5 分最满意），回复数字或点按钮。",
-        "Livelihood project {ref} “{title}” is complete! Please rate it from 1 to 5 (5 is best): reply or tap.",
+        "民生实事 {ref}「{title}」已完工！请点按钮为它打分（1–5 分，5 分最满意）。",
+        "Livelihood project {ref} “{title}” is complete! Please tap a score from 1 to 5 (5 is best).",
     ),
     "n_pj_rate_reminder": (
         "您还没有为已完工的民生实事 {ref}「{title}」打分，点按钮即可（5 分最满意）。",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.dialogue.project_commands import ProjectCommand
 from case_store.lifecycle import OPEN_STATES
 
 
@@ -134,7 +135,18 @@ class Forget:
     """Erase the resident's personal data (asked for, then confirmed)."""
 
 
-Command = Submit | AddDetails | Rate | Comment | Reopen | Withdraw | SetLanguage | MyData | Forget
+Command = (
+    Submit
+    | AddDetails
+    | Rate
+    | Comment
+    | Reopen
+    | Withdraw
+    | SetLanguage
+    | MyData
+    | Forget
+    | ProjectCommand
+)
 
 
 @dataclass(frozen=True)

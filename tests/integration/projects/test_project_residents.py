@@ -67,7 +67,7 @@ def test_two_replicas_backing_for_the_same_resident_at_once_record_one_backing(
                 results.append(
                     bool(backing.back(app, ref, channel="telegram", external_id="tg-new")["backed"])
                 )
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=back, args=(one if i % 2 else two,)) for i in range(8)]
