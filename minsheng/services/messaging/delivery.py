@@ -292,11 +292,11 @@ def _finish(
             ),
         )
         if status == "sent" and result.rowcount:
-            _announcement_delivered(uow.session, row.payload, now)
+            announcement_delivered(uow.session, row.payload, now)
         uow.commit()
 
 
-def _announcement_delivered(session: Session, payload: dict[str, Any], now: dt.datetime) -> None:
+def announcement_delivered(session: Session, payload: dict[str, Any], now: dt.datetime) -> None:
     """A project announcement reached its resident: awareness counts it (services.projects)."""
     ids = [int(i) for i in payload.get("announcements") or []]
     if payload.get("type") == "project_announcement" and ids:
