@@ -31,6 +31,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "supervisor": ("主管", "Supervisor"),
     "triage": ("派单员", "Triage officer"),
     "admin": ("管理员", "Administrator"),
+    "evaluator": ("第三方评估员", "Evaluator"),
 }
 
 CLOCK_STATES: dict[str, tuple[str, str]] = {
