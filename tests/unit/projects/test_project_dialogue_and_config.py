@@ -52,7 +52,7 @@ def test_project_buttons_back_open_and_rate_and_junk_is_a_stale_button() -> None
     assert commands(tap=f"pjb:{REF}") == [BackProject(REF)]
     assert commands(tap=f"pjo:{REF}") == [OpenProject(REF)]
     assert commands(tap=f"pjr:{REF}:4") == [RateProject(REF, 4)]
-    state, replies, cmds = dialogue.handle(None, Event(callback=f"pjr:{REF}:9"), CTX)
+    _, replies, cmds = dialogue.handle(None, Event(callback=f"pjr:{REF}:9"), CTX)
     assert cmds == [] and replies
 
 
