@@ -98,3 +98,6 @@ def test_a_clerk_works_a_project_from_the_console_pages(sqlite_app: Any, clock: 
     assert client.get("/console/topics").status_code == 200
     figures = client.get("/console/project-figures")
     assert figures.status_code == 200 and "征集点单" in figures.text
+    dashboard = client.get("/console/dashboard")
+    assert dashboard.status_code == 200 and "project-summary" in dashboard.text
+    assert "征集点单 1" in dashboard.text

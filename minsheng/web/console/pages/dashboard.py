@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from case_store.taxonomy import DOMAINS
 from minsheng.services.access.staff import scope_of
 from minsheng.services.errors import DomainError
+from minsheng.services.projects import reporting as project_reporting
 from minsheng.services.reporting import dashboard
 from minsheng.web.console import i18n
 from minsheng.web.console.common import (
@@ -55,6 +56,9 @@ def dashboard_page(request: Request) -> Response:
         last=data["months"][-1],
         count=len(data["months"]),
         query=request.url.query,
+        projects=project_reporting.summary(
+            page.app, scope=scope_of(page.app.settings, page.member).departments
+        ),
     )
 
 
