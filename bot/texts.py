@@ -413,6 +413,104 @@ _T: dict[str, tuple[str, str]] = {
         "不客气！还有其他问题直接写下即可。",
         "Glad that helped! Write any time you need something else.",
     ),
+    # -- livelihood projects (民生实事) --------------------------------------------------------
+    "pj_help": (
+        "/projects 查看可点单的民生实事\n/myprojects 我点过的项目\n"
+        "/subscribe 区域或领域 订阅项目消息\n/unsubscribe 取消订阅",
+        "/projects livelihood projects you can back\n/myprojects projects you backed\n"
+        "/subscribe AREA or DOMAIN hear about projects\n/unsubscribe stop hearing about them",
+    ),
+    "pj_none_open": (
+        "目前没有正在征集点单的民生实事项目。可用 /subscribe 订阅，有新项目时通知您。",
+        "No livelihood project is open for backing right now. Use /subscribe to hear about new ones.",
+    ),
+    "pj_open_list": (
+        "正在征集点单的民生实事（点按钮即为支持该项目，每个项目只计一次）：",
+        "Livelihood projects open for backing (tap one to back it; each counts you once):",
+    ),
+    "pj_line": (
+        "{ref} {title}（{domain}，{backers} 人支持）",
+        "{ref} {title} ({domain}, {backers} backing)",
+    ),
+    "pj_btn_back": ("支持 {ref}", "Back {ref}"),
+    "pj_btn_open": ("查看 {ref}", "View {ref}"),
+    "pj_backed": (
+        "感谢支持！您已为 {ref}「{title}」点单，目前共 {backers} 人支持。项目有进展时会通知您。",
+        "Thank you! You back {ref} “{title}”; {backers} residents back it now. We will tell you how it goes.",
+    ),
+    "pj_already_backed": (
+        "您已经支持过 {ref}「{title}」，每人计一次，感谢您的关注。",
+        "You already back {ref} “{title}”: everyone counts once. Thank you for caring about it.",
+    ),
+    "pj_not_backable": (
+        "{ref} 现在不在点单阶段，无法支持。发送 /projects 查看正在征集的项目。",
+        "{ref} is not open for backing now. Send /projects to see the ones that are.",
+    ),
+    "pj_not_found": ("没有找到项目 {ref}。", "There is no project {ref}."),
+    "pj_mine_none": (
+        "您还没有支持过民生实事项目。发送 /projects 看看正在征集的项目。",
+        "You have not backed any livelihood project yet. Send /projects to see the open ones.",
+    ),
+    "pj_mine": ("您支持的民生实事：", "The livelihood projects you back:"),
+    "pj_mine_line": (
+        "{ref} {title}：{stage}，进度 {progress}%",
+        "{ref} {title}: {stage}, {progress}% done",
+    ),
+    "pj_detail": (
+        "{ref}「{title}」\n阶段：{stage}\n支持：{backers} 人\n进度：{progress}%{supervised}",
+        "{ref} “{title}”\nStage: {stage}\nBacking: {backers}\nProgress: {progress}%{supervised}",
+    ),
+    "pj_supervised_mark": ("（挂牌督办中）", " (under supervision)"),
+    "pj_subscribe_ask": (
+        "请写明要订阅的区域（如 /subscribe 朝阳区）或领域（如 /subscribe transport）。",
+        "Name an area (e.g. /subscribe Chaoyang) or a domain (e.g. /subscribe transport).",
+    ),
+    "pj_subscribed": (
+        "已订阅{what}的民生实事消息。发送 /unsubscribe 可取消。",
+        "You will hear about livelihood projects for {what}. Send /unsubscribe to stop.",
+    ),
+    "pj_already_subscribed": ("您已订阅{what}。", "You already follow {what}."),
+    "pj_unsubscribed": (
+        "已取消 {count} 项订阅。",
+        "Removed {count} subscription(s).",
+    ),
+    "pj_no_subscriptions": ("您没有订阅。", "You have no subscriptions."),
+    "pj_rate_thanks": (
+        "感谢您为 {ref} 评分（{score}）！",
+        "Thank you for rating {ref} ({score})!",
+    ),
+    "pj_already_rated": (
+        "您已经为 {ref} 评过分了，每人一次。",
+        "You already rated {ref}: once per resident.",
+    ),
+    "pj_not_ratable": (
+        "{ref} 还没有完工或您不在评价名单中。",
+        "{ref} is not completed yet, or you are not among its raters.",
+    ),
+    "pj_failed": (
+        "暂时无法处理，请稍后再试。",
+        "That did not work just now; please try again later.",
+    ),
+    "n_pj_selected": (
+        "民生实事 {ref}「{title}」已入选今年的项目，将由部门领办并按节点推进。",
+        "Livelihood project {ref} “{title}” was selected for this year; a department will lead it to its milestones.",
+    ),
+    "n_pj_started": (
+        "民生实事 {ref}「{title}」已开工，由{department}领办，完成节点：{milestones}。",
+        "Livelihood project {ref} “{title}” has started, led by the {department}; milestones: {milestones}.",
+    ),
+    "n_pj_milestone": (
+        "民生实事 {ref}「{title}」已完成 {progress}%，达到 {percent}% 的节点。",
+        "Livelihood project {ref} “{title}” is {progress}% done and has reached its {percent}% milestone.",
+    ),
+    "n_pj_completed": (
+        "民生实事 {ref}「{title}」已完工！请点按钮为它打分（1–5 分，5 分最满意）。",
+        "Livelihood project {ref} “{title}” is complete! Please tap a score from 1 to 5 (5 is best).",
+    ),
+    "n_pj_rate_reminder": (
+        "您还没有为已完工的民生实事 {ref}「{title}」打分，点按钮即可（5 分最满意）。",
+        "You have not rated the completed project {ref} “{title}” yet; just tap a score (5 is best).",
+    ),
 }
 
 _STATUS = {
@@ -515,3 +613,22 @@ def date_time(lang: str, moment: dt.datetime) -> str:
 
 def stars(score: int) -> str:
     return f"{score}⭐"
+
+
+_PROJECT_STAGES = {
+    "proposed": ("待街道初审", "awaiting the street review"),
+    "street_approved": ("待部门联审", "awaiting the department review"),
+    "department_approved": ("待专家终审", "awaiting the expert review"),
+    "approved": ("已通过评审", "approved"),
+    "rejected": ("未通过评审", "rejected"),
+    "open": ("征集点单中", "open for backing"),
+    "selected": ("已入选", "selected"),
+    "not_selected": ("未入选", "not selected"),
+    "in_progress": ("实施中", "in progress"),
+    "completed": ("已完工", "completed"),
+    "withdrawn": ("已撤回", "withdrawn"),
+}
+
+
+def project_stage_name(lang: str, stage: str) -> str:
+    return _pick(_PROJECT_STAGES.get(stage, (stage, stage)), lang)

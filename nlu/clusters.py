@@ -144,7 +144,8 @@ _SAME_NEED: tuple[tuple[str, str], ...] = (
 )
 _SAME_NEED_RE = [(re.compile(pattern), word) for pattern, word in _SAME_NEED]
 # Generic "place" matches (附近没有幼儿园) often are the need itself, so they stay.
-_PLACE_ROLES = frozenset({"road", "community", "district", "street", "building"})
+# "address" is a road with its number (人民路88号): a place name like the others.
+_PLACE_ROLES = frozenset({"road", "community", "district", "street", "building", "address"})
 
 
 @dataclass(frozen=True)

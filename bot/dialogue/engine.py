@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import texts
-from bot.dialogue import confirmation, intake, rights, status, survey
+from bot.dialogue import confirmation, intake, projects, rights, status, survey
 from bot.dialogue.common import cancel_row, label
 from bot.dialogue.model import (
     AddContact,
@@ -55,6 +55,8 @@ def after(
 ) -> tuple[State, list[Reply]]:
     """The replies for a command's outcome, and the state that follows from it."""
     s: State = {**new_state(), **copy.deepcopy(dict(state))}
+    if isinstance(command, projects.PROJECT_COMMANDS):
+        return projects.after(s, command, result)
     if isinstance(command, Submit):
         return confirmation.after_submit(s, result, ctx)
     if isinstance(command, AddDetails):
@@ -125,6 +127,8 @@ def _on_text(s: State, text: str, event: Event, ctx: Context) -> Turn:
 def _on_callback(s: State, data: str, ctx: Context) -> Turn:
     lang, step = s["lang"], s["step"]
     kind, _, rest = data.partition(":")
+    if kind in projects.CALLBACKS and (turn := projects.on_callback(s, kind, rest)):
+        return turn
     if kind == "rate":
         ref, _, score = rest.rpartition(":")
         if ref and score in {"1", "2", "3", "4", "5"}:
@@ -172,7 +176,8 @@ def _on_command(s: State, name: str, arg: str, ctx: Context) -> Turn:
         s.update(step="idle", draft=None, greeted=True, urgent=None)
         return s, [Reply(t(lang, "welcome", city=ctx.city.get(lang, "")))], []
     if name == "help":
-        return s, [Reply(t(lang, "help")), *intake.reprompt(s, ctx)], []
+        help_text = f"{t(lang, 'help')}\n{t(lang, 'pj_help')}"
+        return s, [Reply(help_text), *intake.reprompt(s, ctx)], []
     if name == "new":
         s.update(step="describe", draft=None, greeted=True, urgent=None)
         return s, [Reply(t(lang, "ask_describe"), cancel_row(lang))], []
@@ -190,4 +195,6 @@ def _on_command(s: State, name: str, arg: str, ctx: Context) -> Turn:
         return rights.ask_forget(s)
     if name == "lang":
         return rights.language_command(s, arg)
+    if name in projects.COMMANDS and (turn := projects.on_command(s, name, arg)):
+        return turn
     return s, [Reply(t(lang, "unknown_command")), *intake.reprompt(s, ctx)], []

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.dialogue.project_commands import ProjectCommand
 from case_store.lifecycle import OPEN_STATES
 from case_store.taxonomy import DOMAIN_NAMES, DOMAINS
 
@@ -189,6 +190,7 @@ Command = (
     | SetLanguage
     | MyData
     | Forget
+    | ProjectCommand
 )
 
 

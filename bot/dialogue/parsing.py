@@ -58,6 +58,9 @@ _PLAIN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"取消|退出|算了|cancel|quit", "cancel"),
         (r"(查看|查询)?我的(个人)?(数据|信息|资料)|(show\s*)?my\s*data", "mydata"),
         (r"(删除|清除)(我的)?(个人)?(数据|信息|资料)|forget\s*me|delete\s*my\s*data", "forget"),
+        # Livelihood projects (bot.dialogue.projects).
+        (r"(查看|看看)?(民生实事|点单项目)(项目)?(列表)?|(show\s*)?(open\s*)?projects", "projects"),
+        (r"(查看)?我(支持|点单)?的(民生实事|项目)|my\s*projects", "myprojects"),
         (r"中文|切换(到)?中文|说中文|chinese", "lang:zh"),
         (r"english|英文|英语|切换(到)?英文|switch\s*to\s*english", "lang:en"),
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import texts
+from bot.dialogue import projects
 from bot.dialogue.common import shorten
 from bot.dialogue.model import (
     Button,
@@ -116,5 +117,6 @@ def my_data_text(lang: str, data: Mapping[str, Any]) -> str:
                 comment=rating.get("comment") or "—",
             )
         )
+    lines += projects.my_data_lines(lang, data)
     lines.append(t(lang, "mydata_tail"))
     return "\n".join(lines)

@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
     sbm.add_argument("--urgency")
     sbm.add_argument("--kind")
     sbm.add_argument("--address")
+    sbm.add_argument(
+        "--resident",
+        help="CHANNEL:ID of the resident it belongs to (e.g. offline:13800000000 for a paper "
+        "form); created when named for the first time",
+    )
     sbm.add_argument("--json", action="store_true")
     sbm.set_defaults(func=_submit)
     acc = case_sub.add_parser("accept", help="accept a case for the department")
@@ -139,6 +144,16 @@ def _submit(args: argparse.Namespace) -> int:
     from minsheng.services.casework import submission
     from minsheng.services.residents import intake
 
+    channel, external_id = "cli", None
+    if args.resident:
+        from minsheng.services.errors import InvalidRequest
+        from minsheng.services.projects.records import parse_resident
+
+        try:
+            channel, external_id = parse_resident(args.resident)
+        except InvalidRequest as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     app = app_for(args)
     explicit = args.domain and args.urgency and args.kind
     classified = {} if explicit else intake.classify(app, args.text)
@@ -146,7 +161,8 @@ def _submit(args: argparse.Namespace) -> int:
         app,
         intake.to_intake(
             classified,
-            channel="cli",
+            channel=channel,
+            external_id=external_id,
             text=args.text,
             address=args.address,
             domain=args.domain,

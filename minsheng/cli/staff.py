@@ -15,7 +15,9 @@ def register(sub: Any) -> None:
     sadd = stf_sub.add_parser("add", help="create an account; prints its credentials once")
     sadd.add_argument("--name", required=True)
     sadd.add_argument("--department", required=True, help="department id from the config")
-    sadd.add_argument("--role", required=True, choices=["agent", "supervisor", "triage", "admin"])
+    sadd.add_argument(
+        "--role", required=True, choices=["agent", "supervisor", "triage", "admin", "evaluator"]
+    )
     sadd.add_argument("--login", help="login for the console (default: generated)")
     sadd.add_argument("--json", action="store_true")
     sadd.set_defaults(func=_add)

@@ -216,6 +216,36 @@ class DatabaseCfg(ConfigModel):
     path: str = "var/minsheng.db"
 
 
+class MilestoneStep(ConfigModel):
+    """One default milestone: `percent` of the work done by month-day of the plan year."""
+
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+    percent: int = Field(gt=0, le=100)
+
+
+class ProjectsCfg(ConfigModel):
+    """Livelihood projects (民生实事): milestones, early warnings, the rating sample."""
+
+    schedule: list[MilestoneStep] = [
+        MilestoneStep(month=6, day=30, percent=50),
+        MilestoneStep(month=9, day=30, percent=80),
+        MilestoneStep(month=12, day=31, percent=100),
+    ]
+    warning_working_days: int = Field(default=10, ge=0)
+    min_sample: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> ProjectsCfg:
+        if not self.schedule:
+            raise ValueError("schedule needs at least one milestone")
+        steps = [(m.month, m.day, m.percent) for m in self.schedule]
+        for (m1, d1, p1), (m2, d2, p2) in zip(steps, steps[1:]):
+            if (m2, d2) <= (m1, d1) or p2 <= p1:
+                raise ValueError("schedule dates and percents must both increase")
+        return self
+
+
 class FileConfig(ConfigModel):
     """The shape of config.yml."""
 
@@ -237,3 +267,4 @@ class FileConfig(ConfigModel):
     webhook: WebhookCfg = WebhookCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     console: ConsoleCfg = ConsoleCfg()
+    projects: ProjectsCfg = ProjectsCfg()

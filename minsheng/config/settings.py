@@ -33,6 +33,7 @@ from minsheng.config.schema import (
     LimitsCfg,
     NluCfg,
     PrivacyCfg,
+    ProjectsCfg,
     RoutingRules,
     Sla,
     TaxonomyCfg,
@@ -78,6 +79,7 @@ class Settings(ConfigModel):
     webhook: WebhookCfg = WebhookCfg()
     delivery: DeliveryCfg = DeliveryCfg()
     console: ConsoleCfg = ConsoleCfg()
+    projects: ProjectsCfg = ProjectsCfg()
     webhook_secret: SecretStr | None = None
 
     @property
@@ -197,6 +199,7 @@ def load_settings(
         webhook=file_cfg.webhook,
         delivery=file_cfg.delivery,
         console=file_cfg.console,
+        projects=file_cfg.projects,
         webhook_secret=SecretStr(secret)
         if (secret := env.get("MINSHENG_TELEGRAM_WEBHOOK_SECRET"))
         else None,

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery
+from minsheng.services.projects import sweep as project_sweep
 from minsheng.services.sla import digest, job_runs, sweep
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,11 @@ def start_background(
 
 
 def run_periodic(app: App) -> None:
-    """One round of the embedded scheduler: the sweep, then the digest if it is due."""
+    """One round of the embedded scheduler: the sweep, then the digest if it is due, then the
+    project check (warnings and notices are keyed per day, so it may run every round)."""
     run_sweep(app)
     digest.run(app)
+    project_sweep.run(app)
 
 
 def run_sweep(app: App) -> dict[str, Any]:

@@ -51,9 +51,15 @@ def _include_routers(application: FastAPI) -> None:
     from minsheng.web.routes import open311
 
     application.include_router(open311.router)
+    from minsheng.web.routes import projects_public
+
+    application.include_router(projects_public.router)
     from minsheng.web.routes import public
 
     application.include_router(public.router)
+    from minsheng.web.routes import projects_api
+
+    application.include_router(projects_api.router)
     from minsheng.web.routes import telegram_webhook
 
     application.include_router(telegram_webhook.router)

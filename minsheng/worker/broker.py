@@ -59,6 +59,12 @@ def schedule(sweep_every: float) -> dict[str, dict[str, Any]]:
         },
         # The digest task itself decides whether today's digest is due (after 08:00 local,
         # once per department and day), so a beat that was down at 08:00 still sends it.
+        # Like the digest, the project check is keyed per day: running it often is harmless.
+        "project-sweep": {
+            "task": "minsheng.project_sweep",
+            "schedule": DIGEST_CHECK_EVERY_S,
+            "options": {"expires": DIGEST_CHECK_EVERY_S},
+        },
         "daily-digest": {
             "task": "minsheng.digest",
             "schedule": DIGEST_CHECK_EVERY_S,

@@ -12,6 +12,7 @@ from celery.signals import worker_process_init
 
 from minsheng.services import jobs
 from minsheng.services.messaging import delivery
+from minsheng.services.projects import sweep as project_sweep_service
 from minsheng.services.sla import digest as digest_service
 from minsheng.worker import broker, runtime
 
@@ -60,3 +61,9 @@ def sweep() -> dict[str, Any]:
 def digest() -> int:
     """Queue today's digest for each department, once, once it is due."""
     return digest_service.run(runtime.app())
+
+
+@celery.task(name="minsheng.project_sweep")
+def project_sweep() -> dict[str, Any]:
+    """The daily project check: milestone warnings, supervision, rating reminders."""
+    return project_sweep_service.run(runtime.app())

@@ -30,6 +30,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     TRIAGE = "triage"
     ADMIN = "admin"
+    # A third-party evaluator of livelihood projects: scores completed projects, sees no case.
+    EVALUATOR = "evaluator"
 
 
 class NotAuthenticated(DomainError):
@@ -146,7 +148,7 @@ def add_staff(
         role_value = Role(role)
     except ValueError:
         raise InvalidRequest(
-            f"unknown role '{role}' (agent, supervisor, triage or admin)"
+            f"unknown role '{role}' (agent, supervisor, triage, admin or evaluator)"
         ) from None
     if department not in {d.id for d in app.settings.departments}:
         raise InvalidRequest(f"unknown department '{department}'")
@@ -385,6 +387,8 @@ def scope_of(settings: Settings, member: StaffMember) -> Scope:
             departments=frozenset({settings.triage_department.id, member.department}),
             may_route_any=True,
         )
+    if member.role is Role.EVALUATOR:
+        return Scope(departments=frozenset(), may_route_any=False)
     return Scope(departments=frozenset({member.department}), may_route_any=False)
 
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from case_store.models import OutboxMessage, Resident
+from case_store.models import Announcement, OutboxMessage, Resident
 from minsheng.services.bootstrap import App
 
 log = logging.getLogger(__name__)
@@ -282,13 +282,30 @@ def _finish(
         values["attempts"] = attempts
     with app.uow() as uow:
         # Only the holder of the claim records the outcome; a takeover owns the row now.
-        uow.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token)
-            .values(**values)
+        result = cast(
+            CursorResult[Any],
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if status == "sent" and result.rowcount:
+            announcement_delivered(uow.session, row.payload, now)
+        uow.commit()
+
+
+def announcement_delivered(session: Session, payload: dict[str, Any], now: dt.datetime) -> None:
+    """A project announcement reached its resident: awareness counts it (services.projects)."""
+    ids = [int(i) for i in payload.get("announcements") or []]
+    if payload.get("type") == "project_announcement" and ids:
+        session.execute(
+            update(Announcement)
+            .where(Announcement.id.in_(ids), Announcement.delivered_at.is_(None))
+            .values(delivered_at=now)
             .execution_options(synchronize_session=False)
         )
-        uow.commit()
 
 
 def _find_resident(s: Session, channel: str, external_id: str) -> Resident | None:

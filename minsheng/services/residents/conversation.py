@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot import dialogue
 from bot.dialogue import Button, Reply
+from bot.dialogue.project_commands import PROJECT_COMMANDS
 from case_store import repository
 from case_store.lifecycle import DomainError, Status
 from case_store.models import DialogueSession, ProcessedUpdate
@@ -28,6 +29,7 @@ from minsheng.services import policy
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import resident_actions, submission, views
 from minsheng.services.errors import CaseNotFound, ConcurrencyConflict, InvalidRequest
+from minsheng.services.projects import chat as project_chat
 from minsheng.services.residents import attachments as stored_files
 from minsheng.services.residents import guard, intake, resident
 from minsheng.services.rights import privacy
@@ -230,6 +232,8 @@ def _execute(
         )
     except CaseNotFound:
         return dialogue.Result(ok=False, error="not_found")
+    except project_chat.ChatRefusal as exc:
+        return dialogue.Result(ok=False, error=exc.error)
     except InvalidRequest as exc:
         error = "already_rated" if "already rated" in str(exc) else "not_ratable"
         if isinstance(command, dialogue.Withdraw | dialogue.AddDetails | dialogue.AddContact):
@@ -290,6 +294,8 @@ def _run(
         return resident_actions.withdraw(
             app, command.reference, actor=actor, reason="withdrawn by the resident"
         )
+    if isinstance(command, PROJECT_COMMANDS):
+        return project_chat.run(app, channel, chat_id, command)
     if isinstance(command, dialogue.SetLanguage):
         resident.set_language(app, channel, chat_id, command.language)
         return {}

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 
 from case_store.models import OutboxMessage, WebSession
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging import delivery
 
 CHANNEL = "web"
 KIND = "resident"
@@ -130,6 +131,7 @@ def claim_messages(app: App, chat_id: str, limit: int = 20) -> list[dict[str, An
             if claimed is None:
                 continue
             payload = dict(row.payload or {})
+            delivery.announcement_delivered(s, payload, now)
             out.append(
                 {"text": str(payload.get("text", "")), "buttons": payload.get("buttons") or []}
             )

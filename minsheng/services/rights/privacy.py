@@ -36,6 +36,7 @@ from case_store.models import (
 )
 from minsheng.logs import redact
 from minsheng.services.bootstrap import App
+from minsheng.services.rights import project_data
 
 TOMBSTONE_PREFIX = "forgotten:"
 _SALT_FILE = "audit.salt"
@@ -120,6 +121,7 @@ def my_data(app: App, channel: str, chat_id: str) -> dict[str, Any]:
                 "since": resident.created_at.astimezone(app.tz).date().isoformat(),
             }
             result["cases"], result["ratings"] = _cases_and_ratings(app, s, resident)
+            result.update(project_data.my_data(s, resident.id, app.tz))
         audit(
             s,
             app,
@@ -208,6 +210,7 @@ def forget(
         resident = _resident(s, channel, chat_id)
         if resident is not None:
             counts.update(_unlink_cases(s, resident))
+            counts.update(project_data.forget(s, resident.id))
             counts["outbox_cancelled"] = _cancel_outbox(s, channel, chat_id, tombstone, now)
             resident.external_id = tombstone
             resident.display_name = None

@@ -125,6 +125,9 @@ def _nav(app: App, session: web_sessions.ConsoleSession | None) -> list[str]:
         items.append("triage")
     if session.member.role in DASHBOARD_ROLES:
         items.append("dashboard")
+    items += ["projects", "topics"]  # livelihood projects (pages/projects.py)
+    if session.member.role in DASHBOARD_ROLES:
+        items.append("project-figures")
     items.append("security")
     return items
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from minsheng.web.console.pages import case, dashboard, login, queue, security, static, triage
+from minsheng.web.console.pages import (
+    case,
+    dashboard,
+    login,
+    projects,
+    queue,
+    security,
+    static,
+    triage,
+)
 
 router = APIRouter()
 router.include_router(static.router)
@@ -20,3 +29,4 @@ router.include_router(case.router)
 router.include_router(triage.router)
 router.include_router(dashboard.router)
 router.include_router(security.router)
+router.include_router(projects.router)

@@ -12,6 +12,7 @@ from case_store.taxonomy import DOMAINS
 from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import Role, scope_of
 from minsheng.services.errors import DomainError
+from minsheng.services.projects import reporting as project_reporting
 from minsheng.services.reporting import dashboard
 from minsheng.web.console import i18n
 from minsheng.web.console.common import (
@@ -57,6 +58,9 @@ def dashboard_page(request: Request) -> Response:
         count=len(data["months"]),
         query=request.url.query,
         sign_ins=web_sessions.sign_in_report(page.app) if page.member.role is Role.ADMIN else None,
+        projects=project_reporting.summary(
+            page.app, scope=scope_of(page.app.settings, page.member).departments
+        ),
     )
 
 
