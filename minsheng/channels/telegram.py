@@ -385,9 +385,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await _set_commands(application)
     sender = TelegramSender(application.bot, asyncio.get_running_loop())
     # Embedded: this process delivers the outbox and sweeps; with Redis, Celery does both.
+    from minsheng.channels import staff
     from minsheng.services import jobs
 
-    application.bot_data["delivery"] = jobs.start_background(app, {CHANNEL: sender})
+    senders: dict[str, delivery.Sender] = {CHANNEL: sender, **staff.senders(app, sender)}
+    application.bot_data["delivery"] = jobs.start_background(app, senders)
     log.info("polling for updates")
 
 

@@ -20,12 +20,19 @@ class City(ConfigModel):
     timezone: str = "Asia/Shanghai"
 
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
 class Department(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_zh: str
     name_en: str
     parent: str | None = None
     triage: bool = False
+    # Where staff notices go: an e-mail address (needs notify.smtp) and a Telegram group.
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN)
+    telegram_chat_id: int | None = None
+    language: Literal["zh", "en"] = "zh"
 
 
 class LocationOverride(ConfigModel):
@@ -134,6 +141,21 @@ class DeliveryCfg(ConfigModel):
     stale_claim_seconds: float = Field(default=120, ge=5)
 
 
+class SmtpCfg(ConfigModel):
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, gt=0, lt=65536)
+    sender: str = Field(alias="from", pattern=EMAIL_PATTERN)
+    starttls: bool = True
+    username: str | None = None
+    timeout_s: float = Field(default=30, gt=0)
+
+
+class NotifyCfg(ConfigModel):
+    # The console's public address, for the links in staff notices.
+    console_url: str = Field(default="http://127.0.0.1:8000/console", pattern=r"^https?://\S+$")
+    smtp: SmtpCfg | None = None
+
+
 class DatabaseCfg(ConfigModel):
     url: str | None = None
     path: str = "var/minsheng.db"
@@ -156,3 +178,4 @@ class FileConfig(ConfigModel):
     attachments: AttachmentsCfg = AttachmentsCfg()
     webhook: WebhookCfg = WebhookCfg()
     delivery: DeliveryCfg = DeliveryCfg()
+    notify: NotifyCfg = NotifyCfg()

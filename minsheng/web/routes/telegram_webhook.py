@@ -128,7 +128,7 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         if not deliver:
             yield
             return
-        from minsheng.channels import telegram
+        from minsheng.channels import staff, telegram
         from minsheng.services.messaging import delivery
 
         live = make_bot(app)
@@ -136,8 +136,9 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         api.state.telegram_bot = live
         await register(live, app)
         await telegram._set_commands_on(live)
+        sender = telegram.TelegramSender(live, asyncio.get_running_loop())
         runner = delivery.DeliveryRunner(
-            app, {telegram.CHANNEL: telegram.TelegramSender(live, asyncio.get_running_loop())}
+            app, {telegram.CHANNEL: sender, **staff.senders(app, sender)}
         )
         runner.start()
         try:
