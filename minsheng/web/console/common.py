@@ -114,6 +114,7 @@ def _nav(app: App, session: web_sessions.ConsoleSession | None) -> list[str]:
         items.append("triage")
     if session.member.role in DASHBOARD_ROLES:
         items.append("dashboard")
+    items.append("telegram")
     return items
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from minsheng.web.console.pages import case, dashboard, login, queue, static, triage
+from minsheng.web.console.pages import case, dashboard, login, queue, static, telegram, triage
 
 router = APIRouter()
 router.include_router(static.router)
@@ -19,3 +19,4 @@ router.include_router(queue.router)
 router.include_router(case.router)
 router.include_router(triage.router)
 router.include_router(dashboard.router)
+router.include_router(telegram.router)

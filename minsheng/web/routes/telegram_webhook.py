@@ -60,7 +60,9 @@ async def telegram_webhook(request: Request) -> Response:
 
     bot = await _bot(request, app)
     inbound = telegram.translate(data, bot)
-    if inbound is None or not isinstance(data, dict):
+    if inbound is None and telegram.staff_update(data, bot) is None:
+        return Response(status_code=200)
+    if not isinstance(data, dict):
         return Response(status_code=200)
     try:
         update = Update.de_json(data, bot)
