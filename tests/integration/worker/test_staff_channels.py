@@ -7,6 +7,7 @@ a worker is killed mid-send; and accepting an urgent case from the group's butto
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from minsheng.services.access import staff, telegram_link
 from minsheng.services.bootstrap import App, bootstrap
 from minsheng.services.casework import submission
 from minsheng.services.messaging import delivery, outbox, outbox_admin
+from minsheng.services.sla import digest, sweep
 from minsheng.worker import senders as worker_senders
 
 TOKEN = "123456:TEST-token"
@@ -477,3 +479,61 @@ def test_no_staff_notice_is_lost_when_a_worker_is_killed_mid_send(
         time.sleep(0.2)
     assert statuses() == {"sent"}
     app.dispose()
+
+
+# -- when staff are told ----------------------------------------------------------------------
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def _available(app: App, key: str) -> list[dt.datetime]:
+    with app.uow() as uow:
+        return list(
+            uow.session.scalars(select(OutboxMessage.available_at).where(OutboxMessage.key == key))
+        )
+
+
+def test_sla_notices_about_normal_cases_wait_for_working_hours_urgent_ones_go_at_night(
+    sqlite_app: App, clock: Any
+) -> None:
+    clock.set(dt.datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI))
+    normal = submission.submit(
+        sqlite_app,
+        submission.Intake(text="路灯不亮", domain="transport", urgency="normal", kind="demand"),
+    )["reference"]
+    clock.set(dt.datetime(2026, 11, 27, 23, 0, tzinfo=SHANGHAI))
+    urgent = submission.submit(
+        sqlite_app,
+        submission.Intake(text="燃气泄漏", domain="utilities", urgency="urgent", kind="demand"),
+    )["reference"]
+    clock.set(dt.datetime(2026, 11, 28, 3, 0, tzinfo=SHANGHAI))  # a Saturday night
+    sweep.run(sqlite_app)
+
+    monday_morning = dt.datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
+    assert _available(sqlite_app, f"{normal}:resolution_warn_50@r1") == [monday_morning]
+    night = dt.datetime(2026, 11, 28, 3, 0, tzinfo=SHANGHAI)
+    assert _available(sqlite_app, f"{urgent}:first_response_breach") == [night]
+    assert _available(sqlite_app, f"{urgent}:escalated:first_response_breach") == [night]
+
+
+def test_a_digest_goes_out_on_working_days_only_and_mondays_covers_the_weekend(
+    sqlite_app: App, clock: Any
+) -> None:
+    clock.set(dt.datetime(2026, 11, 7, 11, 0, tzinfo=SHANGHAI))  # Saturday
+    ref = str(
+        submission.submit(
+            sqlite_app,
+            submission.Intake(text="路灯不亮", domain="transport", urgency="normal", kind="demand"),
+        )["reference"]
+    )
+    assert digest.run(sqlite_app) == 0
+    clock.set(dt.datetime(2026, 11, 8, 9, 0, tzinfo=SHANGHAI))  # Sunday
+    assert digest.run(sqlite_app) == 0
+    clock.set(dt.datetime(2026, 11, 9, 8, 5, tzinfo=SHANGHAI))  # Monday, before working hours
+    assert digest.run(sqlite_app) == 1
+    with sqlite_app.uow() as uow:
+        row = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.like("digest:%"))
+        ).one()
+        assert row.payload["new"]["references"] == [ref]
+        assert row.available_at == dt.datetime(2026, 11, 9, 9, 0, tzinfo=SHANGHAI)
