@@ -166,8 +166,14 @@ def _sub(pattern: re.Pattern[str], replacement: str, text: str) -> str:
     return "".join(pieces)
 
 
+_DIGIT_RUN = re.compile(r"\d(?:[ \-()]{0,2}\d){6}")
+
+
 def _mask_phones(text: str) -> str:
     folded = text.translate(_FULL_WIDTH)
+    # The library's matcher is slow; most log lines and messages hold no run of 7 digits.
+    if _DIGIT_RUN.search(folded) is None:
+        return text
     spans: list[tuple[int, int]] = []
     try:
         # Read as a mainland number unless it carries a country code (+44 …).
