@@ -30,6 +30,14 @@ _FULL_WIDTH = str.maketrans(
     "0123456789XxABCDEFGHIJKLMNOPQRSTUVWYZ+-@.() ",
 )
 
+# Checked first: translate() is slow, and most text has no full-width forms at all.
+_HAS_WIDE = re.compile("[" + re.escape("".join(chr(c) for c in _FULL_WIDTH)) + "]")
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FULL_WIDTH) if _HAS_WIDE.search(text) else text
+
+
 _SEP = r"[ \-.]?"
 _TOKENS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Telegram bot tokens (digits:35 chars), bearer tokens and a token inside a Bot API URL.
@@ -153,7 +161,7 @@ def _apply(text: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) -> str:
 
 def _sub(pattern: re.Pattern[str], replacement: str, text: str) -> str:
     """Match on the ASCII-folded text, replace in the original (the fold keeps lengths)."""
-    folded = text.translate(_FULL_WIDTH)
+    folded = _fold(text)
     pieces: list[str] = []
     last = 0
     for match in pattern.finditer(folded):
@@ -170,7 +178,7 @@ _DIGIT_RUN = re.compile(r"\d(?:[ \-()]{0,2}\d){6}")
 
 
 def _mask_phones(text: str) -> str:
-    folded = text.translate(_FULL_WIDTH)
+    folded = _fold(text)
     # The library's matcher is slow; most log lines and messages hold no run of 7 digits.
     if _DIGIT_RUN.search(folded) is None:
         return text
