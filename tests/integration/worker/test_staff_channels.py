@@ -464,6 +464,7 @@ def test_no_staff_notice_is_lost_when_a_worker_is_killed_mid_send(
         time.sleep(0.2)
     assert arrived() == set(refs), "every notice reached the department"
     repeats = len(smtp_server.inbox.messages) - len(refs)
+    print(f"mailed before the kill: {at_kill}/{len(refs)}; repeated after it: {repeats}")
     assert repeats <= 2, "only a send in flight at the kill may be repeated"
 
     def statuses() -> set[str]:
