@@ -309,6 +309,20 @@ class Staff(Base):
     password_changed_at: Mapped[dt.datetime | None]
 
 
+class StaffTelegramLink(Base):
+    """A staff login's Telegram account, linked once with a one-time code from the console,
+    so the member can act (accept) from the department's group. Only the code's hash is kept."""
+
+    __tablename__ = "staff_telegram_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), unique=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[dt.datetime | None]
+    linked_at: Mapped[dt.datetime | None]
+
+
 class ApiKey(Base):
     """A key for Open311 clients that submit requests."""
 

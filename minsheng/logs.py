@@ -1,29 +1,16 @@
-"""Logging to stderr, with phone numbers, ID numbers and tokens masked in every record."""
+"""Logging to stderr, with personal data (minsheng.redaction) and tokens masked in every record."""
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
 
-_PATTERNS = [
-    # Mainland resident ID numbers: 17 digits and a check digit or X.
-    (re.compile(r"(?<!\d)\d{6}(?:18|19|20)\d{2}\d{7}[\dXx](?!\d)"), "[id-number]"),
-    # Mobile numbers, with or without separators or +86.
-    (re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)"), "[phone]"),
-    # Landlines such as 0571-8765 4321.
-    (re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)"), "[phone]"),
-    # Telegram bot tokens (digits:35 chars) and bearer tokens.
-    (re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}"), "[token]"),
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{16,}"), r"\1[token]"),
-    (re.compile(r"(/bot)[^/\s]+"), r"\1[token]"),
-]
+from minsheng.redaction import mask
 
 
 def redact(text: str) -> str:
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    """Personal data and credentials out of a log line (minsheng.redaction)."""
+    return mask(text, tokens=True)
 
 
 class RedactingFormatter(logging.Formatter):

@@ -40,8 +40,11 @@ from telegram.ext import (
     filters,
 )
 
+from minsheng.services.access import telegram_link
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import group_actions
 from minsheng.services.messaging import delivery, outbox
+from minsheng.services.messaging.staff_notices import ACCEPT_PREFIX
 from minsheng.services.residents import attachments as stored_files
 from minsheng.services.residents.conversation import Button, Inbound, Reply, handle_inbound
 
@@ -338,6 +341,9 @@ async def process_update(
     app: App, bot: Any, update: Update, inbound: Inbound | None = None
 ) -> None:
     """One update, polled or posted to the webhook: the same path either way."""
+    if is_staff_update(update):
+        await process_staff_update(app, bot, update)
+        return
     inbound = inbound or to_inbound(update)
     if inbound is None:
         return
@@ -357,6 +363,105 @@ async def process_update(
         await asyncio.to_thread(
             _queue_replies, app, inbound.chat_id, inbound.update_id, 0, replies, 0.0
         )
+
+
+# -- staff in their department's group ----------------------------------------------------
+#
+# Separate from the resident dialogue: a button of a staff notice ("staff:…") and `/link CODE`
+# in a group never reach handle_inbound.
+
+STAFF_PREFIX = "staff:"
+LINK_COMMAND = "/link"
+_STAFF_TEXTS = {
+    group_actions.Outcome.ACCEPTED: "已受理 {ref}。/ You accepted {ref}.",
+    # Telegram shows at most 200 characters in a button's answer.
+    group_actions.Outcome.NOT_LINKED: (
+        "抱歉，您尚未绑定工作人员账号：请在控制台「Telegram」页取得绑定码，在本群发送 "
+        "/link 绑定码。/ Sorry, you are not linked yet: get a code on the console's "
+        "Telegram page, then send /link CODE here."
+    ),
+    group_actions.Outcome.NOT_ALLOWED: (
+        "抱歉，{ref} 不在您的办理范围内，无法受理。/ Sorry, {ref} is not in your scope."
+    ),
+    group_actions.Outcome.ALREADY: (
+        "{ref} 已被受理或已不在待受理状态。/ {ref} has already been accepted or is past acceptance."
+    ),
+}
+_ACCEPTED_NOTE = "✅ {ref} 已由 {name} 受理 / accepted by {name}"
+_LINKED = "已绑定：{name}。此后可在群内直接受理紧急诉求。/ Linked to {name}: you can now accept urgent cases here."
+_NOT_LINKED_CODE = (
+    "绑定码无效或已过期，请在控制台重新获取。/ That code is wrong, used or expired; get a new "
+    "one on the console's Telegram page."
+)
+
+
+def is_staff_update(update: Update) -> bool:
+    """A press on a staff notice's button, or `/link …` written in a group."""
+    query = update.callback_query
+    if query is not None:
+        return (query.data or "").startswith(STAFF_PREFIX)
+    message = update.message
+    if message is None or message.chat.type not in ("group", "supergroup") or not message.text:
+        return False
+    return _strip_bot_name(message.text).split(maxsplit=1)[0] == LINK_COMMAND
+
+
+def staff_update(data: Any, bot: Any) -> Update | None:
+    """A raw update (parsed JSON) if it is for the staff path, else None."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    try:
+        update = Update.de_json(data, bot)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        return None
+    return update if update is not None and is_staff_update(update) else None
+
+
+async def process_staff_update(app: App, bot: Any, update: Update) -> None:
+    query = update.callback_query
+    if query is not None:
+        await _staff_button(app, bot, query)
+        return
+    message = update.message
+    if message is None or message.from_user is None or not message.text:
+        return
+    parts = _strip_bot_name(message.text).split()
+    code = parts[1] if len(parts) > 1 else ""
+    member = await asyncio.to_thread(telegram_link.link, app, message.from_user.id, code)
+    text = _LINKED.format(name=member.name) if member else _NOT_LINKED_CODE
+    try:
+        # The code was used (or was wrong): either way it need not stay in the group.
+        await message.delete()
+    except TelegramError as exc:
+        log.debug("the /link message was not removed: %s", type(exc).__name__)
+    try:
+        await send(bot, str(message.chat.id), text, [])
+    except TelegramError as exc:
+        log.warning("the /link answer was not sent: %s", type(exc).__name__)
+
+
+async def _staff_button(app: App, bot: Any, query: CallbackQuery) -> None:
+    data = query.data or ""
+    if not data.startswith(ACCEPT_PREFIX):
+        await _answer(query)
+        return
+    reference = data.removeprefix(ACCEPT_PREFIX)
+    result = await asyncio.to_thread(
+        group_actions.accept_from_group, app, query.from_user.id, reference
+    )
+    text = _STAFF_TEXTS[result.outcome].format(ref=reference)
+    try:
+        await query.answer(text, show_alert=result.outcome is not group_actions.Outcome.ACCEPTED)
+    except BadRequest as exc:
+        log.debug("callback query not answered: %s", exc.message)
+    if result.outcome in (group_actions.Outcome.ACCEPTED, group_actions.Outcome.ALREADY):
+        await _remove_keyboard(query)
+    if result.outcome is group_actions.Outcome.ACCEPTED and query.message is not None:
+        note = _ACCEPTED_NOTE.format(ref=reference, name=result.member_name or "")
+        try:
+            await send(bot, str(query.message.chat.id), note, [])
+        except TelegramError as exc:
+            log.warning("the acceptance was not announced: %s", type(exc).__name__)
 
 
 async def _answer(query: CallbackQuery) -> None:
@@ -389,9 +494,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await _set_commands(application)
     sender = TelegramSender(application.bot, asyncio.get_running_loop())
     # Embedded: this process delivers the outbox and sweeps; with Redis, Celery does both.
+    from minsheng.channels import staff
     from minsheng.services import jobs
 
-    application.bot_data["delivery"] = jobs.start_background(app, {CHANNEL: sender})
+    senders: dict[str, delivery.Sender] = {CHANNEL: sender, **staff.senders(app, sender)}
+    application.bot_data["delivery"] = jobs.start_background(app, senders)
     log.info("polling for updates")
 
 
@@ -449,6 +556,8 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, on_update)
     )
+    # In groups only `/link CODE` from staff (process_update sends it down the staff path).
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_update))
     application.add_error_handler(on_error)
     return application
 

@@ -47,6 +47,9 @@ class TaxonomyCfg(ConfigModel):
         return {d.key: (d.name_zh, d.name_en) for d in self.domains}
 
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
 class Department(ConfigModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_zh: str
@@ -55,6 +58,10 @@ class Department(ConfigModel):
     triage: bool = False
     # What residents call it: a complaint naming one of these accuses this department's staff.
     aliases: list[str] = []
+    # Where staff notices go: an e-mail address (needs notify.smtp) and a Telegram group.
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN)
+    telegram_chat_id: int | None = None
+    language: Literal["zh", "en"] = "zh"
 
 
 class LocationOverride(ConfigModel):
@@ -211,6 +218,21 @@ class ConsoleCfg(ConfigModel):
     sign_in: SignInCfg = SignInCfg()
 
 
+class SmtpCfg(ConfigModel):
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, gt=0, lt=65536)
+    sender: str = Field(alias="from", pattern=EMAIL_PATTERN)
+    starttls: bool = True
+    username: str | None = None
+    timeout_s: float = Field(default=30, gt=0)
+
+
+class NotifyCfg(ConfigModel):
+    # The console's public address, for the links in staff notices.
+    console_url: str = Field(default="http://127.0.0.1:8000/console", pattern=r"^https?://\S+$")
+    smtp: SmtpCfg | None = None
+
+
 class DatabaseCfg(ConfigModel):
     url: str | None = None
     path: str = "var/minsheng.db"
@@ -268,3 +290,4 @@ class FileConfig(ConfigModel):
     delivery: DeliveryCfg = DeliveryCfg()
     console: ConsoleCfg = ConsoleCfg()
     projects: ProjectsCfg = ProjectsCfg()
+    notify: NotifyCfg = NotifyCfg()

@@ -32,6 +32,7 @@ from minsheng.config.schema import (
     FileConfig,
     LimitsCfg,
     NluCfg,
+    NotifyCfg,
     PrivacyCfg,
     ProjectsCfg,
     RoutingRules,
@@ -81,6 +82,8 @@ class Settings(ConfigModel):
     console: ConsoleCfg = ConsoleCfg()
     projects: ProjectsCfg = ProjectsCfg()
     webhook_secret: SecretStr | None = None
+    notify: NotifyCfg = NotifyCfg()
+    smtp_password: SecretStr | None = None
 
     @property
     def var_dir(self) -> Path:
@@ -148,6 +151,17 @@ def check_config(data: dict[str, Any]) -> list[str]:
                 "use environment variables such as MINSHENG_TELEGRAM_TOKEN"
             )
     clean = {k: v for k, v in data.items() if k not in _SECRET_KEYS}
+    notify = clean.get("notify")
+    smtp = notify.get("smtp") if isinstance(notify, dict) else None
+    if isinstance(notify, dict) and isinstance(smtp, dict) and "password" in smtp:
+        problems.append(
+            "notify.smtp.password: secrets never go in the config file; "
+            "set MINSHENG_SMTP_PASSWORD instead"
+        )
+        clean = {
+            **clean,
+            "notify": {**notify, "smtp": {k: v for k, v in smtp.items() if k != "password"}},
+        }
     try:
         FileConfig.model_validate(clean)
     except ValidationError as exc:
@@ -202,6 +216,10 @@ def load_settings(
         projects=file_cfg.projects,
         webhook_secret=SecretStr(secret)
         if (secret := env.get("MINSHENG_TELEGRAM_WEBHOOK_SECRET"))
+        else None,
+        notify=file_cfg.notify,
+        smtp_password=SecretStr(password)
+        if (password := env.get("MINSHENG_SMTP_PASSWORD"))
         else None,
     )
     # A model trained on other categories than the config declares cannot route: say which.
@@ -265,11 +283,17 @@ def _describe(err: Mapping[str, Any]) -> str:
         return f"{key}: must be greater than {ctx.get('gt')}, got {_show(got)}"
     if kind == "greater_than_equal":
         return f"{key}: must be at least {ctx.get('ge')}, got {_show(got)}"
+    if kind == "less_than":
+        return f"{key}: must be less than {ctx.get('lt')}, got {_show(got)}"
     if kind == "less_than_equal":
         return f"{key}: must be at most {ctx.get('le')}, got {_show(got)}"
     if kind == "string_pattern_mismatch":
         if last == "id":
             return f"{key}: must be lower-case letters, digits and underscores, got {_show(got)}"
+        if last in ("email", "from"):
+            return f"{key}: must be an e-mail address like desk@example.gov.cn, got {_show(got)}"
+        if last == "console_url":
+            return f"{key}: must be an http:// or https:// address, got {_show(got)}"
         return f"{key}: has the wrong format (expected HH:MM), got {_show(got)}"
     if kind == "literal_error":
         return f"{key}: must be one of {ctx.get('expected')}, got {_show(got)}"
@@ -337,6 +361,7 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
     known = set(ids)
     domains, domain_problems = _domain_keys(data)
     problems.extend(domain_problems)
+    problems.extend(_check_staff_channels(data))
 
     routing = data.get("routing")
     if isinstance(routing, dict):
@@ -522,3 +547,18 @@ def _check_faq(faq: Any, domains: tuple[str, ...]) -> list[str]:
         if count == 0:
             problems.append(f"faq.{i}.patterns: needs at least one pattern (zh or en)")
     return problems
+
+
+def _check_staff_channels(data: dict[str, Any]) -> list[str]:
+    """E-mail addresses need an SMTP server to send them through."""
+    notify = data.get("notify")
+    has_smtp = isinstance(notify, dict) and isinstance(notify.get("smtp"), dict)
+    depts = data.get("departments")
+    if has_smtp or not isinstance(depts, list):
+        return []
+    return [
+        f"departments.{i}.email: staff e-mail needs an SMTP server; "
+        "set notify.smtp (host, port, from)"
+        for i, dept in enumerate(depts)
+        if isinstance(dept, dict) and dept.get("email")
+    ]

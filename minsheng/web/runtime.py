@@ -1,7 +1,8 @@
 """What `minsheng serve` runs beside the HTTP API, inside the ASGI lifespan:
 
 - the outbox delivery for every channel this process can send to — Telegram when a token is
-  set; 'web' rows are fetched by the web chat — and the SLA sweep every minute
+  set, staff notices by e-mail and to the departments' Telegram groups; 'web' rows are
+  fetched by the web chat — and the SLA sweep every minute
   (minsheng.services.jobs.start_background; with Redis configured, Celery workers and beat do both);
 - Telegram long polling when a token is set, on the server's own event loop.
 """
@@ -13,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from minsheng.channels import staff
 from minsheng.services import jobs
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery
@@ -28,6 +30,7 @@ async def background(app: App, *, sweep_interval: float = SWEEP_INTERVAL_S) -> A
         senders: dict[str, delivery.Sender] = {}
         if app.settings.telegram_token is not None:
             senders["telegram"] = await stack.enter_async_context(_telegram(app))
+        senders.update(staff.senders(app, senders.get("telegram")))
         # Embedded mode delivers and sweeps here; with Redis set, Celery does and this is a no-op.
         handle = jobs.start_background(app, senders, sweep_every=sweep_interval)
         # A delivery may be waiting on a send scheduled on this loop: stop it off the loop.

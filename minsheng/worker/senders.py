@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 
+from minsheng.channels import staff
 from minsheng.channels.telegram import as_html, split_text
 from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
-from minsheng.services.messaging import delivery
+from minsheng.services.messaging import delivery, staff_notices
 from minsheng.worker.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def build(
     telegram = telegram_sender(app, redis_client=redis_client, rate=rate)
     if telegram is not None:
         senders["telegram"] = telegram
+    senders.update(staff.senders(app, telegram))
     for channel, factory in _FACTORIES.items():
         sender = factory(app)
         if sender is not None:
@@ -56,6 +58,7 @@ def build(
 def channels(app: App) -> list[str]:
     """The channels worker processes deliver with this configuration (the relay's filter)."""
     found = ["telegram"] if app.settings.telegram_token is not None else []
+    found += [staff_notices.CHANNEL, *staff_notices.usable_channels(app.settings)]
     return found + [c for c in _FACTORIES if c not in found]
 
 
@@ -151,8 +154,14 @@ class CountingSender:
         self._inner = inner
 
     def send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
+        self._counted(lambda: self._inner.send(recipient, text, buttons))
+
+    def send_message(self, message: delivery.Outgoing) -> None:
+        self._counted(lambda: delivery.send_with(self._inner, message))
+
+    def _counted(self, send: Callable[[], None]) -> None:
         try:
-            self._inner.send(recipient, text, buttons)
+            send()
         except delivery.RetryLater:
             job_metrics.count_delivery(self.channel, "rate_limited")
             raise

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Attachment, Case, Rating
-from minsheng.logs import redact
+from minsheng.redaction import mask as mask_personal
 from minsheng.services import policy
 from minsheng.services.access.staff import StaffMember, identity_hidden
 from minsheng.services.bootstrap import App
@@ -153,9 +153,9 @@ def has_contact(c: Case) -> bool:
 
 
 def mask(text: str, hidden: bool) -> str:
-    """Phone and ID numbers are taken out of a resident's words for a department that must
-    not learn who complained."""
-    return redact(text) if hidden else text
+    """Personal data (phone, ID and plate numbers, e-mail, a name the resident gave) is taken
+    out of a resident's words for a department that must not learn who complained."""
+    return mask_personal(text, names=True) if hidden else text
 
 
 def local(app: App, value: dt.datetime | None) -> str | None:

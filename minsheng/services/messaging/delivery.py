@@ -57,13 +57,36 @@ class Sender(Protocol):
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class Outgoing:
+    """A claimed outbox row, as a sender that needs more than text and buttons sees it."""
+
     id: int
+    key: str
+    case_id: int | None
     channel: str
     recipient: str
     payload: dict[str, Any]
     attempts: int
     deliverable: bool
+
+
+class MessageSender(Protocol):
+    """A sender that reads the whole row (staff notices are rendered per channel at send
+    time); a sender with `send_message` is called with it instead of `send`."""
+
+    def send(self, recipient: str, text: str, buttons: Buttons) -> None: ...
+
+    def send_message(self, message: Outgoing) -> None: ...
+
+
+def send_with(sender: Sender, message: Outgoing) -> None:
+    """Hand one row to its sender, whole when the sender takes it whole."""
+    send_message = getattr(sender, "send_message", None)
+    if callable(send_message):
+        send_message(message)
+        return
+    payload = message.payload
+    sender.send(message.recipient, str(payload.get("text", "")), payload.get("buttons") or [])
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -124,7 +147,7 @@ def due_condition(app: App, now: dt.datetime) -> Any:
 
 def _claim(
     app: App, channels: list[str], token: str, limit: int, only_id: int | None = None
-) -> list[_Claimed]:
+) -> list[Outgoing]:
     """Mark up to `limit` due rows as ours in one statement and read them back.
 
     On PostgreSQL the inner SELECT locks with SKIP LOCKED so concurrent claimers split the
@@ -157,6 +180,8 @@ def _claim(
         rows = s.execute(
             select(
                 OutboxMessage.id,
+                OutboxMessage.key,
+                OutboxMessage.case_id,
                 OutboxMessage.channel,
                 OutboxMessage.recipient,
                 OutboxMessage.payload,
@@ -175,8 +200,10 @@ def _claim(
         ).all()
         uow.commit()
     return [
-        _Claimed(
+        Outgoing(
             r.id,
+            r.key,
+            r.case_id,
             r.channel,
             r.recipient,
             dict(r.payload or {}),
@@ -187,16 +214,15 @@ def _claim(
     ]
 
 
-def _deliver_one(app: App, sender: Sender, row: _Claimed, token: str) -> bool:
+def _deliver_one(app: App, sender: Sender, row: Outgoing, token: str) -> bool:
     if not row.deliverable:
         _finish(app, row, token, status="dead", error="the resident cannot be reached")
         return False
     if not _renew(app, row, token):
         log.info("outbox %s: the claim was taken over; leaving it to its new holder", row.id)
         return False
-    payload = row.payload
     try:
-        sender.send(row.recipient, str(payload.get("text", "")), payload.get("buttons") or [])
+        send_with(sender, row)
     except PermanentDeliveryError as exc:
         log.warning("outbox %s: recipient unreachable, not retrying: %s", row.id, exc)
         mark_undeliverable(app, row.channel, row.recipient)
@@ -237,7 +263,7 @@ def _deliver_one(app: App, sender: Sender, row: _Claimed, token: str) -> bool:
     return True
 
 
-def _renew(app: App, row: _Claimed, token: str) -> bool:
+def _renew(app: App, row: Outgoing, token: str) -> bool:
     """Refresh our claim just before sending; False when another process has taken it over.
 
     A batch can take a while (rate limits, slow sends), so without this a row claimed early
@@ -264,7 +290,7 @@ def _renew(app: App, row: _Claimed, token: str) -> bool:
 
 def _finish(
     app: App,
-    row: _Claimed,
+    row: Outgoing,
     token: str,
     *,
     status: str,

@@ -34,7 +34,7 @@ from case_store.models import (
     Resident,
     WebSession,
 )
-from minsheng.logs import redact
+from minsheng.redaction import mask
 from minsheng.services.bootstrap import App
 from minsheng.services.rights import project_data
 
@@ -281,8 +281,9 @@ def strip_contact_details(case: Case, *, keep_place: bool) -> None:
 
 
 def scrub(text: str) -> str:
-    """Free text without phone or ID numbers and without flat or room numbers."""
-    return _HOME_PARTS.sub("[…]", redact(text))
+    """Free text without personal data (minsheng.redaction, names included) and without
+    flat or room numbers."""
+    return _HOME_PARTS.sub("[…]", mask(text, names=True))
 
 
 def _impersonal_entity(entity: Any) -> Any:

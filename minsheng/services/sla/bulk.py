@@ -89,9 +89,11 @@ _PG_EVENTS = text("""
 _PG_OUTBOX = text("""
     INSERT INTO outbox (key, case_id, channel, recipient, payload, status, attempts,
                         available_at, created_at)
-    SELECT r.key, r.case_id, 'staff', r.recipient, r.payload, 'pending', 0, :now, :now
+    SELECT r.key, r.case_id, 'staff', r.recipient, r.payload, 'pending', 0,
+           r.available_at, :now
     FROM json_to_recordset(CAST(:rows AS json))
-        AS r(key varchar, case_id integer, recipient varchar, payload json)
+        AS r(key varchar, case_id integer, recipient varchar, payload json,
+             available_at timestamptz)
     ON CONFLICT DO NOTHING""")
 _PG_CASES = text("""
     UPDATE cases SET next_due_at = r.next_due_at,
@@ -146,6 +148,7 @@ def _write_batch_postgresql(s: Session, batch: Batch, now: dt.datetime) -> None:
                             "case_id": m["case_id"],
                             "recipient": m["recipient"],
                             "payload": m["payload"],
+                            "available_at": m["available_at"],
                         }
                         for m in batch.messages
                     ]

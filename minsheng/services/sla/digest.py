@@ -2,8 +2,9 @@
 
 It is a row in the outbox like any staff notice, keyed `digest:<department>:<local date>`, so
 however often `run` is called — every sweep in the embedded mode, every 15 minutes on Celery —
-each department gets at most one digest a day, written the first time `run` finds it due
-(from DIGEST_HOUR local time). Departments with nothing to report get none.
+each department gets at most one digest a working day, written the first time `run` finds it
+due (from DIGEST_HOUR local time) and sent from the start of working hours. Days off get
+none; Monday's covers the weekend. Departments with nothing to report get none.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import and_, or_, select
 
 from case_store.lifecycle import OPEN_STATUSES
 from case_store.models import Case, OutboxMessage
+from minsheng.services import policy
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import outbox
 
@@ -64,18 +66,22 @@ def key(department: str, day: dt.date) -> str:
 
 
 def due_moment(app: App, now: dt.datetime) -> dt.datetime | None:
-    """Today's digest moment (DIGEST_HOUR local) if it has come, else None."""
+    """Today's digest moment (DIGEST_HOUR local) if it has come on a working day, else None:
+    weekends, holidays and their make-up working days follow the official calendar."""
     local = now.astimezone(app.tz)
+    if not app.calendar.is_working_day(local.date()):
+        return None
     moment = local.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
     return moment if local >= moment else None
 
 
 def build(app: App, moment: dt.datetime) -> dict[str, Digest]:
-    """Every department's digest as of `moment`: new since the previous day's moment, open
-    cases due within DUE_SOON of it, and open cases past a deadline at it."""
+    """Every department's digest as of `moment`: new since the previous working day's moment
+    (so Monday's covers the weekend), open cases due within DUE_SOON of it, and open cases
+    past a deadline at it."""
     day = moment.astimezone(app.tz).date()
     digests = {d.id: Digest(d.id, day) for d in app.settings.departments}
-    since, horizon = moment - dt.timedelta(days=1), moment + DUE_SOON
+    since, horizon = _previous_moment(app, moment), moment + DUE_SOON
     first_open = and_(Case.first_responded_at.is_(None), Case.first_response_due_at.is_not(None))
     with app.uow() as uow:
         s = uow.session
@@ -112,6 +118,21 @@ def build(app: App, moment: dt.datetime) -> dict[str, Digest]:
     return digests
 
 
+def _working_start(app: App, moment: dt.datetime) -> dt.datetime:
+    start = policy.working_hours(app.settings).start
+    local = moment.astimezone(app.tz)
+    return dt.datetime.combine(local.date(), start, tzinfo=app.tz)
+
+
+def _previous_moment(app: App, moment: dt.datetime) -> dt.datetime:
+    previous = moment - dt.timedelta(days=1)
+    for _ in range(60):  # the longest run of days off (Spring Festival) is far shorter
+        if app.calendar.is_working_day(previous.astimezone(app.tz).date()):
+            break
+        previous -= dt.timedelta(days=1)
+    return previous
+
+
 def run(app: App, now: dt.datetime | None = None) -> int:
     """Queue today's digests once they are due; returns how many this call queued."""
     now = now or app.now()
@@ -142,6 +163,8 @@ def run(app: App, now: dt.datetime | None = None) -> int:
                 recipient=digest.department,
                 payload=digest.payload(),
                 now=now,
+                # Written at DIGEST_HOUR, sent when the working day starts.
+                available_at=max(now, _working_start(app, moment)),
             ):
                 queued += 1
         uow.commit()

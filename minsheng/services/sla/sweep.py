@@ -40,6 +40,7 @@ _CLOCK_FIELDS = (
     Case.department,
     Case.domain,
     Case.kind,
+    Case.urgency,
     Case.escalated,
     Case.created_at,
     Case.first_response_due_at,
@@ -146,6 +147,10 @@ def _raise(app: App, batch: Batch, case: Row[Any], alert: sla.Alert, now: dt.dat
     department = case.department or app.settings.triage_department.id
     event_type = "sla_breach" if alert.escalate else "sla_warning"
     due_at = alert.due_at.astimezone(app.tz).isoformat()
+    # Staff are told about urgent, high and complaint cases at once, others in working hours.
+    send_at = sla.staff_notice_time(
+        now, case.urgency, case.kind, policy.working_hours(app.settings), app.calendar, app.tz
+    )
     batch.alerts += 1
     batch.events.append(
         _event(case.id, event_type, now, after={"alert": alert.key, "due_at": due_at})
@@ -156,6 +161,7 @@ def _raise(app: App, batch: Batch, case: Row[Any], alert: sla.Alert, now: dt.dat
             case.id,
             department,
             now,
+            send_at,
             {
                 "type": event_type,
                 "alert": alert.key,
@@ -187,6 +193,7 @@ def _raise(app: App, batch: Batch, case: Row[Any], alert: sla.Alert, now: dt.dat
             case.id,
             supervisor,
             now,
+            send_at,
             {
                 "type": "escalated",
                 "alert": alert.key,
@@ -213,7 +220,12 @@ def _event(
 
 
 def _message(
-    key: str, case_id: int, recipient: str, now: dt.datetime, payload: dict[str, Any]
+    key: str,
+    case_id: int,
+    recipient: str,
+    now: dt.datetime,
+    send_at: dt.datetime,
+    payload: dict[str, Any],
 ) -> dict[str, Any]:
     return {
         "key": key,
@@ -223,7 +235,7 @@ def _message(
         "payload": payload,
         "status": "pending",
         "attempts": 0,
-        "available_at": now,
+        "available_at": send_at,
         "created_at": now,
     }
 

@@ -128,6 +128,7 @@ def _nav(app: App, session: web_sessions.ConsoleSession | None) -> list[str]:
     items += ["projects", "topics"]  # livelihood projects (pages/projects.py)
     if session.member.role in DASHBOARD_ROLES:
         items.append("project-figures")
+    items.append("telegram")
     items.append("security")
     return items
 

@@ -121,6 +121,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "session_expired": ("登录已过期，请重新登录。", "Your session has ended; please log in again."),
     "queue": ("待办队列", "Queue"),
     "triage": ("派单台", "Triage desk"),
+    "telegram": ("Telegram 绑定", "Telegram"),
     "dashboard": ("督办看板", "Dashboard"),
     "language": ("语言", "Language"),
     "filters": ("筛选", "Filters"),

@@ -18,6 +18,7 @@ from minsheng.web.console.pages import (
     queue,
     security,
     static,
+    telegram,
     triage,
 )
 
@@ -30,3 +31,4 @@ router.include_router(triage.router)
 router.include_router(dashboard.router)
 router.include_router(security.router)
 router.include_router(projects.router)
+router.include_router(telegram.router)

@@ -60,7 +60,9 @@ async def telegram_webhook(request: Request) -> Response:
 
     bot = await _bot(request, app)
     inbound = telegram.translate(data, bot)
-    if inbound is None or not isinstance(data, dict):
+    if inbound is None and telegram.staff_update(data, bot) is None:
+        return Response(status_code=200)
+    if not isinstance(data, dict):
         return Response(status_code=200)
     try:
         update = Update.de_json(data, bot)
@@ -128,7 +130,7 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         if not deliver:
             yield
             return
-        from minsheng.channels import telegram
+        from minsheng.channels import staff, telegram
         from minsheng.services.messaging import delivery
 
         live = make_bot(app)
@@ -136,8 +138,9 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         api.state.telegram_bot = live
         await register(live, app)
         await telegram._set_commands_on(live)
+        sender = telegram.TelegramSender(live, asyncio.get_running_loop())
         runner = delivery.DeliveryRunner(
-            app, {telegram.CHANNEL: telegram.TelegramSender(live, asyncio.get_running_loop())}
+            app, {telegram.CHANNEL: sender, **staff.senders(app, sender)}
         )
         runner.start()
         try:
