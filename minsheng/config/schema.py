@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class ConfigModel(BaseModel):
@@ -26,6 +26,10 @@ class Department(ConfigModel):
     name_en: str
     parent: str | None = None
     triage: bool = False
+    # Texts a clerk of this department can pick on the case page to start a reply.
+    reply_templates: list[Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(
+        default=[], max_length=50
+    )
 
 
 class LocationOverride(ConfigModel):
