@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         chat,
         config,
         db,
+        demo,
         nlu,
         outbox,
         privacy,
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         privacy,
         serve,
         staff,
+        demo,
         worker,
         outbox,
     ):
