@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 INSTALLED_DEV := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint model migrate bench clean browser
+.PHONY: help run demo test lint model migrate bench clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -33,8 +33,11 @@ model: $(INSTALLED)  ## build the shipped NLU model if it is missing or stale
 migrate: $(INSTALLED)  ## bring the database to the latest schema
 	$(BIN)/minsheng db upgrade
 
-run: $(INSTALLED) migrate model  ## set up, then serve the product on http://127.0.0.1:8000
-	$(BIN)/minsheng serve
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+run: $(INSTALLED) migrate model  ## set up, then serve on http://127.0.0.1:8000 (make run PORT=8080 HOST=0.0.0.0)
+	$(BIN)/minsheng serve --host $(HOST) --port $(PORT)
 
 test: lint model browser  ## set up, check the layers and types, then run every test
 	$(BIN)/python -m pytest
@@ -45,14 +48,18 @@ lint: $(INSTALLED_DEV)  ## the static checks: layers (import-linter), ruff, mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The web chat's browser test drives Debian's chromium; installed once, only as root.
+# The browser tests drive Debian's chromium (with a CJK font for the screenshots); installed
+# once, only as root.
 browser:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing chromium for the browser test"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null \
 		|| { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
-		     apt-get install -y -qq chromium chromium-driver >/dev/null; }; \
+		     apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; }; \
 	fi
+
+demo: $(INSTALLED) migrate model  ## fill a fresh database with sample cases, staff and ratings
+	$(BIN)/minsheng demo
 
 bench: $(INSTALLED_DEV) model  ## run the benchmarks (not part of make test)
 	$(BIN)/python bench/case_store.py --count 20000

@@ -591,3 +591,29 @@ class Announcement(Base):
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
     opened_at: Mapped[dt.datetime | None]
+
+
+class WebChatLine(Base):
+    """One line of a resident's web chat, both ways, so a reloaded page shows the conversation."""
+
+    __tablename__ = "web_chat_lines"
+    __table_args__ = (Index("ix_web_chat_lines_chat_id_id", "chat_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime]
+    author: Mapped[str] = mapped_column(String(16))  # resident | bot
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class CaseRead(Base):
+    """When a staff member last opened a case: the queue marks details added after it."""
+
+    __tablename__ = "case_reads"
+
+    staff_public_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[dt.datetime]

@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         config,
         db,
         demand,
+        demo,
         nlu,
         outbox,
         privacy,
@@ -100,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
         privacy,
         serve,
         staff,
+        demo,
         worker,
         outbox,
     ):

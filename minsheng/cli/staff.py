@@ -43,8 +43,17 @@ def register(sub: Any) -> None:
 def _add(args: argparse.Namespace) -> int:
     from minsheng.services.access import staff
 
+    app = app_for(args)
+    departments = app.settings.departments
+    if args.department not in {d.id for d in departments}:
+        print(f"error: unknown department '{args.department}'; valid ids:", file=sys.stderr)
+        width = max(len(d.id) for d in departments)
+        for d in departments:
+            mark = "  (triage desk)" if d.triage else ""
+            print(f"  {d.id:<{width}}  {d.name_zh} / {d.name_en}{mark}", file=sys.stderr)
+        return 2
     creds = staff.add_staff(
-        app_for(args), name=args.name, department=args.department, role=args.role, login=args.login
+        app, name=args.name, department=args.department, role=args.role, login=args.login
     )
     if args.json:
         print_json(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from case_store.taxonomy import DOMAIN_NAMES, DOMAINS
 
@@ -62,6 +62,10 @@ class Department(ConfigModel):
     email: str | None = Field(default=None, pattern=EMAIL_PATTERN)
     telegram_chat_id: int | None = None
     language: Literal["zh", "en"] = "zh"
+    # Texts a clerk of this department can pick on the case page to start a reply.
+    reply_templates: list[Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = Field(
+        default=[], max_length=50
+    )
 
 
 class LocationOverride(ConfigModel):

@@ -69,4 +69,7 @@ def _include_routers(application: FastAPI) -> None:
     from minsheng.web.routes import web_chat
 
     application.include_router(web_chat.router)
+    from minsheng.web.routes import web_chat_extra
+
+    application.include_router(web_chat_extra.router)
     # == END OF ROUTERS ====================================================================

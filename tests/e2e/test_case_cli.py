@@ -143,3 +143,16 @@ def test_a_broken_config_fails_every_command_the_same_way(
         proc = run(env, *args)
         assert proc.returncode == 2
         assert "departments: must be a list of departments, got 5" in proc.stderr
+
+
+def test_staff_add_with_an_unknown_department_lists_the_valid_ids(
+    env: dict[str, str],
+) -> None:
+    proc = run(env, "staff", "add", "--name", "王芳", "--department", "housing", "--role", "agent")
+    assert proc.returncode == 2
+    assert "unknown department 'housing'" in proc.stderr
+    assert "housing_bureau" in proc.stderr and "住房和城乡建设局" in proc.stderr
+    assert "hotline_12345" in proc.stderr and "(triage desk)" in proc.stderr
+    assert proc.stdout == ""  # no credentials were made
+    listed = run(env, "staff", "list", "--json")
+    assert json.loads(listed.stdout) == []

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from case_store import repository
 from case_store.lifecycle import OPEN_STATUSES, Status, staff_actions
-from case_store.models import AuditLog, Case, Message
+from case_store.models import AuditLog, Case, CaseRead, Message, Staff
 from case_store.taxonomy import DOMAINS, URGENCIES
 from minsheng.services.access.staff import Role, Scope, StaffMember, scope_of
 from minsheng.services.bootstrap import App
@@ -29,6 +30,7 @@ from minsheng.services.errors import CaseNotFound, InvalidRequest
 MAX_PER_PAGE = 200
 MAX_EXPORT = 10_000
 REOPEN_ROLES = frozenset({Role.SUPERVISOR, Role.TRIAGE, Role.ADMIN})
+SORTS = ("deadline", "created", "reference", "urgency", "status", "domain")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class QueueFilter:
     text: str | None = None
     page: int = 1
     per_page: int = 50
+    # One of SORTS; the default is the most pressing deadline first.
+    sort: str = "deadline"
+    descending: bool = False
 
     def validate(self) -> None:
         statuses = {s.value for s in Status}
@@ -62,6 +67,8 @@ class QueueFilter:
             raise InvalidRequest(f"per_page is between 1 and {MAX_PER_PAGE}")
         if self.due_within_days is not None and self.due_within_days < 0:
             raise InvalidRequest("due_within_days cannot be negative")
+        if self.sort not in SORTS:
+            raise InvalidRequest(f"sort is one of {', '.join(SORTS)}")
 
 
 # -- the next deadline, in SQL and in Python ------------------------------------------------
@@ -120,14 +127,79 @@ def queue(app: App, member: StaffMember, flt: QueueFilter) -> dict[str, Any]:
         s = uow.session
         stmt = _filtered(app, member, flt, now)
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        deadline = _next_deadline()
-        rows = s.scalars(
-            stmt.order_by(deadline.is_(None), deadline, Case.id)
-            .offset((flt.page - 1) * flt.per_page)
-            .limit(flt.per_page)
-        ).unique()
-        items = [present.summary(app, member, c, now) for c in rows]
+        rows = list(
+            s.scalars(
+                stmt.order_by(*_order(flt))
+                .offset((flt.page - 1) * flt.per_page)
+                .limit(flt.per_page)
+            ).unique()
+        )
+        fresh = _details_since_seen(s, member, rows)
+        items = [
+            {**present.summary(app, member, c, now), "new_details": c.id in fresh} for c in rows
+        ]
     return {"items": items, "total": total, "page": flt.page, "per_page": flt.per_page}
+
+
+def _order(flt: QueueFilter) -> list[Any]:
+    """ORDER BY for the chosen column; ties fall back to the deadline, then the case id."""
+    deadline = _next_deadline()
+    by_deadline = [deadline.is_(None), deadline.desc() if flt.descending else deadline]
+    if flt.sort == "deadline":
+        return [*by_deadline, Case.id]
+    column: Any = {
+        "created": Case.created_at,
+        "reference": Case.reference,
+        "status": Case.status,
+        "domain": Case.domain,
+        # Most urgent first when ascending: urgent, high, normal.
+        "urgency": case({u: i for i, u in enumerate(URGENCIES)}, value=Case.urgency, else_=99),
+    }[flt.sort]
+    return [column.desc() if flt.descending else column, deadline.is_(None), deadline, Case.id]
+
+
+def _details_since_seen(s: Session, member: StaffMember, rows: Sequence[Case]) -> set[int]:
+    """The cases whose resident wrote after the member last opened them (or, never opened,
+    after submitting them)."""
+    if not rows:
+        return set()
+    ids = [c.id for c in rows]
+    seen = {
+        case_id: at
+        for case_id, at in s.execute(
+            select(CaseRead.case_id, CaseRead.seen_at).where(
+                CaseRead.staff_public_id == member.public_id, CaseRead.case_id.in_(ids)
+            )
+        )
+    }
+    latest = s.execute(
+        select(Message.case_id, func.max(Message.at))
+        .where(Message.case_id.in_(ids), Message.author == "resident")
+        .group_by(Message.case_id)
+    ).all()
+    created = {c.id: c.created_at for c in rows}
+    return {
+        case_id
+        for case_id, at in latest
+        if at is not None and at > (seen.get(case_id) or created[case_id])
+    }
+
+
+def mark_seen(app: App, member: StaffMember, reference: str) -> None:
+    """Remember that the member opened the case now (the queue's "new details" mark)."""
+    now = app.now()
+    try:
+        with app.uow() as uow:
+            s = uow.session
+            c = scoped_case(app, s, member, reference)
+            row = s.get(CaseRead, (member.public_id, c.id))
+            if row is None:
+                s.add(CaseRead(staff_public_id=member.public_id, case_id=c.id, seen_at=now))
+            else:
+                row.seen_at = now
+            uow.commit()
+    except IntegrityError:
+        pass  # the same member opened it in another tab at the same moment: seen either way
 
 
 def _filtered(app: App, member: StaffMember, flt: QueueFilter, now: dt.datetime) -> Any:
@@ -187,11 +259,23 @@ def detail(app: App, member: StaffMember, reference: str) -> dict[str, Any]:
         ]
         view["attachments"] = present.attachment_list(s, c)
         view["events"] = present.event_list(app, c, hidden)
+        names = _staff_names(s, [e["actor"] for e in view["events"]])
+        for e in view["events"]:
+            e["actor_name"] = names.get(e["actor"])
         view["resident"] = {
             "identity_hidden": hidden,
             "contact_available": not hidden and present.has_contact(c),
         }
     return view
+
+
+def _staff_names(s: Session, actors: Sequence[str]) -> dict[str, str]:
+    """Staff actors ("staff:<public id>") and the names of the people behind them."""
+    ids = {a.split(":", 1)[1] for a in actors if a.startswith("staff:")}
+    if not ids:
+        return {}
+    rows = s.execute(select(Staff.public_id, Staff.name).where(Staff.public_id.in_(ids)))
+    return {f"staff:{public_id}": name for public_id, name in rows}
 
 
 def events(app: App, member: StaffMember, reference: str) -> list[dict[str, Any]]:

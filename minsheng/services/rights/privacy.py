@@ -32,6 +32,7 @@ from case_store.models import (
     ProcessedUpdate,
     Rating,
     Resident,
+    WebChatLine,
     WebSession,
 )
 from minsheng.redaction import mask
@@ -226,6 +227,8 @@ def forget(
         s.execute(
             delete(WebSession).where(WebSession.kind == "resident", WebSession.subject == chat_id)
         )
+        if channel == "web":
+            s.execute(delete(WebChatLine).where(WebChatLine.chat_id == chat_id))
         audit(
             s,
             app,

@@ -3,6 +3,7 @@ personal data, no script: every value on the page is escaped by the template eng
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import jinja2
@@ -29,12 +30,28 @@ SECURITY_HEADERS = {
 STYLE = """\
 body { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; margin: 2rem auto;
        max-width: 60rem; padding: 0 1rem; color: #1b1b1b; }
+h1 { font-size: 1.6rem; line-height: 1.3; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0 2rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .totals { display: flex; gap: 2rem; flex-wrap: wrap; }
 .totals div { font-size: 1.4rem; }
 .totals small, .note { color: #555; font-size: .85rem; }
+/* A phone: each row becomes a small card, each figure labelled, nothing wider than the screen. */
+@media (max-width: 640px) {
+  body { margin: 1rem auto; }
+  h1 { font-size: 1.25rem; }
+  .totals { gap: 1rem; }
+  .totals div { font-size: 1.15rem; flex: 1 1 40%; }
+  thead { display: none; }
+  table, tbody, tr, td { display: block; width: 100%; box-sizing: border-box; }
+  tr { border: 1px solid #ddd; border-radius: .5rem; margin-bottom: .6rem; padding: .3rem .6rem; }
+  td { border: 0; padding: .2rem 0; display: flex; justify-content: space-between; gap: 1rem;
+       text-align: right; }
+  td:first-child { font-weight: 600; text-align: left; }
+  td::before { content: attr(data-label); color: #555; text-align: left; }
+  td:first-child::before { content: none; }
+}
 """
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
@@ -49,8 +66,8 @@ PAGE = _ENV.from_string("""\
 </head>
 <body>
 <h1>{{ s.city.name_zh }} 民生诉求办理情况公开</h1>
-<p>{{ s.city.name_en }}: service requests received and handled, {{ s["from"] }} – {{ s.to }}.
-统计时间 / generated {{ s.generated_at }}.</p>
+<p>{{ month(s["from"]) }} – {{ month(s.to) }}：{{ s.city.name_en }}, service requests received and
+handled. 统计时间 / generated {{ local_time(s.generated_at) }}.</p>
 <p class="note">统计范围 / period:
 {% for n in (3, 6, 12, 24) %}<a href="/public?months={{ n }}">{{ n }} 个月</a>{{ " · " if not loop.last else "" }}{% endfor %}
 · <a href="/public/stats?months={{ months }}">JSON</a></p>
@@ -68,9 +85,9 @@ PAGE = _ENV.from_string("""\
 <thead><tr><th>月份 / month</th><th>受理 / received</th><th>办结 / resolved</th>
 <th>按期办结率 / on time</th><th>满意率 / satisfaction</th></tr></thead>
 <tbody>
-{% for row in s.by_month %}<tr><td>{{ row.month }}</td><td>{{ row.received }}</td>
-<td>{{ row.resolved }}</td><td>{{ rate(row.resolved_on_time) }}</td>
-<td>{{ rate(row.satisfaction) }}</td></tr>
+{% for row in s.by_month %}<tr><td>{{ month(row.month) }}</td><td data-label="受理 received">{{ row.received }}</td>
+<td data-label="办结 resolved">{{ row.resolved }}</td><td data-label="按期办结率 on time">{{ rate(row.resolved_on_time) }}</td>
+<td data-label="满意率 satisfaction">{{ rate(row.satisfaction) }}</td></tr>
 {% endfor %}</tbody>
 </table>
 
@@ -80,8 +97,8 @@ PAGE = _ENV.from_string("""\
 <th>按期办结率 / on time</th><th>满意率 / satisfaction</th></tr></thead>
 <tbody>
 {% for row in s.by_domain %}<tr><td>{{ row.name_zh }} / {{ row.name_en }}</td>
-<td>{{ row.received }}</td><td>{{ row.resolved }}</td>
-<td>{{ rate(row.resolved_on_time) }}</td><td>{{ rate(row.satisfaction) }}</td></tr>
+<td data-label="受理 received">{{ row.received }}</td><td data-label="办结 resolved">{{ row.resolved }}</td>
+<td data-label="按期办结率 on time">{{ rate(row.resolved_on_time) }}</td><td data-label="满意率 satisfaction">{{ rate(row.satisfaction) }}</td></tr>
 {% endfor %}</tbody>
 </table>
 
@@ -94,6 +111,22 @@ the share resolved by it. Satisfaction: ratings of 4 or 5 among ratings given. F
 </body>
 </html>
 """)
+
+
+def _month(value: str) -> str:
+    """2026-01 as 2026年1月 (the months are the city's local months already)."""
+    year, _, number = value.partition("-")
+    return f"{year}年{int(number)}月" if number.isdigit() else value
+
+
+def _local_time(value: str) -> str:
+    """A local ISO moment as 2026年12月3日 22:55（UTC+08:00）: the city's clock, not UTC."""
+    moment = dt.datetime.fromisoformat(value)
+    offset = moment.strftime("%z")
+    return (
+        f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+        f"（UTC{offset[:3]}:{offset[3:]}）"
+    )
 
 
 def _rate(figure: dict[str, Any]) -> str:
@@ -110,7 +143,10 @@ def public_stats(app: AppDep, months: Months = stats.DEFAULT_MONTHS) -> JSONResp
 @router.get("", response_class=HTMLResponse, summary="Public statistics page (信息公开)")
 def public_page(app: AppDep, months: Months = stats.DEFAULT_MONTHS) -> HTMLResponse:
     figures = stats.public_stats(app, months)
-    return HTMLResponse(PAGE.render(s=figures, months=months, rate=_rate), headers=SECURITY_HEADERS)
+    return HTMLResponse(
+        PAGE.render(s=figures, months=months, rate=_rate, month=_month, local_time=_local_time),
+        headers=SECURITY_HEADERS,
+    )
 
 
 @router.get("/style.css", include_in_schema=False)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, Cookie, Header, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from minsheng.services.bootstrap import App
-from minsheng.services.residents import web_chat
+from minsheng.services.residents import web_chat, web_chat_log
 from minsheng.services.residents.conversation import Inbound, Reply, handle_inbound
 
 router = APIRouter(include_in_schema=False)
@@ -123,6 +123,9 @@ async def chat_send(
         language_hint=request.headers.get("accept-language", "")[:16] or None,
     )
     replies = await asyncio.to_thread(handle_inbound, app, inbound)
+    await asyncio.to_thread(
+        web_chat_log.record_sent, app, session.chat_id, inbound.text, inbound.callback_data, replies
+    )
     return _secure(JSONResponse({"replies": [_reply(r) for r in replies]}))
 
 
@@ -137,6 +140,7 @@ async def chat_poll(
     if session is None:
         return _refused(403, "no chat session; reload the page")
     messages = await asyncio.to_thread(web_chat.claim_messages, app, session.chat_id)
+    await asyncio.to_thread(web_chat_log.record, app, session.chat_id, "bot", messages)
     return _secure(JSONResponse({"messages": messages}))
 
 

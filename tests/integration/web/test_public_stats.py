@@ -117,7 +117,7 @@ def test_the_page_shows_the_figures_without_any_script(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert "交通出行" in page and "2026-12" in page
+    assert "交通出行" in page and "2026年12月" in page  # months as the city writes them
     assert "71.4%" in page  # five of the seven December deadlines met
     assert "80.0%" in page  # four of five ratings 4 or 5
     assert "<script" not in page.lower()
@@ -141,3 +141,14 @@ def test_the_figures_refresh_within_a_minute(app: App, client: TestClient, clock
     submit(app, "路灯不亮", "transport", 1)
     clock.advance(seconds=61)
     assert client.get("/public/stats").json()["totals"]["received"] == 1
+
+
+def test_the_page_gives_the_generation_time_on_the_citys_clock(
+    client: TestClient, history: list[str]
+) -> None:
+    page = client.get("/public", params={"months": 3}).text
+    # The clock stands at 2027-01-20 09:00 in Shanghai (01:00 UTC).
+    assert "2027年1月20日 09:00（UTC+08:00）" in page
+    assert "2026年11月 – 2027年1月" in page
+    # Every figure carries its label for the narrow layout, where the table header is hidden.
+    assert 'data-label="满意率 satisfaction"' in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
@@ -14,7 +16,7 @@ from minsheng.services.errors import (
     DomainError,
     IllegalTransition,
 )
-from minsheng.web.console import i18n
+from minsheng.web.console import event_text, i18n
 from minsheng.web.console.common import (
     Page,
     console_router,
@@ -38,20 +40,28 @@ def _case_page(
     status: int = 200,
     done: str | None = None,
     error: str | None = None,
+    contact: dict[str, Any] | None = None,
 ) -> Response:
     try:
         case = queue.detail(page.app, page.member, reference)
     except CaseNotFound:
         return error_page(page, 404, "not_found")
-    departments = [d.id for d in page.app.settings.departments if d.id != case["department"]]
+    queue.mark_seen(page.app, page.member, reference)
+    settings = page.app.settings
+    departments = [d.id for d in settings.departments if d.id != case["department"]]
+    mine = next((d for d in settings.departments if d.id == page.member.department), None)
     return page.render(
         "case.html",
         status=status,
         case=case,
+        events=event_text.readable(case["events"], page.t),
         done=done,
         error=error,
+        contact=contact,
+        channel_name=lambda c: event_text.channel_name(c, page.t),
         actions=case["allowed_actions"],
         departments=departments,
+        templates=list(mine.reply_templates) if mine is not None else [],
         now=page.app.now(),
         outcomes=list(i18n.OUTCOME_NAMES),
     )
@@ -73,6 +83,8 @@ async def case_action(request: Request, reference: str, action: str) -> Response
     form = {k: str(v) for k, v in (await request.form()).items()}
     if not web_sessions.csrf_ok(page.session, form.get("csrf")):
         return error_page(page, 403, "csrf_failed")
+    if action == "contact":
+        return _show_contact(page, reference)
     if action not in ACTIONS:
         return error_page(page, 404, "not_found")
     version = int_or_none(form.get("version"), 1, 2**31)
@@ -91,6 +103,17 @@ async def case_action(request: Request, reference: str, action: str) -> Response
     except DomainError as exc:
         return _case_page(page, reference, status=400, error=page.t("bad_request", detail=str(exc)))
     return redirect(f"/console/cases/{reference}?done={action}")
+
+
+def _show_contact(page: Page, reference: str) -> Response:
+    """The resident's contact details, through the workspace's logged look-up."""
+    try:
+        details = workspace_actions.contact(page.app, page.member, reference)
+    except CaseNotFound:
+        return error_page(page, 404, "not_found")
+    except AccessDenied:
+        return _case_page(page, reference, status=403, error=page.t("identity_hidden"))
+    return _case_page(page, reference, contact=details)
 
 
 def _perform(page: Page, reference: str, action: str, form: dict[str, str], version: int) -> None:

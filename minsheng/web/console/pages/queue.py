@@ -14,6 +14,9 @@ from minsheng.services.casework import queue
 from minsheng.web.console.common import console_router, int_or_none, marked, page_for, to_login
 
 PER_PAGE = 50
+PAGE_SIZES = (20, 50, 100, 200)
+ALL = "all"
+REFRESH_SECONDS = 60
 
 router = console_router()
 
@@ -23,6 +26,7 @@ def _filter_from(request: Request) -> tuple[queue.QueueFilter, dict[str, Any]]:
     q = request.query_params
     statuses = {s.value for s in Status}
     status = [v for v in q.getlist("status") if v in statuses]
+    every = ALL in q.getlist("status")
     urgency = [v for v in q.getlist("urgency") if v in URGENCIES]
     domain = [v for v in q.getlist("domain") if v in DOMAINS]
     overdue = q.get("overdue") or ""
@@ -30,18 +34,32 @@ def _filter_from(request: Request) -> tuple[queue.QueueFilter, dict[str, Any]]:
     due_within = int_or_none(q.get("due_within"), 0, 3650)
     text = (q.get("q") or "").strip()[:100]
     page = int_or_none(q.get("page"), 1, 10_000) or 1
+    per_page = int_or_none(q.get("per_page"), 1, queue.MAX_PER_PAGE)
+    per_page = per_page if per_page in PAGE_SIZES else PER_PAGE
+    sort = q.get("sort") or "deadline"
+    sort = sort if sort in queue.SORTS else "deadline"
+    descending = q.get("dir") == "desc"
+    # "All", or a search with no status chosen, looks at every case, closed ones too: a
+    # reference typed into the search box must find its case whatever its state.
+    wanted = [s.value for s in Status] if every or (text and not status) else status
     flt = queue.QueueFilter(
-        status=status,
+        status=wanted,
         urgency=urgency,
         domain=domain,
         overdue={"yes": True, "no": False}.get(overdue),
         due_within_days=due_within,
         text=text or None,
         page=page,
-        per_page=PER_PAGE,
+        per_page=per_page,
+        sort=sort,
+        descending=descending,
     )
     chosen = {
         "status": status,
+        "all": every,
+        "per_page": per_page,
+        "sort": sort,
+        "dir": "desc" if descending else "asc",
         "urgency": urgency,
         "domain": domain,
         "overdue": overdue,
@@ -61,8 +79,18 @@ def queue_page(request: Request) -> Response:
     result = queue.queue(page.app, page.member, flt)
     now = page.app.now()
     items = marked(result["items"], now)
-    pages = max(1, -(-result["total"] // PER_PAGE))
-    base = {k: v for k, v in request.query_params.multi_items() if k != "page"}
+    pages = max(1, -(-result["total"] // flt.per_page))
+    params = request.query_params.multi_items()
+    base = [(k, v) for k, v in params if k != "page"]
+    unsorted = [(k, v) for k, v in params if k not in ("page", "sort", "dir")]
+
+    def sort_url(column: str) -> str:
+        """The column's header link: by this column, flipping the direction on a second click."""
+        flip = chosen["sort"] == column and chosen["dir"] == "asc"
+        return "/console/queue?" + urlencode(
+            [*unsorted, ("sort", column), ("dir", "desc" if flip else "asc")]
+        )
+
     return page.render(
         "queue.html",
         items=items,
@@ -72,5 +100,8 @@ def queue_page(request: Request) -> Response:
         statuses=[s.value for s in Status],
         urgencies=URGENCIES,
         domains=DOMAINS,
-        page_url=lambda n: "/console/queue?" + urlencode([*base.items(), ("page", n)]),
+        page_sizes=PAGE_SIZES,
+        refresh_seconds=int_or_none(request.query_params.get("refresh"), 5, 600) or REFRESH_SECONDS,
+        sort_url=sort_url,
+        page_url=lambda n: "/console/queue?" + urlencode([*base, ("page", n)]),
     )
