@@ -17,6 +17,15 @@ _PATTERNS = [
     (re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}"), "[token]"),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{16,}"), r"\1[token]"),
     (re.compile(r"(/bot)[^/\s]+"), r"\1[token]"),
+    # Secrets in query strings (access-log lines carry the whole URL): ?api_key=…, &token=…
+    (
+        re.compile(
+            r"(?i)([?&;](?:[a-z0-9]*[_-])?"
+            r"(?:api[_-]?key|key|token|secret|password|passwd|pwd|auth|signature|sig|csrf)"
+            r"(?:[_-][a-z0-9_-]*)?=)[^&;#\s\"']*"
+        ),
+        r"\1[redacted]",
+    ),
 ]
 
 
@@ -31,6 +40,26 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class RedactingFilter(logging.Filter):
+    """Redacts a record's text arguments in place, whatever handler or format the operator
+    chose (uvicorn's access log passes the URL, query string included, as an argument)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def protect_access_log() -> None:
+    """Put the filter on uvicorn's loggers (idempotent)."""
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
 def setup(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -39,3 +68,4 @@ def setup(level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    protect_access_log()

@@ -30,6 +30,7 @@ from minsheng.config.schema import (
     PrivacyCfg,
     RoutingRules,
     Sla,
+    WebCfg,
     WebhookCfg,
 )
 
@@ -68,6 +69,7 @@ class Settings(ConfigModel):
     attachments: AttachmentsCfg = AttachmentsCfg()
     webhook: WebhookCfg = WebhookCfg()
     delivery: DeliveryCfg = DeliveryCfg()
+    web: WebCfg = WebCfg()
     webhook_secret: SecretStr | None = None
 
     @property
@@ -183,6 +185,7 @@ def load_settings(
         attachments=file_cfg.attachments,
         webhook=file_cfg.webhook,
         delivery=file_cfg.delivery,
+        web=file_cfg.web,
         webhook_secret=SecretStr(secret)
         if (secret := env.get("MINSHENG_TELEGRAM_WEBHOOK_SECRET"))
         else None,
