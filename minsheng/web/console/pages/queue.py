@@ -61,12 +61,16 @@ def queue_page(request: Request) -> Response:
     result = queue.queue(page.app, page.member, flt)
     now = page.app.now()
     items = marked(result["items"], now)
-    pages = max(1, -(-result["total"] // PER_PAGE))
+    # The queue is not counted page by page: the count is exact on the last page only.
+    total = result["total"]
+    pages = max(1, -(-total // PER_PAGE)) if total is not None else None
     base = {k: v for k, v in request.query_params.multi_items() if k != "page"}
     return page.render(
         "queue.html",
         items=items,
-        total=result["total"],
+        total=total,
+        total_at_least=result["total_at_least"],
+        has_next=result["has_next"],
         chosen=chosen,
         pages=pages,
         statuses=[s.value for s in Status],
