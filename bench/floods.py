@@ -1,6 +1,6 @@
 """The figures of issue 19's flood report, measured in-process on a fresh SQLite database.
 
-Run:  .venv/bin/python bench/floods.py [--updates 300]
+Run:  .venv/bin/python bench/floods.py [--updates 300] [--url EMPTY_DATABASE_URL]
 
 - one Telegram chat posting N updates to the webhook at once: status codes, how many reached
   the dialogue, how many slow-down notices went out, and the wall time;
@@ -62,11 +62,12 @@ def _count(app: Any, model: Any) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=300)
+    parser.add_argument("--url", help="an empty database to use instead of a fresh SQLite file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(
             PROJECT_ROOT / "config.yml",
-            env={"MINSHENG_DATABASE_URL": f"sqlite:///{folder}/bench.db"},
+            env={"MINSHENG_DATABASE_URL": args.url or f"sqlite:///{folder}/bench.db"},
         )
         settings = settings.model_copy(
             update={"webhook_secret": SecretStr(SECRET), "base_dir": Path(folder)}
