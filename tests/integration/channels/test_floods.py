@@ -8,6 +8,7 @@ balancer would.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import httpx
@@ -188,3 +189,41 @@ def test_the_web_chat_cookie_follows_the_secure_setting(channel_app: Any, mode: 
     )
     page = TestClient(create_app(channel_app)).get("/chat")
     assert ("secure" in page.headers["set-cookie"].lower()) is (mode == "always")
+
+
+def test_with_redis_configured_replicas_share_the_count_there_and_not_in_the_database(
+    sqlite_app: Any,
+) -> None:
+    import secrets
+
+    import redis
+
+    from minsheng.services.residents import flood
+
+    url = os.environ.get("MINSHENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis is not reachable ({type(exc).__name__})")
+    sqlite_app.settings = sqlite_app.settings.model_copy(
+        update={
+            "redis_url": url,
+            "limits": sqlite_app.settings.limits.model_copy(update={"messages_per_chat": 3}),
+        }
+    )
+    other = bootstrap(sqlite_app.settings, clock=sqlite_app.clock)
+    chat = secrets.token_hex(8)
+    verdicts = [flood.chat_message(a, "telegram", chat) for a in [sqlite_app, other] * 3]
+    other.dispose()
+    assert [v.allowed for v in verdicts] == [True, True, True, False, False, False]
+    assert [v.first_refusal for v in verdicts].count(True) == 1
+    assert count(sqlite_app, RateCounter) == 0
+    # A Redis that stops answering falls back to the database rather than refusing everyone.
+    sqlite_app.settings = sqlite_app.settings.model_copy(
+        update={"redis_url": "redis://127.0.0.1:1/0"}
+    )
+    sqlite_app._cache.clear()
+    assert flood.chat_message(sqlite_app, "telegram", chat).allowed
+    assert count(sqlite_app, RateCounter) == 1
