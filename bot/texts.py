@@ -233,6 +233,17 @@ _T: dict[str, tuple[str, str]] = {
         "You have submitted {limit} cases within {minutes} minutes. Please tap Confirm again a "
         "little later. If anyone is in danger, call 110, 119 or 120 now.",
     ),
+    "slow_down": (
+        "您发送得太快了，请 {seconds} 秒后再发。之前的消息我们已收到。如遇危险请直接拨打 110、119 或 120。",
+        "You are sending messages faster than we can read them. Please wait {seconds} seconds "
+        "and send again; what you sent before has arrived. If anyone is in danger, call 110, "
+        "119 or 120 now.",
+    ),
+    "busy_address": (
+        "您所在的网络刚刚发来了很多消息，请 {minutes} 分钟后再试。如遇危险请直接拨打 110、119 或 120。",
+        "A great many messages came from your network just now. Please try again in {minutes} "
+        "minutes. If anyone is in danger, call 110, 119 or 120 now.",
+    ),
     "too_long": (
         "消息太长了（最多 {limit} 字），请精简后再发。",
         "That message is too long (at most {limit} characters). Please shorten it.",

@@ -362,6 +362,20 @@ class SignInFailure(Base):
     at: Mapped[dt.datetime]
 
 
+class RateCounter(Base):
+    """How many events (inbound messages, new chats) one key had in one fixed time window.
+
+    Kept in the database so every replica counts together; old windows are purged by the
+    periodic housekeeping.
+    """
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditLog(Base):
     """Append-only record of privacy-relevant acts (data exports, erasures, retention runs)."""
 

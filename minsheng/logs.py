@@ -18,6 +18,26 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class RedactingFilter(logging.Filter):
+    """Redacts a record's text arguments in place, whatever handler or format the operator
+    chose (uvicorn's access log passes the URL, query string included, as an argument)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+def protect_access_log() -> None:
+    """Put the filter on uvicorn's loggers (idempotent)."""
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
 def setup(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -26,3 +46,4 @@ def setup(level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    protect_access_log()

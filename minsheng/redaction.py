@@ -44,6 +44,15 @@ _TOKENS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}"), TOKEN),
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{16,}"), r"\1" + TOKEN),
     (re.compile(r"(/bot)[^/\s]+"), r"\1" + TOKEN),
+    # Secrets in query strings (access-log lines carry the whole URL): ?api_key=…, &token=…
+    (
+        re.compile(
+            r"(?i)([?&;](?:[a-z0-9]*[_-])?"
+            r"(?:api[_-]?key|key|token|secret|password|passwd|pwd|auth|signature|sig|csrf)"
+            r"(?:[_-][a-z0-9_-]*)?=)[^&;#\s\"']*"
+        ),
+        r"\1[redacted]",
+    ),
 )
 _BEFORE_PHONES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"), EMAIL),

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import html
 import logging
+import math
 import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -46,6 +47,7 @@ from minsheng.services.casework import group_actions
 from minsheng.services.messaging import delivery, outbox
 from minsheng.services.messaging.staff_notices import ACCEPT_PREFIX
 from minsheng.services.residents import attachments as stored_files
+from minsheng.services.residents import flood
 from minsheng.services.residents.conversation import Button, Inbound, Reply, handle_inbound
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,11 @@ COMMANDS: dict[str, dict[str, str]] = {
 
 def to_inbound(update: Update) -> Inbound | None:
     """The service layer's view of an update; None for updates the bot ignores."""
+    inbound = _to_inbound(update)
+    return _sane(inbound) if inbound is not None else None
+
+
+def _to_inbound(update: Update) -> Inbound | None:
     user = update.effective_user
     common: dict[str, Any] = {
         "channel": CHANNEL,
@@ -107,6 +114,47 @@ def to_inbound(update: Update) -> Inbound | None:
         notice=notice,
         **common,
     )
+
+
+# Telegram's ids fit in 52 bits; callback data is 1-64 bytes. Anything else is not Telegram.
+_MAX_ID_DIGITS = 19
+_MAX_CALLBACK_BYTES = 64
+
+
+def _sane(inbound: Inbound) -> Inbound | None:
+    """The inbound with whatever no real client sends dropped; None if nothing is left."""
+    chat = inbound.chat_id.removeprefix("-")
+    update_id = (inbound.update_id or "0").removeprefix("-")
+    if not (chat.isdigit() and len(chat) <= _MAX_ID_DIGITS):
+        return _malformed("chat id")
+    if not (update_id.isdigit() and len(update_id) <= _MAX_ID_DIGITS):
+        return _malformed("update id")
+    data = inbound.callback_data
+    if data is not None and (
+        not isinstance(data, str) or len(data.encode("utf-8", "replace")) > _MAX_CALLBACK_BYTES
+    ):
+        return _malformed("button data")
+    if inbound.location is not None and not _on_earth(*inbound.location):
+        if inbound.text is None and not inbound.has_photo:
+            return _malformed("location")
+        inbound = dataclasses.replace(inbound, location=None)
+    return inbound
+
+
+def _on_earth(latitude: object, longitude: object) -> bool:
+    return (
+        isinstance(latitude, int | float)
+        and isinstance(longitude, int | float)
+        and math.isfinite(latitude)
+        and math.isfinite(longitude)
+        and -90 <= latitude <= 90
+        and -180 <= longitude <= 180
+    )
+
+
+def _malformed(what: str) -> Inbound | None:
+    log.info("a malformed update was ignored (%s)", what)
+    return None
 
 
 _UNREADABLE = (
@@ -141,7 +189,14 @@ def translate(data: Any, bot: Any) -> Inbound | None:
     try:
         update = Update.de_json(data, bot)
         return to_inbound(update) if update is not None else None
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         log.info("a malformed update was ignored (%s)", type(exc).__name__)
         return None
 
@@ -350,6 +405,16 @@ async def process_update(
     query = update.callback_query
     if query is not None:
         await _answer(query)
+    verdict = await asyncio.to_thread(flood.chat_message, app, CHANNEL, inbound.chat_id)
+    if not verdict.allowed:
+        # One answer per window; the rest of a flood is dropped (and not retried: we say 200).
+        if verdict.first_refusal:
+            text = flood.slow_down_text(app, inbound.language_hint)
+            try:
+                await send_replies(bot, app, inbound.chat_id, inbound.update_id, [Reply(text)])
+            except TelegramError as exc:
+                log.info("the slow-down notice was not sent (%s)", type(exc).__name__)
+        return
     inbound = await with_files(app, bot, update, inbound)
     replies = await asyncio.to_thread(_handle, app, inbound)
     if query is not None and replies:

@@ -176,6 +176,14 @@ class LimitsCfg(ConfigModel):
     new_cases_per_window: int = Field(default=5, ge=1)
     window_minutes: float = Field(default=10, gt=0)
     max_text_chars: int = Field(default=2000, ge=50)
+    # Inbound floods, counted in the database (or Redis when configured) so every replica
+    # shares one count. A window is fixed: it starts when its first message arrives.
+    messages_per_chat: int = Field(default=30, ge=1)
+    messages_window_seconds: float = Field(default=60, gt=0)
+    messages_per_address: int = Field(default=120, ge=1)
+    chat_sessions_per_address: int = Field(default=20, ge=1)
+    new_cases_per_address: int = Field(default=10, ge=1)
+    address_window_minutes: float = Field(default=10, gt=0)
 
 
 class AttachmentsCfg(ConfigModel):
@@ -237,6 +245,18 @@ class NotifyCfg(ConfigModel):
     smtp: SmtpCfg | None = None
 
 
+class WebCfg(ConfigModel):
+    # Addresses whose X-Forwarded-For / X-Forwarded-Proto headers are believed: the TLS load
+    # balancer's. "*" trusts every peer (only when nothing else can reach the port).
+    forwarded_allow_ips: list[str] = ["127.0.0.1"]
+    # auto: Secure when the request arrived over HTTPS (directly or via a trusted proxy).
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    # A resident's web chat is forgotten this long after its last message.
+    chat_session_idle_days: float = Field(default=30, gt=0)
+    # GET /open311/v2/requests.json: rows per page when the client does not say.
+    open311_page_size: int = Field(default=100, ge=1, le=1000)
+
+
 class DatabaseCfg(ConfigModel):
     url: str | None = None
     path: str = "var/minsheng.db"
@@ -295,3 +315,4 @@ class FileConfig(ConfigModel):
     console: ConsoleCfg = ConsoleCfg()
     projects: ProjectsCfg = ProjectsCfg()
     notify: NotifyCfg = NotifyCfg()
+    web: WebCfg = WebCfg()

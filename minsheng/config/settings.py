@@ -38,6 +38,7 @@ from minsheng.config.schema import (
     RoutingRules,
     Sla,
     TaxonomyCfg,
+    WebCfg,
     WebhookCfg,
 )
 
@@ -81,6 +82,7 @@ class Settings(ConfigModel):
     delivery: DeliveryCfg = DeliveryCfg()
     console: ConsoleCfg = ConsoleCfg()
     projects: ProjectsCfg = ProjectsCfg()
+    web: WebCfg = WebCfg()
     webhook_secret: SecretStr | None = None
     notify: NotifyCfg = NotifyCfg()
     smtp_password: SecretStr | None = None
@@ -214,6 +216,7 @@ def load_settings(
         delivery=file_cfg.delivery,
         console=file_cfg.console,
         projects=file_cfg.projects,
+        web=file_cfg.web,
         webhook_secret=SecretStr(secret)
         if (secret := env.get("MINSHENG_TELEGRAM_WEBHOOK_SECRET"))
         else None,

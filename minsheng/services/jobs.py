@@ -70,7 +70,17 @@ def run_sweep(app: App) -> dict[str, Any]:
     started = time.perf_counter()
     result = sweep.run(app)
     job_metrics.observe_sweep(time.perf_counter() - started)
+    housekeeping(app)
     return result
+
+
+def housekeeping(app: App) -> None:
+    """Expired browser sessions and old rate counters go with every sweep round."""
+    from minsheng.services.residents import flood
+
+    purged = flood.purge(app)
+    if any(purged.values()):
+        log.info("housekeeping deleted %s", purged)
 
 
 class Periodic:

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from minsheng import logs
 from minsheng.services.bootstrap import App
-from minsheng.web import errors, metrics
+from minsheng.web import errors, input_guard, metrics
 
 
 def create_app(app: App, *, background: bool = False) -> FastAPI:
@@ -32,9 +33,11 @@ def create_app(app: App, *, background: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     application.state.app = app
+    logs.protect_access_log()
     application.state.metrics = metrics.Metrics(app)
     metrics.install(application, application.state.metrics)
     errors.install(application)
+    application.add_middleware(input_guard.InputGuard)
     _include_routers(application)
     return application
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -55,7 +60,30 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail_for(exc)}, status_code=status, headers=headers)
 
 
+def printable(value: Any, depth: int = 0) -> Any:
+    """A validation error's echo of the input, made safe to encode: unpaired surrogates
+    become '?', NaN and infinities null, and deep structures are cut short."""
+    if depth > 8:
+        return "…"
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {printable(k, depth + 1): printable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v, depth + 1) for v in value]
+    return value
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    detail = printable(jsonable_encoder(exc.errors()))
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def install(application: FastAPI) -> None:
+    application.add_exception_handler(RequestValidationError, _validation_error)
     # CaseNotFound is a LookupError, not a DomainError, so it is registered on its own.
     application.add_exception_handler(CaseNotFound, _domain_error)
     application.add_exception_handler(DomainError, _domain_error)

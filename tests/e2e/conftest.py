@@ -27,14 +27,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_service(
-    env: dict[str, str], folder: Path, *, ready_path: str = "/healthz", timeout: float = 60.0
+    env: dict[str, str],
+    folder: Path,
+    *,
+    ready_path: str = "/healthz",
+    timeout: float = 60.0,
+    args: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """`minsheng serve` on a free port until `ready_path` answers 200; yields the base URL."""
     port = free_port()
     log_path = folder / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [MINSHENG, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [MINSHENG, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -120,25 +120,38 @@ def allowed_actions(member: StaffMember, status: str) -> list[str]:
 
 
 def queue(app: App, member: StaffMember, flt: QueueFilter) -> dict[str, Any]:
-    """One page of the member's queue, most pressing deadline first."""
+    """One page of the member's queue, most pressing deadline first.
+
+    No page counts the whole queue: one row more than the page says whether another follows.
+    `total` is exact on the last page (and on the first, when it is the only one); elsewhere it
+    is None and `total_at_least` says how many there are at the least.
+    """
     flt.validate()
     now = app.now()
+    offset = (flt.page - 1) * flt.per_page
     with app.uow() as uow:
         s = uow.session
         stmt = _filtered(app, member, flt, now)
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = list(
-            s.scalars(
-                stmt.order_by(*_order(flt))
-                .offset((flt.page - 1) * flt.per_page)
-                .limit(flt.per_page)
-            ).unique()
+            s.scalars(stmt.order_by(*_order(flt)).offset(offset).limit(flt.per_page + 1)).unique()
         )
-        fresh = _details_since_seen(s, member, rows)
+        has_next = len(rows) > flt.per_page
+        shown = rows[: flt.per_page]
+        fresh = _details_since_seen(s, member, shown)
         items = [
-            {**present.summary(app, member, c, now), "new_details": c.id in fresh} for c in rows
+            {**present.summary(app, member, c, now), "new_details": c.id in fresh} for c in shown
         ]
-    return {"items": items, "total": total, "page": flt.page, "per_page": flt.per_page}
+        total: int | None = None if has_next else offset + len(items)
+        if not items and flt.page > 1:
+            total = None  # past the end: how far is unknown without a count
+    return {
+        "items": items,
+        "total": total,
+        "total_at_least": offset + len(rows),
+        "has_next": has_next,
+        "page": flt.page,
+        "per_page": flt.per_page,
+    }
 
 
 def _order(flt: QueueFilter) -> list[Any]:

@@ -56,6 +56,8 @@ class RequestQuery:
     end_date: str | None = None
     status: str | None = None
     locale: str | None = None
+    page: int = 1
+    page_size: int = 100
 
 
 def _split(value: str | None) -> list[str]:
@@ -106,10 +108,19 @@ def _statuses(text: str | None) -> list[str]:
     return found
 
 
-def list_requests(app: App, query: RequestQuery) -> list[dict[str, Any]]:
-    """Public requests, newest first, at most 1,000."""
+def list_requests(app: App, query: RequestQuery) -> tuple[list[dict[str, Any]], bool]:
+    """One page of public requests, newest first, and whether another page follows.
+
+    One row more than the page is read to know that, so no page costs a count of them all.
+    """
     ids = _split(query.service_request_id)
-    stmt = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_RESULTS)
+    size = max(1, min(query.page_size, MAX_RESULTS))
+    stmt = (
+        select(Case)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .offset((max(1, query.page) - 1) * size)
+        .limit(size + 1)
+    )
     if ids:
         refs = [r for r in (normalise_reference(i) for i in ids[:MAX_RESULTS]) if r]
         stmt = stmt.where(Case.reference.in_(refs))
@@ -124,7 +135,8 @@ def list_requests(app: App, query: RequestQuery) -> list[dict[str, Any]]:
         if statuses := _statuses(query.status):
             stmt = stmt.where(Case.status.in_(statuses))
     with app.uow() as uow:
-        return [public_view(app, case, query.locale) for case in uow.session.scalars(stmt)]
+        cases = list(uow.session.scalars(stmt))
+        return [public_view(app, case, query.locale) for case in cases[:size]], len(cases) > size
 
 
 def get_request(app: App, request_id: str, locale: str | None = None) -> dict[str, Any]:

@@ -57,4 +57,10 @@ def case_limit_reached(app: App, channel: str, chat_id: str) -> bool:
     limits = app.settings.limits
     since = app.now() - dt.timedelta(minutes=limits.window_minutes)
     with app.uow() as uow:
-        return recent_cases(uow.session, channel, chat_id, since) >= limits.new_cases_per_window
+        if recent_cases(uow.session, channel, chat_id, since) >= limits.new_cases_per_window:
+            return True
+    # A web chat costs nothing to open afresh, so its address is limited too.
+    from minsheng.services.residents import flood
+
+    per_address = flood.address_new_case(app)
+    return per_address is not None and not per_address.allowed

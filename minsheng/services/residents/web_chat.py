@@ -16,7 +16,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from case_store.models import OutboxMessage, WebSession
 from minsheng.services.bootstrap import App
@@ -24,9 +25,11 @@ from minsheng.services.messaging import delivery
 
 CHANNEL = "web"
 KIND = "resident"
-LIFETIME = dt.timedelta(days=30)
 TOKEN_BYTES = 24  # 192 bits
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
+# A stored session's expiry moves forward at most this often (one write, not one per poll).
+_TOUCH_EVERY = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -34,52 +37,102 @@ class ChatSession:
     token: str
     chat_id: str
     csrf_token: str
-    created: bool
+    created: bool  # the cookie is new and must be set
+    stored: bool = True  # False until the browser sends its first message
+
+
+def lifetime(app: App) -> dt.timedelta:
+    """How long a web chat lives after its last use (`web.chat_session_idle_days`)."""
+    return dt.timedelta(days=app.settings.web.chat_session_idle_days)
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def find(app: App, token: str | None) -> ChatSession | None:
-    """The live session behind a cookie value, or None."""
-    if not token or len(token) > 200:
-        return None
+def csrf_for(token: str) -> str:
+    """The CSRF token of a browser token. Only that browser can read its (HttpOnly) cookie,
+    so a page can be served without storing anything and still be the only one able to send."""
+    return hmac.new(token.encode(), b"minsheng-chat-csrf", hashlib.sha256).hexdigest()[:32]
+
+
+def _live_row(app: App, token: str) -> WebSession | None:
     now = app.now()
     with app.uow() as uow:
         row = uow.session.get(WebSession, token_hash(token))
         if row is None or row.kind != KIND or row.expires_at <= now:
             return None
+        if now + lifetime(app) - row.expires_at > _TOUCH_EVERY:
+            row.expires_at = now + lifetime(app)
+            uow.commit()
+        uow.session.expunge(row)
+        return row
+
+
+def find(app: App, token: str | None) -> ChatSession | None:
+    """The browser's session behind a cookie value: stored, or one not yet started; or None."""
+    if not token or not _TOKEN.fullmatch(token):
+        return None
+    row = _live_row(app, token)
+    if row is not None:
         return ChatSession(
             token=token, chat_id=row.subject, csrf_token=row.csrf_token or "", created=False
         )
+    if _known(app, token):
+        return None  # expired: this browser gets a new token, not the old row's
+    return ChatSession(
+        token=token, chat_id="", csrf_token=csrf_for(token), created=False, stored=False
+    )
+
+
+def _known(app: App, token: str) -> bool:
+    with app.uow() as uow:
+        return uow.session.get(WebSession, token_hash(token)) is not None
 
 
 def open_session(app: App, token: str | None) -> ChatSession:
-    """The browser's session, or a new one when it has none (or it expired)."""
+    """The browser's session for the page; a new cookie (nothing stored) when it has none.
+
+    The row is written only when the first message comes (`start`), so loading the page —
+    which crawlers, previews and scripts do by the thousand — costs no storage.
+    """
     existing = find(app, token)
     if existing is not None:
         return existing
-    now = app.now()
     new_token = secrets.token_urlsafe(TOKEN_BYTES)
+    return ChatSession(
+        token=new_token, chat_id="", csrf_token=csrf_for(new_token), created=True, stored=False
+    )
+
+
+def start(app: App, session: ChatSession) -> ChatSession:
+    """Store a session on its first message; a second tab racing it gets the same row."""
+    if session.stored:
+        return session
+    now = app.now()
     chat_id = f"w{secrets.token_hex(10)}"
-    csrf = secrets.token_urlsafe(18)
-    with app.uow() as uow:
-        s = uow.session
-        s.execute(delete(WebSession).where(WebSession.kind == KIND, WebSession.expires_at <= now))
-        s.add(
-            WebSession(
-                token_hash=token_hash(new_token),
-                kind=KIND,
-                subject=chat_id,
-                csrf_token=csrf,
-                data={},
-                created_at=now,
-                expires_at=now + LIFETIME,
+    try:
+        with app.uow() as uow:
+            uow.session.add(
+                WebSession(
+                    token_hash=token_hash(session.token),
+                    kind=KIND,
+                    subject=chat_id,
+                    csrf_token=session.csrf_token,
+                    data={},
+                    created_at=now,
+                    expires_at=now + lifetime(app),
+                )
             )
-        )
-        uow.commit()
-    return ChatSession(token=new_token, chat_id=chat_id, csrf_token=csrf, created=True)
+            uow.commit()
+    except IntegrityError:
+        stored = find(app, session.token)
+        if stored is None or not stored.stored:
+            raise
+        return stored
+    return ChatSession(
+        token=session.token, chat_id=chat_id, csrf_token=session.csrf_token, created=False
+    )
 
 
 def csrf_ok(session: ChatSession, given: str | None) -> bool:

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import Role, scope_of
 from minsheng.services.bootstrap import App
+from minsheng.web import cookies
 from minsheng.web.console import i18n
 
 HERE = Path(__file__).resolve().parent
@@ -177,7 +178,8 @@ def safe_next(target: str | None) -> str:
 
 
 def https(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """Whether cookies set on this request get Secure (`web.secure_cookies`)."""
+    return cookies.secure(request)
 
 
 def _when(value: str | None) -> str:

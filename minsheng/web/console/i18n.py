@@ -145,6 +145,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "previous": ("上一页", "Previous"),
     "next": ("下一页", "Next"),
     "of_total": ("共 {n} 件", "{n} cases"),
+    "at_least_total": ("至少 {n} 件", "at least {n} cases"),
     "escalated": ("挂牌督办", "Escalated"),
     "first_response": ("首次响应", "First response"),
     "resolution": ("办结时限", "Resolution"),

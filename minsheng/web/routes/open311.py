@@ -181,6 +181,7 @@ FormText = Annotated[str | None, Form(max_length=4000)]
 )
 def create_request(
     app: AppDep,
+    request: Request,
     fmt: Format,
     api_key: FormText = None,
     service_code: FormText = None,
@@ -194,12 +195,15 @@ def create_request(
     contact_consent: Annotated[
         str | None, Form(alias="attribute[contact_consent]", max_length=10)
     ] = None,
-    api_key_query: Annotated[str | None, Query(alias="api_key", max_length=200)] = None,
 ) -> Response:
-    key = api_key or api_key_query
-    if not key:
-        return error_response(400, "api_key is required", fmt)
-    client = apikeys.verify(app, key)
+    if not api_key:
+        hint = (
+            "; send it in the form body, not in the URL (addresses end up in logs)"
+            if "api_key" in request.query_params
+            else ""
+        )
+        return error_response(400, "api_key is required" + hint, fmt)
+    client = apikeys.verify(app, api_key)
     if client is None:
         return error_response(403, "api_key is not valid", fmt)
     new = open311_submit.NewRequest(
@@ -223,10 +227,14 @@ def create_request(
 @router.get(
     "/requests.{fmt}",
     responses=_ERRORS,
-    summary="Service requests: the last 90 days and at most 1,000 by default",
+    summary="Service requests of the last 90 days, newest first, one page at a time",
+    description="Without `service_request_id`, the answer is one page of `page_size` requests "
+    "(the server's default, `web.open311_page_size`, is 100; at most 1,000). When more follow, "
+    'the response carries `Link: <…&page=N+1>; rel="next"`; ask again with that `page`.',
 )
 def list_requests(
     app: AppDep,
+    request: Request,
     fmt: Format,
     service_request_id: Annotated[str | None, Query(max_length=20000)] = None,
     service_code: Annotated[str | None, Query(max_length=1000)] = None,
@@ -235,6 +243,17 @@ def list_requests(
     status: Annotated[str | None, Query(max_length=20)] = None,
     locale: Locale = None,
     jurisdiction_id: Jurisdiction = None,
+    page: Annotated[
+        int, Query(ge=1, le=100_000, description="which page, from 1 (newest first)")
+    ] = 1,
+    page_size: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=open311_requests.MAX_RESULTS,
+            description="requests per page (default 100, at most 1,000)",
+        ),
+    ] = None,
 ) -> Response:
     query = open311_requests.RequestQuery(
         service_request_id=service_request_id,
@@ -243,12 +262,18 @@ def list_requests(
         end_date=end_date,
         status=status,
         locale=locale,
+        page=page,
+        page_size=page_size or app.settings.web.open311_page_size,
     )
     try:
-        found = open311_requests.list_requests(app, query)
+        found, more = open311_requests.list_requests(app, query)
     except DomainError as exc:
         return _domain_error(exc, fmt)
-    return _render(fmt, "service_requests", found)
+    response = _render(fmt, "service_requests", found)
+    if more:
+        following = request.url.include_query_params(page=page + 1, page_size=query.page_size)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @router.get(

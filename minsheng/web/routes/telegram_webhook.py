@@ -51,8 +51,9 @@ async def telegram_webhook(request: Request) -> Response:
         return Response(status_code=403)
     body = await request.body()
     try:
-        data = json.loads(body) if len(body) <= MAX_BODY else None
-    except ValueError:
+        data = json.loads(body, parse_constant=_refuse) if len(body) <= MAX_BODY else None
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        log.info("a webhook body that is not usable JSON was ignored (%s)", type(exc).__name__)
         data = None
     from telegram import Update
 
@@ -71,6 +72,10 @@ async def telegram_webhook(request: Request) -> Response:
         log.exception("a webhook update failed; Telegram will retry it")
         return Response(status_code=500)
     return Response(status_code=200)
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 async def _bot(request: Request, app: App) -> Any:
@@ -186,5 +191,6 @@ def run(app: App) -> int:
         port=cfg.port,
         log_config=None,
         proxy_headers=True,
+        forwarded_allow_ips=list(app.settings.web.forwarded_allow_ips),
     )
     return 0

@@ -17,8 +17,9 @@ from fastapi import APIRouter, Body, Cookie, Header, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from minsheng.services.bootstrap import App
-from minsheng.services.residents import web_chat, web_chat_log
+from minsheng.services.residents import flood, web_chat, web_chat_log
 from minsheng.services.residents.conversation import Inbound, Reply, handle_inbound
+from minsheng.web import cookies
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,16 +64,16 @@ async def chat_page(request: Request, ms_chat: Annotated[str | None, Cookie()] =
         )
     )
     response = HTMLResponse(page)
-    if session.created:
-        response.set_cookie(
-            COOKIE,
-            session.token,
-            max_age=int(web_chat.LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="strict",
-            path="/chat",
-            secure=request.url.scheme == "https",
-        )
+    # Set on every load, so the cookie lives as long as the idle session behind it.
+    response.set_cookie(
+        COOKIE,
+        session.token,
+        max_age=int(web_chat.lifetime(app).total_seconds()),
+        httponly=True,
+        samesite="strict",
+        path="/chat",
+        secure=cookies.secure(request),
+    )
     return _secure(response)
 
 
@@ -106,6 +107,7 @@ async def chat_send(
     session = await asyncio.to_thread(_session, app, ms_chat, x_csrf_token)
     if session is None:
         return _refused(403, "no chat session; reload the page")
+    lang_hint = request.headers.get("accept-language", "")[:16] or None
     text, data = payload.get("text"), payload.get("data")
     if (
         not isinstance(text, str | None)
@@ -113,6 +115,10 @@ async def chat_send(
         or (text is None and data is None)
     ):
         return _refused(422, "send text or a button's data")
+    refusal = await asyncio.to_thread(_flood_check, app, session, _address(request), lang_hint)
+    if refusal is not None:
+        return _secure(JSONResponse({"replies": refusal}))
+    session = await asyncio.to_thread(web_chat.start, app, session)
     client_id = payload.get("id")
     inbound = Inbound(
         channel=web_chat.CHANNEL,
@@ -120,9 +126,9 @@ async def chat_send(
         update_id=web_chat.update_id(session, client_id if isinstance(client_id, str) else None),
         text=text[:MAX_BODY_TEXT] if text is not None else None,
         callback_data=data[:64] if data is not None else None,
-        language_hint=request.headers.get("accept-language", "")[:16] or None,
+        language_hint=lang_hint,
     )
-    replies = await asyncio.to_thread(handle_inbound, app, inbound)
+    replies = await asyncio.to_thread(_handle, app, inbound, _address(request))
     await asyncio.to_thread(
         web_chat_log.record_sent, app, session.chat_id, inbound.text, inbound.callback_data, replies
     )
@@ -139,9 +145,38 @@ async def chat_poll(
     session = await asyncio.to_thread(_session, app, ms_chat, x_csrf_token)
     if session is None:
         return _refused(403, "no chat session; reload the page")
+    if not session.stored:  # nothing sent yet, so nothing can be waiting
+        return _secure(JSONResponse({"messages": []}))
     messages = await asyncio.to_thread(web_chat.claim_messages, app, session.chat_id)
     await asyncio.to_thread(web_chat_log.record, app, session.chat_id, "bot", messages)
     return _secure(JSONResponse({"messages": messages}))
+
+
+def _address(request: Request) -> str:
+    # With proxy headers on, a trusted load balancer's X-Forwarded-For is already applied here.
+    return request.client.host if request.client else "unknown"
+
+
+def _flood_check(
+    app: App, session: web_chat.ChatSession, address: str, lang_hint: str | None
+) -> list[dict[str, Any]] | None:
+    """None to go ahead; else the polite answer to a refused message. Every refusal is
+    answered here (it costs one response, not a message send as on Telegram)."""
+    verdict = flood.address_message(app, address)
+    text = flood.busy_address_text(app, lang_hint)
+    if verdict.allowed and not session.stored:
+        verdict = flood.address_new_chat(app, address)
+    if verdict.allowed:
+        verdict = flood.chat_message(app, web_chat.CHANNEL, web_chat.token_hash(session.token))
+        text = flood.slow_down_text(app, lang_hint)
+    if verdict.allowed:
+        return None
+    return [_reply(Reply(text))]
+
+
+def _handle(app: App, inbound: Inbound, address: str) -> list[Reply]:
+    with flood.from_address(address):
+        return handle_inbound(app, inbound)
 
 
 def _reply(reply: Reply) -> dict[str, Any]:

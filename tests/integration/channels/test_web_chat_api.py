@@ -25,9 +25,10 @@ def open_chat(app: Any) -> tuple[TestClient, str]:
 def test_the_chat_page_sets_a_random_session_cookie_and_stores_only_its_hash(
     channel_app: Any,
 ) -> None:
-    client, _ = open_chat(channel_app)
+    client, csrf = open_chat(channel_app)
     token = client.cookies["ms_chat"]
     assert len(token) * 6 >= 128  # url-safe base64: 6 bits a character
+    client.post("/chat/api/send", json={"text": "/start"}, headers={"X-CSRF-Token": csrf})
     with channel_app.uow() as uow:
         hashes = uow.session.scalars(select(WebSession.token_hash)).all()
     assert hashes == [web_chat.token_hash(token)] and token not in hashes

@@ -387,7 +387,9 @@ def test_requests_xml_lists_requests_under_service_requests(api: Open311) -> Non
     assert one.findtext("request/status") == "open"
 
 
-def test_at_most_1000_requests_are_listed_newest_first(api: Open311, clock: Any) -> None:
+def test_requests_are_listed_a_bounded_page_at_a_time_newest_first(
+    api: Open311, clock: Any
+) -> None:
     start = clock.now - dt.timedelta(days=30)
     with api.app.uow() as uow:
         for n in range(1001):
@@ -409,10 +411,17 @@ def test_at_most_1000_requests_are_listed_newest_first(api: Open311, clock: Any)
                 )
             )
         uow.commit()
-    found = api.client.get(f"{BASE}/requests.json").json()
-    assert len(found) == 1000
-    assert found[0]["description"] == "问题 1000"
-    assert found[-1]["description"] == "问题 1"
+    default = api.client.get(f"{BASE}/requests.json")
+    assert len(default.json()) == 100
+    assert default.json()[0]["description"] == "问题 1000"
+    assert "page=2" in default.headers["link"] and 'rel="next"' in default.headers["link"]
+    largest = api.client.get(f"{BASE}/requests.json", params={"page_size": 1000})
+    assert len(largest.json()) == 1000 and largest.json()[-1]["description"] == "问题 1"
+    last = api.client.get(f"{BASE}/requests.json", params={"page_size": 1000, "page": 2})
+    assert [r["description"] for r in last.json()] == ["问题 0"]
+    assert "link" not in last.headers
+    too_many = api.client.get(f"{BASE}/requests.json", params={"page_size": 1001})
+    assert too_many.status_code == 400 and too_many.json()[0]["code"] == 400
 
 
 # -- personal data --------------------------------------------------------------------------

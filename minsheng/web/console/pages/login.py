@@ -164,7 +164,7 @@ def _after_sign_in(page: Page, result: web_sessions.SignIn, next_url: str) -> Re
         path="/console",
         max_age=max_age,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login", secure=https(page.request))
     return response
 
 
@@ -177,7 +177,7 @@ async def logout(request: Request) -> Response:
             return error_page(page, 403, "csrf_failed")
         web_sessions.log_out(page.app, request.cookies.get(SESSION_COOKIE))
     response = redirect("/console/login")
-    response.delete_cookie(SESSION_COOKIE, path="/console")
+    response.delete_cookie(SESSION_COOKIE, path="/console", secure=https(request))
     return response
 
 

@@ -79,7 +79,9 @@ def queue_page(request: Request) -> Response:
     result = queue.queue(page.app, page.member, flt)
     now = page.app.now()
     items = marked(result["items"], now)
-    pages = max(1, -(-result["total"] // flt.per_page))
+    # The queue is not counted page by page: the count is exact on the last page only.
+    total = result["total"]
+    pages = max(1, -(-total // flt.per_page)) if total is not None else None
     params = request.query_params.multi_items()
     base = [(k, v) for k, v in params if k != "page"]
     unsorted = [(k, v) for k, v in params if k not in ("page", "sort", "dir")]
@@ -94,7 +96,9 @@ def queue_page(request: Request) -> Response:
     return page.render(
         "queue.html",
         items=items,
-        total=result["total"],
+        total=total,
+        total_at_least=result["total_at_least"],
+        has_next=result["has_next"],
         chosen=chosen,
         pages=pages,
         statuses=[s.value for s in Status],
