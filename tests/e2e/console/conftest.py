@@ -360,7 +360,8 @@ def seed(settings: Settings, database_url: str, payload_list: list[str]) -> Seed
     rubbish = submit("小区垃圾清运不及时，楼下堆了三天", "housing", "normal")
     staff_actions.accept(app, rubbish)
     staff_actions.ask_resident(app, rubbish, question="请问是几号楼附近？")
-    clock.now = real_now - dt.timedelta(days=12)
+    # Two days old: an inquiry's 5-working-day target is still ahead, behind the urgent case.
+    clock.now = real_now - dt.timedelta(days=2)
     submit("老旧小区加装电梯的补贴政策和进度想了解一下", "housing", "normal", "inquiry")
     # Bounced twice: back at the triage desk's supervisor for a decision.
     bounced = submit("楼上漏水到我家，物业说不归他们管", "housing", "normal")
