@@ -75,18 +75,41 @@ def axis_of(path: Path, intents: set[str]) -> str:
     return "domain"
 
 
-def read_training_sets(paths: Sequence[Path]) -> dict[str, list[Example]]:
-    """Examples per axis from one or more Rasa NLU files or directories."""
+def read_training_sets(
+    paths: Sequence[Path], extra: Sequence[Path] = ()
+) -> dict[str, list[Example]]:
+    """Examples per axis from one or more Rasa NLU files or directories.
+
+    `extra` files (staff corrections exported by `minsheng nlu corrections`) add to the data:
+    an example whose text is already labelled on the same axis replaces that label, because a
+    person corrected the reading of exactly that message.
+    """
     sets: dict[str, list[Example]] = {}
     for path in yaml_files(paths):
-        examples = load_examples(path)
-        if not examples:
-            continue
-        axis = axis_of(path, {ex.intent for ex in examples})
-        sets.setdefault(axis, []).extend(examples)
+        for axis, examples in _by_axis(path).items():
+            sets.setdefault(axis, []).extend(examples)
+    for path in yaml_files(extra) if extra else []:
+        for axis, examples in _by_axis(path).items():
+            corrected = {ex.text: ex for ex in examples}
+            kept = [ex for ex in sets.get(axis, []) if ex.text not in corrected]
+            sets[axis] = kept + list(corrected.values())
     if "domain" not in sets:
         raise TrainingDataError("no domain (intent) examples found; nothing to train")
     return {axis: sets[axis] for axis in AXES if axis in sets}
+
+
+def _by_axis(path: Path) -> dict[str, list[Example]]:
+    examples = load_examples(path)
+    if not examples:
+        return {}
+    file_axis = axis_of(path, {ex.intent for ex in examples if ex.axis is None})
+    out: dict[str, list[Example]] = {}
+    for ex in examples:
+        axis = ex.axis or file_axis
+        if axis not in AXES:
+            raise TrainingDataError(f"{path}: intent {ex.intent!r}: unknown axis {axis!r}")
+        out.setdefault(axis, []).append(ex)
+    return out
 
 
 def data_fingerprint(paths: Sequence[Path]) -> str:
@@ -344,10 +367,13 @@ def train_to_directory(
     out: Path,
     options: TrainOptions | None = None,
     progress: Progress | None = None,
+    extra: Sequence[Path] = (),
 ) -> LinearModel:
-    sets = read_training_sets(data)
+    sets = read_training_sets(data, extra)
     model = train_model(sets, options, progress)
-    model.meta["data_fingerprint"] = data_fingerprint(data)
+    model.meta["data_fingerprint"] = data_fingerprint([*data, *extra])
+    if extra:
+        model.meta["extra_data"] = [str(p) for p in extra]
     model.save(out)
     return model
 

@@ -68,4 +68,15 @@ def to_intake(
         safety_rules=list(result.get("rules") or []),
         complaint_about_staff=router.looks_like_staff_complaint(chosen_kind, text),
         details={},
+        predicted=predicted_labels(result),
     )
+
+
+def predicted_labels(result: dict[str, Any]) -> dict[str, str] | None:
+    """The NLU's reading on each axis it gave, or None for a result without any."""
+    found = {}
+    for axis in ("domain", "urgency", "kind"):
+        value = result.get(axis)
+        if isinstance(value, dict) and value.get("name"):
+            found[axis] = str(value["name"])
+    return found or None
