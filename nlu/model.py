@@ -1,9 +1,14 @@
-"""The stored classifier: a vocabulary, IDF weights and one linear layer per axis, scored with numpy."""
+"""The stored classifier: per axis a vocabulary, IDF weights and one linear layer, scored with numpy.
+
+Each axis has its own feature space (n-gram orders, vocabulary and IDF built from that axis's
+own training texts), so adding examples for one axis does not shift the features another axis
+was tuned on. Axes whose spaces were built alike still each keep their own.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -11,19 +16,61 @@ import numpy as np
 from nlu.errors import ModelError
 from nlu.features import FeatureConfig, head_mask, tokens, weigh
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 META_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 
 
 @dataclass(frozen=True, slots=True)
 class AxisHead:
-    """The columns of the weight matrix that score one axis, and its calibration temperature."""
+    """The columns of a space's weight matrix that score one axis, and its calibration temperature."""
 
     axis: str
     labels: tuple[str, ...]
     first_column: int
     temperature: float
+    space: int = 0
+
+
+@dataclass(slots=True)
+class FeatureSpace:
+    """One vocabulary with its IDF and the weights of the heads scored in it."""
+
+    config: FeatureConfig
+    vocabulary: list[str]
+    idf: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    index: dict[str, int] = field(init=False)
+    is_head: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {tok: i for i, tok in enumerate(self.vocabulary)}
+        self.idf = self.idf.astype(np.float32)
+        self.is_head = head_mask(self.vocabulary)
+        self.weights = np.ascontiguousarray(self.weights, dtype=np.float32)
+        self.bias = self.bias.astype(np.float32)
+
+    def vectorize(self, toks: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and TF-IDF values (sublinear tf, L2-normalised) of one message."""
+        counts: dict[int, int] = {}
+        get = self.index.get
+        for tok in toks:
+            j = get(tok)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        return idx, weigh(idx, tf, self.idf, self.is_head, self.config)
+
+    def scores(self, toks: list[str]) -> np.ndarray:
+        idx, values = self.vectorize(toks)
+        if idx.size == 0:
+            return self.bias.copy()
+        return values @ self.weights[idx] + self.bias
 
 
 Ranking = list[tuple[str, float]]
@@ -34,21 +81,13 @@ class LinearModel:
 
     def __init__(
         self,
-        config: FeatureConfig,
-        vocabulary: list[str],
-        idf: np.ndarray,
-        weights: np.ndarray,
-        bias: np.ndarray,
+        spaces: list[FeatureSpace],
         heads: list[AxisHead],
         meta: dict[str, object] | None = None,
     ) -> None:
-        self.config = config
-        self.vocabulary = vocabulary
-        self._index = {tok: i for i, tok in enumerate(vocabulary)}
-        self.idf = idf.astype(np.float32)
-        self.is_head = head_mask(vocabulary)
-        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
-        self.bias = bias.astype(np.float32)
+        if not spaces:
+            raise ModelError("a model needs at least one feature space")
+        self.spaces = spaces
         self.heads = heads
         self.meta = meta or {}
 
@@ -56,32 +95,23 @@ class LinearModel:
     def axes(self) -> tuple[str, ...]:
         return tuple(h.axis for h in self.heads)
 
-    def vectorize(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and TF-IDF values (sublinear tf, L2-normalised) of one message."""
-        counts: dict[int, int] = {}
-        get = self._index.get
-        for tok in tokens(text, self.config):
-            j = get(tok)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
-            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        return idx, weigh(idx, tf, self.idf, self.is_head, self.config)
-
-    def raw_scores(self, text: str) -> np.ndarray:
-        idx, values = self.vectorize(text)
-        if idx.size == 0:
-            return self.bias.copy()
-        return values @ self.weights[idx] + self.bias
+    def raw_scores(self, text: str) -> list[np.ndarray]:
+        """Scores per space; spaces with the same feature settings share one tokenisation."""
+        cache: dict[FeatureConfig, list[str]] = {}
+        out = []
+        for space in self.spaces:
+            toks = cache.get(space.config)
+            if toks is None:
+                toks = cache[space.config] = tokens(text, space.config)
+            out.append(space.scores(toks))
+        return out
 
     def rank(self, text: str) -> dict[str, Ranking]:
         """Calibrated label probabilities per axis, best first."""
         scores = self.raw_scores(text)
         result: dict[str, Ranking] = {}
         for head in self.heads:
-            cols = scores[head.first_column : head.first_column + len(head.labels)]
+            cols = scores[head.space][head.first_column : head.first_column + len(head.labels)]
             probs = softmax(cols / head.temperature)
             order = np.argsort(-probs, kind="stable")
             result[head.axis] = [(head.labels[i], float(probs[i])) for i in order]
@@ -89,24 +119,25 @@ class LinearModel:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            directory / WEIGHTS_FILE,
-            vocabulary=np.array(self.vocabulary, dtype=str),
-            idf=self.idf,
-            weights=self.weights,
-            bias=self.bias,
-        )
+        arrays: dict[str, np.ndarray] = {}
+        for n, space in enumerate(self.spaces):
+            arrays[f"vocabulary_{n}"] = np.array(space.vocabulary, dtype=str)
+            arrays[f"idf_{n}"] = space.idf
+            arrays[f"weights_{n}"] = space.weights
+            arrays[f"bias_{n}"] = space.bias
+        np.savez_compressed(directory / WEIGHTS_FILE, **arrays)  # type: ignore[arg-type]
         meta = dict(self.meta)
         meta.update(
             {
                 "format": MODEL_FORMAT,
-                "features": self.config.to_dict(),
+                "spaces": [{"features": s.config.to_dict()} for s in self.spaces],
                 "heads": [
                     {
                         "axis": h.axis,
                         "labels": list(h.labels),
                         "first_column": h.first_column,
                         "temperature": h.temperature,
+                        "space": h.space,
                     }
                     for h in self.heads
                 ],
@@ -124,21 +155,42 @@ class LinearModel:
             raise ModelError(f"no model in {directory} (expected {META_FILE} and {WEIGHTS_FILE})")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("format") != MODEL_FORMAT:
+            if meta.get("format") not in READABLE_FORMATS:
                 raise ModelError(
                     f"{directory}: model format {meta.get('format')!r} is not supported"
                 )
+            # Format 1 kept one space for every axis, stored without a suffix.
+            configs = (
+                [meta["features"]]
+                if meta["format"] == 1
+                else [s["features"] for s in meta["spaces"]]
+            )
+            spaces = []
             with np.load(weights_path, allow_pickle=False) as data:
-                vocabulary = data["vocabulary"].tolist()
-                idf, weights, bias = data["idf"], data["weights"], data["bias"]
-        except (OSError, ValueError, KeyError) as exc:
+                for n, cfg in enumerate(configs):
+                    sfx = "" if meta["format"] == 1 else f"_{n}"
+                    spaces.append(
+                        FeatureSpace(
+                            FeatureConfig.from_dict(cfg),
+                            data[f"vocabulary{sfx}"].tolist(),
+                            data[f"idf{sfx}"],
+                            data[f"weights{sfx}"],
+                            data[f"bias{sfx}"],
+                        )
+                    )
+            heads = [
+                AxisHead(
+                    h["axis"],
+                    tuple(h["labels"]),
+                    int(h["first_column"]),
+                    float(h["temperature"]),
+                    int(h.get("space", 0)),
+                )
+                for h in meta["heads"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{directory}: cannot read model ({exc})") from exc
-        heads = [
-            AxisHead(h["axis"], tuple(h["labels"]), int(h["first_column"]), float(h["temperature"]))
-            for h in meta["heads"]
-        ]
-        config = FeatureConfig.from_dict(meta["features"])
-        return cls(config, vocabulary, idf, weights, bias, heads, meta)
+        return cls(spaces, heads, meta)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

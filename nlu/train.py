@@ -20,7 +20,7 @@ import numpy as np
 
 from nlu.errors import TrainingDataError
 from nlu.features import FeatureConfig, head_mask, tokens, weigh
-from nlu.model import AxisHead, LinearModel
+from nlu.model import AxisHead, FeatureSpace, LinearModel
 from nlu.normalize import normalize
 from nlu.rasa_yaml import Example, load_examples
 from nlu.taxonomy import AXES, AXIS_LABELS
@@ -33,6 +33,15 @@ CANDIDATE_FEATURES: tuple[FeatureConfig, ...] = (
     FeatureConfig(char_max=3, head_chars=2),
     FeatureConfig(char_max=4, head_chars=0),
 )
+# Kind also tries the cue tokens (nlu.label_rules.KIND_CUES): whether someone is named as
+# failing to act is spread over a sentence, beyond what three characters see.
+AXIS_CANDIDATES: dict[str, tuple[FeatureConfig, ...]] = {
+    "kind": CANDIDATE_FEATURES
+    + (
+        FeatureConfig(char_max=3, head_chars=2, cues=True),
+        FeatureConfig(char_max=4, head_chars=0, cues=True),
+    ),
+}
 
 
 URGENT_BETA = 1.5
@@ -219,88 +228,88 @@ def train_model(
 ) -> LinearModel:
     """Train one model scoring every axis present in `sets`.
 
-    Without fixed features, each candidate feature set is scored by out-of-fold macro-F1 on
-    the domain axis and the best one is kept (long titled letters and short chat messages
-    prefer different n-gram orders).
+    Each axis gets its own feature space: a vocabulary and IDF from its own examples, and,
+    without fixed features, the candidate feature set with the best out-of-fold macro-F1 on
+    that axis (long titled letters and short chat messages prefer different n-gram orders,
+    and kind gains from cue tokens that domain does not need).
     """
     options = options or TrainOptions()
     report = progress or (lambda _msg, _frac: None)
     normalised = {ex.text: normalize(ex.text).text for examples in sets.values() for ex in examples}
-    candidates = [options.features] if options.features is not None else list(CANDIDATE_FEATURES)
-    steps = len(candidates) + len(sets)
-    best: _Candidate | None = None
-    for n, config in enumerate(candidates):
-        report(f"features {n + 1}/{len(candidates)}", n / steps)
-        candidate = _Candidate.build(config, normalised, sets["domain"], options)
-        if best is None or candidate.domain_f1 > best.domain_f1:
-            best = candidate
-    assert best is not None
-    weight_blocks, bias_blocks, heads = [], [], []
+    plan = {
+        axis: [options.features]
+        if options.features is not None
+        else list(AXIS_CANDIDATES.get(axis, CANDIDATE_FEATURES))
+        for axis in sets
+    }
+    steps = sum(len(c) for c in plan.values()) + len(sets)
+    done = 0
+    spaces: list[FeatureSpace] = []
+    heads: list[AxisHead] = []
+    f1s: dict[str, float] = {}
+    chosen: dict[str, dict[str, int | bool | float]] = {}
     meta: dict[str, object] = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "examples": {axis: len(examples) for axis, examples in sets.items()},
-        "out_of_fold_domain_macro_f1": round(best.domain_f1, 4),
     }
-    column = 0
-    for n, (axis, examples) in enumerate(sets.items()):
-        report(f"training {axis}", (len(candidates) + n) / steps)
+    for axis, examples in sets.items():
         labels = _label_order(axis, examples)
-        x, y = best.matrix(examples, labels)
-        oof = (
-            best.domain_oof if axis == "domain" else _out_of_fold_scores(x, y, len(labels), options)
-        )
-        temperature = fit_temperature(oof, y)
+        best: _Candidate | None = None
+        for n, config in enumerate(plan[axis]):
+            report(f"{axis} features {n + 1}/{len(plan[axis])}", done / steps)
+            done += 1
+            candidate = _Candidate.build(config, normalised, examples, labels, options)
+            if best is None or candidate.f1 > best.f1:
+                best = candidate
+        assert best is not None
+        report(f"training {axis}", done / steps)
+        done += 1
+        temperature = fit_temperature(best.oof, best.y)
         if axis == "urgency" and "urgent" in labels:
             meta["urgent_threshold"] = choose_urgent_threshold(
-                oof, y, labels, temperature, [normalised[ex.text] for ex in examples]
+                best.oof, best.y, labels, temperature, [normalised[ex.text] for ex in examples]
             )
-        w, b = _fit(x, y, len(labels), options)
-        weight_blocks.append(w)
-        bias_blocks.append(b)
-        heads.append(AxisHead(axis, labels, column, temperature))
-        column += len(labels)
+        w, b = _fit(best.x, best.y, len(labels), options)
+        heads.append(AxisHead(axis, labels, 0, temperature, space=len(spaces)))
+        spaces.append(
+            FeatureSpace(best.config, best.vectorizer.vocabulary, best.vectorizer.idf, w, b)
+        )
+        f1s[axis] = round(best.f1, 4)
+        chosen[axis] = best.config.to_dict()
     report("done", 1.0)
-    return LinearModel(
-        best.config,
-        best.vectorizer.vocabulary,
-        best.vectorizer.idf,
-        np.hstack(weight_blocks),
-        np.concatenate(bias_blocks),
-        heads,
-        meta,
-    )
+    meta["out_of_fold_macro_f1"] = f1s
+    if "domain" in f1s:
+        meta["out_of_fold_domain_macro_f1"] = f1s["domain"]
+    return LinearModel(spaces, heads, meta)
 
 
 @dataclass
 class _Candidate:
+    """One feature set on one axis: its vectoriser, matrix and out-of-fold scores."""
+
     config: FeatureConfig
     vectorizer: _Vectorizer
-    token_cache: dict[str, list[str]]
-    normalised: dict[str, str]
-    domain_oof: np.ndarray
-    domain_f1: float
+    x: Any
+    y: np.ndarray
+    oof: np.ndarray
+    f1: float
 
     @classmethod
     def build(
         cls,
         config: FeatureConfig,
         normalised: dict[str, str],
-        domain: list[Example],
+        examples: list[Example],
+        labels: tuple[str, ...],
         options: TrainOptions,
     ) -> _Candidate:
-        token_cache = {t: tokens(t, config) for t in set(normalised.values())}
+        token_cache = {t: tokens(t, config) for t in {normalised[ex.text] for ex in examples}}
         vectorizer = _Vectorizer(list(token_cache.values()), options.min_df, config)
-        candidate = cls(config, vectorizer, token_cache, normalised, np.zeros(0), 0.0)
-        labels = _label_order("domain", domain)
-        x, y = candidate.matrix(domain, labels)
-        candidate.domain_oof = _out_of_fold_scores(x, y, len(labels), options)
-        candidate.domain_f1 = _macro_f1(y, candidate.domain_oof.argmax(axis=1))
-        return candidate
-
-    def matrix(self, examples: list[Example], labels: tuple[str, ...]):  # type: ignore[no-untyped-def]
         index = {lab: i for i, lab in enumerate(labels)}
-        x = self.vectorizer.matrix([self.token_cache[self.normalised[ex.text]] for ex in examples])
-        return x, np.array([index[ex.intent] for ex in examples])
+        x = vectorizer.matrix([token_cache[normalised[ex.text]] for ex in examples])
+        y = np.array([index[ex.intent] for ex in examples])
+        oof = _out_of_fold_scores(x, y, len(labels), options)
+        return cls(config, vectorizer, x, y, oof, _macro_f1(y, oof.argmax(axis=1)))
 
 
 def _macro_f1(y: np.ndarray, predicted: np.ndarray) -> float:
