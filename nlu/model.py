@@ -93,7 +93,7 @@ class LinearModel:
 
     @property
     def axes(self) -> tuple[str, ...]:
-        return tuple(h.axis for h in self.heads)
+        return tuple(dict.fromkeys(h.axis for h in self.heads))
 
     def raw_scores(self, text: str) -> list[np.ndarray]:
         """Scores per space; spaces with the same feature settings share one tokenisation."""
@@ -109,12 +109,20 @@ class LinearModel:
     def rank(self, text: str) -> dict[str, Ranking]:
         """Calibrated label probabilities per axis, best first."""
         scores = self.raw_scores(text)
-        result: dict[str, Ranking] = {}
+        summed: dict[str, tuple[tuple[str, ...], np.ndarray, int]] = {}
         for head in self.heads:
             cols = scores[head.space][head.first_column : head.first_column + len(head.labels)]
             probs = softmax(cols / head.temperature)
+            if head.axis in summed:  # several spaces vote on one axis: average their probabilities
+                labels, total, n = summed[head.axis]
+                summed[head.axis] = (labels, total + probs, n + 1)
+            else:
+                summed[head.axis] = (head.labels, probs, 1)
+        result: dict[str, Ranking] = {}
+        for axis, (labels, total, n) in summed.items():
+            probs = total / n
             order = np.argsort(-probs, kind="stable")
-            result[head.axis] = [(head.labels[i], float(probs[i])) for i in order]
+            result[axis] = [(labels[i], float(probs[i])) for i in order]
         return result
 
     def save(self, directory: Path) -> None:

@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +46,9 @@ AXIS_CANDIDATES: dict[str, tuple[FeatureConfig, ...]] = {
 
 URGENT_BETA = 1.5
 # Recall (rules included) the urgent cut-off must keep on out-of-fold scores. The product target
-# is 0.95 on unseen text; the fold models see a fifth less data than the shipped one and miss
+# is 0.97 on unseen text; the fold models see a fifth less data than the shipped one and miss
 # a little more, so the out-of-fold figure runs slightly below what the final model reaches.
-URGENT_RECALL_TARGET = 0.94
+URGENT_RECALL_TARGET = 0.96
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,37 +247,40 @@ def train_model(
     spaces: list[FeatureSpace] = []
     heads: list[AxisHead] = []
     f1s: dict[str, float] = {}
-    chosen: dict[str, dict[str, int | bool | float]] = {}
+    chosen: dict[str, list[dict[str, int | bool | float]]] = {}
     meta: dict[str, object] = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "examples": {axis: len(examples) for axis, examples in sets.items()},
     }
     for axis, examples in sets.items():
         labels = _label_order(axis, examples)
-        best: _Candidate | None = None
+        built: list[_Candidate] = []
         for n, config in enumerate(plan[axis]):
             report(f"{axis} features {n + 1}/{len(plan[axis])}", done / steps)
             done += 1
-            candidate = _Candidate.build(config, normalised, examples, labels, options)
-            if best is None or candidate.f1 > best.f1:
-                best = candidate
-        assert best is not None
+            built.append(_Candidate.build(config, normalised, examples, labels, options))
         report(f"training {axis}", done / steps)
         done += 1
-        temperature = fit_temperature(best.oof, best.y)
+        members, probs, f1 = _best_ensemble(built)
+        # The urgent cut-off works on the ensemble's probabilities: as scores, their logarithm.
+        joint = np.log(np.clip(probs, 1e-9, 1.0))
         if axis == "urgency" and "urgent" in labels:
             meta["urgent_threshold"] = choose_urgent_threshold(
-                best.oof, best.y, labels, temperature, [normalised[ex.text] for ex in examples]
+                joint, built[0].y, labels, 1.0, [normalised[ex.text] for ex in examples]
             )
-        w, b = _fit(best.x, best.y, len(labels), options)
-        heads.append(AxisHead(axis, labels, 0, temperature, space=len(spaces)))
-        spaces.append(
-            FeatureSpace(best.config, best.vectorizer.vocabulary, best.vectorizer.idf, w, b)
-        )
-        f1s[axis] = round(best.f1, 4)
-        chosen[axis] = best.config.to_dict()
+        for member in members:
+            w, b = _fit(member.x, member.y, len(labels), options)
+            heads.append(AxisHead(axis, labels, 0, member.temperature, space=len(spaces)))
+            spaces.append(
+                FeatureSpace(
+                    member.config, member.vectorizer.vocabulary, member.vectorizer.idf, w, b
+                )
+            )
+        f1s[axis] = round(f1, 4)
+        chosen[axis] = [m.config.to_dict() for m in members]
     report("done", 1.0)
     meta["out_of_fold_macro_f1"] = f1s
+    meta["chosen_features"] = chosen
     if "domain" in f1s:
         meta["out_of_fold_domain_macro_f1"] = f1s["domain"]
     return LinearModel(spaces, heads, meta)
@@ -293,6 +296,8 @@ class _Candidate:
     y: np.ndarray
     oof: np.ndarray
     f1: float
+    temperature: float = 1.0
+    probs: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def build(
@@ -309,7 +314,36 @@ class _Candidate:
         x = vectorizer.matrix([token_cache[normalised[ex.text]] for ex in examples])
         y = np.array([index[ex.intent] for ex in examples])
         oof = _out_of_fold_scores(x, y, len(labels), options)
-        return cls(config, vectorizer, x, y, oof, _macro_f1(y, oof.argmax(axis=1)))
+        temperature = fit_temperature(oof, y)
+        z = oof / temperature
+        z = z - z.max(axis=1, keepdims=True)
+        probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return cls(
+            config, vectorizer, x, y, oof, _macro_f1(y, oof.argmax(axis=1)), temperature, probs
+        )
+
+
+# At most this many feature spaces vote on one axis: each costs memory and parse time.
+MAX_ENSEMBLE = 2
+# A second member must raise out-of-fold macro-F1 by this much to be worth its cost.
+ENSEMBLE_MIN_GAIN = 0.003
+
+
+def _best_ensemble(built: list[_Candidate]) -> tuple[list[_Candidate], np.ndarray, float]:
+    """The candidates whose averaged out-of-fold probabilities score best (the best alone
+    unless a pair beats it clearly), with those probabilities and their macro-F1."""
+    y = built[0].y
+    best = max(built, key=lambda c: c.f1)
+    chosen, probs, f1 = [best], best.probs, best.f1
+    if MAX_ENSEMBLE < 2:
+        return chosen, probs, f1
+    for i, a in enumerate(built):
+        for b in built[i + 1 :]:
+            joint = (a.probs + b.probs) / 2
+            score = _macro_f1(y, joint.argmax(axis=1))
+            if score > f1 + ENSEMBLE_MIN_GAIN and score > best.f1 + ENSEMBLE_MIN_GAIN:
+                chosen, probs, f1 = [a, b], joint, score
+    return chosen, probs, f1
 
 
 def _macro_f1(y: np.ndarray, predicted: np.ndarray) -> float:
