@@ -110,17 +110,30 @@ class LinearModel:
         """Calibrated label probabilities per axis, best first."""
         scores = self.raw_scores(text)
         summed: dict[str, tuple[tuple[str, ...], np.ndarray, int]] = {}
+        specialists: list[tuple[AxisHead, np.ndarray]] = []
         for head in self.heads:
             cols = scores[head.space][head.first_column : head.first_column + len(head.labels)]
             probs = softmax(cols / head.temperature)
-            if head.axis in summed:  # several spaces vote on one axis: average their probabilities
+            if head.axis in summed and len(head.labels) < len(summed[head.axis][0]):
+                specialists.append((head, probs))
+            elif head.axis in summed:
+                # Several spaces vote on one axis: average their probabilities.
                 labels, total, n = summed[head.axis]
                 summed[head.axis] = (labels, total + probs, n + 1)
             else:
                 summed[head.axis] = (head.labels, probs, 1)
         result: dict[str, Ranking] = {}
-        for axis, (labels, total, n) in summed.items():
-            probs = total / n
+        averaged = {axis: (labels, total / n) for axis, (labels, total, n) in summed.items()}
+        for head, split in specialists:
+            # A head over some of an axis's labels re-splits their share (see nlu.train.resplit).
+            labels, probs = averaged[head.axis]
+            picked = [labels.index(lab) for lab in head.labels]
+            mass = float(probs[picked].sum())
+            if mass > 0:
+                probs = probs.copy()
+                probs[picked] = mass * (probs[picked] / mass + split) / 2
+                averaged[head.axis] = (labels, probs)
+        for axis, (labels, probs) in averaged.items():
             order = np.argsort(-probs, kind="stable")
             result[axis] = [(labels[i], float(probs[i])) for i in order]
         return result

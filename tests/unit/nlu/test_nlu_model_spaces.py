@@ -144,3 +144,34 @@ def test_extra_files_add_examples_and_their_labels_replace_the_shipped_ones(
         ("楼道里烧垃圾", "environment"),
     }
     assert [(ex.text, ex.intent) for ex in sets["kind"]] == [("楼道里烧垃圾", "complaint")]
+
+
+def test_a_specialist_on_two_labels_resplits_their_share_and_leaves_the_others(
+    tiny_model: LinearModel,
+) -> None:
+    from dataclasses import replace
+
+    from nlu.model import FeatureSpace
+
+    kind = next(h for h in tiny_model.heads if h.axis == "kind")
+    space = tiny_model.spaces[kind.space]
+    # A specialist in its own space that always says "complaint" for sure.
+    sure = FeatureSpace(
+        space.config,
+        space.vocabulary,
+        space.idf,
+        np.zeros((len(space.vocabulary), 2), dtype=np.float32),
+        np.array([50.0, -50.0], dtype=np.float32),
+    )
+    specialist = replace(
+        kind, labels=("complaint", "demand"), temperature=1.0, space=len(tiny_model.spaces)
+    )
+    model = LinearModel([*tiny_model.spaces, sure], [*tiny_model.heads, specialist])
+    text = "暖气片不热，屋里很冷，请派人来修"
+    before = dict(tiny_model.rank(text)["kind"])
+    after = dict(model.rank(text)["kind"])
+    share = before["complaint"] + before["demand"]
+    assert abs(after["complaint"] + after["demand"] - share) < 1e-6
+    assert abs(after["complaint"] - share * (before["complaint"] / share + 1.0) / 2) < 1e-6
+    assert after["inquiry"] == pytest.approx(before["inquiry"])
+    assert after["suggestion"] == pytest.approx(before["suggestion"])
