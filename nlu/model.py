@@ -8,7 +8,8 @@ was tuned on. Axes whose spaces were built alike still each keep their own.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,22 +53,22 @@ class FeatureSpace:
         self.weights = np.ascontiguousarray(self.weights, dtype=np.float32)
         self.bias = self.bias.astype(np.float32)
 
-    def vectorize(self, toks: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and TF-IDF values (sublinear tf, L2-normalised) of one message."""
-        counts: dict[int, int] = {}
+    def vectorize(self, counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and TF-IDF values (sublinear tf, L2-normalised) of one message.
+
+        `counts` may hold tokens of a richer configuration than this space's: those are not in
+        its vocabulary and drop out, so one count serves every space.
+        """
         get = self.index.get
-        for tok in toks:
-            j = get(tok)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
+        found = [(j, n) for j, n in ((get(tok), n) for tok, n in counts.items()) if j is not None]
+        if not found:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        idx = np.fromiter((j for j, _ in found), dtype=np.intp, count=len(found))
+        tf = np.fromiter((n for _, n in found), dtype=np.float32, count=len(found))
         return idx, weigh(idx, tf, self.idf, self.is_head, self.config)
 
-    def scores(self, toks: list[str]) -> np.ndarray:
-        idx, values = self.vectorize(toks)
+    def scores(self, counts: Counter[str]) -> np.ndarray:
+        idx, values = self.vectorize(counts)
         if idx.size == 0:
             return self.bias.copy()
         return values @ self.weights[idx] + self.bias
@@ -90,21 +91,30 @@ class LinearModel:
         self.spaces = spaces
         self.heads = heads
         self.meta = meta or {}
+        self._covering: list[FeatureConfig] | None = None
 
     @property
     def axes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(h.axis for h in self.heads))
 
     def raw_scores(self, text: str) -> list[np.ndarray]:
-        """Scores per space; spaces with the same feature settings share one tokenisation."""
-        cache: dict[FeatureConfig, list[str]] = {}
+        """Scores per space, from as few tokenisations as the spaces' settings allow."""
+        cache: dict[FeatureConfig, Counter[str]] = {}
         out = []
-        for space in self.spaces:
-            toks = cache.get(space.config)
-            if toks is None:
-                toks = cache[space.config] = tokens(text, space.config)
-            out.append(space.scores(toks))
+        for space, shared in zip(self.spaces, self._token_configs, strict=True):
+            counts = cache.get(shared)
+            if counts is None:
+                counts = cache[shared] = Counter(tokens(text, shared))
+            out.append(space.scores(counts))
         return out
+
+    @property
+    def _token_configs(self) -> list[FeatureConfig]:
+        # Spaces whose settings differ only in n-gram orders and cues can count the tokens of
+        # one configuration that covers them all: a space ignores tokens outside its vocabulary.
+        if self._covering is None:
+            self._covering = covering_configs([s.config for s in self.spaces])
+        return self._covering
 
     def rank(self, text: str) -> dict[str, Ranking]:
         """Calibrated label probabilities per axis, best first."""
@@ -212,6 +222,25 @@ class LinearModel:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"{directory}: cannot read model ({exc})") from exc
         return cls(spaces, heads, meta)
+
+
+def covering_configs(configs: list[FeatureConfig]) -> list[FeatureConfig]:
+    """For each config, one that yields a superset of its tokens and is shared where possible."""
+    groups: dict[tuple[object, ...], list[FeatureConfig]] = {}
+    for cfg in configs:
+        key = (cfg.char_min, cfg.words, cfg.head_limit)
+        groups.setdefault(key, []).append(cfg)
+    union = {
+        key: replace(
+            group[0],
+            char_max=max(c.char_max for c in group),
+            head_chars=max(c.head_chars for c in group),
+            cues=any(c.cues for c in group),
+            head_weight=1.0,
+        )
+        for key, group in groups.items()
+    }
+    return [union[(c.char_min, c.words, c.head_limit)] for c in configs]
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
