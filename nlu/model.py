@@ -43,35 +43,54 @@ class FeatureSpace:
     idf: np.ndarray
     weights: np.ndarray
     bias: np.ndarray
-    index: dict[str, int] = field(init=False)
     is_head: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        self.index = {tok: i for i, tok in enumerate(self.vocabulary)}
         self.idf = self.idf.astype(np.float32)
         self.is_head = head_mask(self.vocabulary)
         self.weights = np.ascontiguousarray(self.weights, dtype=np.float32)
         self.bias = self.bias.astype(np.float32)
 
-    def vectorize(self, counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and TF-IDF values (sublinear tf, L2-normalised) of one message.
-
-        `counts` may hold tokens of a richer configuration than this space's: those are not in
-        its vocabulary and drop out, so one count serves every space.
-        """
-        get = self.index.get
-        found = [(j, n) for j, n in ((get(tok), n) for tok, n in counts.items()) if j is not None]
-        if not found:
-            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter((j for j, _ in found), dtype=np.intp, count=len(found))
-        tf = np.fromiter((n for _, n in found), dtype=np.float32, count=len(found))
-        return idx, weigh(idx, tf, self.idf, self.is_head, self.config)
-
-    def scores(self, counts: Counter[str]) -> np.ndarray:
-        idx, values = self.vectorize(counts)
+    def scores_of(self, idx: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """Scores from this space's column indices and raw counts of one message."""
         if idx.size == 0:
             return self.bias.copy()
+        values = weigh(idx, tf, self.idf, self.is_head, self.config)
         return values @ self.weights[idx] + self.bias
+
+
+class _JointIndex:
+    """One dictionary from token to row for all spaces, and per space the row's column (or -1).
+
+    A message's tokens are looked up once, not once per space; the spaces' own dictionaries
+    are never built, which also keeps memory down.
+    """
+
+    def __init__(self, spaces: list[FeatureSpace]) -> None:
+        rows: dict[str, int] = {}
+        placed = []
+        for space in spaces:
+            placed.append(
+                np.fromiter(
+                    (rows.setdefault(tok, len(rows)) for tok in space.vocabulary),
+                    dtype=np.int64,
+                    count=len(space.vocabulary),
+                )
+            )
+        self.rows = rows
+        self.columns = []
+        for space, at in zip(spaces, placed, strict=True):
+            column = np.full(len(rows), -1, dtype=np.int32)
+            column[at] = np.arange(len(space.vocabulary), dtype=np.int32)
+            self.columns.append(column)
+
+    def lookup(self, counts: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and counts of the tokens any space knows."""
+        get = self.rows.get
+        found = [(r, n) for r, n in ((get(tok), n) for tok, n in counts.items()) if r is not None]
+        rows = np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found))
+        tf = np.fromiter((n for _, n in found), dtype=np.float32, count=len(found))
+        return rows, tf
 
 
 Ranking = list[tuple[str, float]]
@@ -92,20 +111,24 @@ class LinearModel:
         self.heads = heads
         self.meta = meta or {}
         self._covering: list[FeatureConfig] | None = None
+        self._joint = _JointIndex(spaces)
 
     @property
     def axes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(h.axis for h in self.heads))
 
     def raw_scores(self, text: str) -> list[np.ndarray]:
-        """Scores per space, from as few tokenisations as the spaces' settings allow."""
-        cache: dict[FeatureConfig, Counter[str]] = {}
+        """Scores per space, from as few tokenisations and look-ups as the settings allow."""
+        cache: dict[FeatureConfig, tuple[np.ndarray, np.ndarray]] = {}
         out = []
-        for space, shared in zip(self.spaces, self._token_configs, strict=True):
-            counts = cache.get(shared)
-            if counts is None:
-                counts = cache[shared] = Counter(tokens(text, shared))
-            out.append(space.scores(counts))
+        for n, (space, shared) in enumerate(zip(self.spaces, self._token_configs, strict=True)):
+            found = cache.get(shared)
+            if found is None:
+                found = cache[shared] = self._joint.lookup(Counter(tokens(text, shared)))
+            rows, tf = found
+            columns = self._joint.columns[n][rows]
+            known = columns >= 0
+            out.append(space.scores_of(columns[known].astype(np.intp), tf[known]))
         return out
 
     @property
