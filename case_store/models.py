@@ -191,6 +191,33 @@ class Transfer(Base):
     case: Mapped[Case] = relationship()
 
 
+class CaseCorrection(Base):
+    """A label staff changed on one axis, kept beside the NLU's original reading.
+
+    Append-only; a case corrected twice on one axis has two rows and the later one wins when
+    the corrections are exported as training data.
+    """
+
+    __tablename__ = "case_corrections"
+    __table_args__ = (
+        CheckConstraint("axis IN ('domain', 'urgency', 'kind')", name="axis"),
+        Index("ix_case_corrections_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))  # transfer | triage | console | api
+    axis: Mapped[str] = mapped_column(String(16))
+    predicted: Mapped[str | None] = mapped_column(String(32))  # the NLU's reading at intake
+    before: Mapped[str] = mapped_column(String(32))
+    after: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship()
+
+
 class Rating(Base):
     __tablename__ = "ratings"
     __table_args__ = (UniqueConstraint("case_id", "round", name="uq_ratings_case_round"),)

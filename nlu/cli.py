@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
         "--data", nargs="+", required=True, type=Path, help="Rasa NLU YAML files or directories"
     )
     train.add_argument("--out", required=True, type=Path, help="directory to write the model to")
+    train.add_argument(
+        "--extra",
+        nargs="+",
+        default=[],
+        type=Path,
+        help="more Rasa NLU YAML (e.g. `minsheng nlu corrections` output); its labels win",
+    )
 
     evaluate = sub.add_parser("evaluate", help="score a model on labelled JSON lines")
     evaluate.add_argument(
@@ -85,7 +92,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from nlu.train import terminal_progress, train_to_directory
 
     started = time.perf_counter()
-    model = train_to_directory(args.data, args.out, progress=terminal_progress())
+    model = train_to_directory(args.data, args.out, progress=terminal_progress(), extra=args.extra)
     examples = cast(dict[str, int], model.meta.get("examples") or {})
     counts = ", ".join(f"{axis}: {n}" for axis, n in examples.items())
     print(

@@ -4,6 +4,10 @@ Tokens are character n-grams of the lower-cased normalised text, English word un
 bigrams, and n-grams of the opening sentence (a title or first sentence usually names the
 subject) kept as a separate block. Each block is L2-normalised on its own so a long body
 cannot drown the opening words; the head block is then scaled by `head_weight`.
+
+With `cues`, a few tokens stand for patterns that span more than three characters and that
+decide what the resident wants (see `nlu.label_rules.KIND_CUES`): someone named as failing to
+act, a report or complaint word, indignation, a problem left for days, a request, a question.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from nlu.label_rules import KIND_CUES
+
 # Prefixes built from control characters, which normalisation removes from message text,
 # so a marked token can never collide with a plain character n-gram.
 WORD = "\x02"
 BIGRAM = "\x03"
 HEAD = "\x01"
+CUE = "\x04"
 
 _WORD = re.compile(r"[a-z][a-z0-9']*|\d+")
 _FIRST_SENTENCE_END = re.compile(r"[。！？!?\n]")
@@ -34,6 +41,7 @@ class FeatureConfig:
     head_chars: int = 0  # n-gram order for the first sentence; 0 disables it
     head_limit: int = 60
     head_weight: float = 1.0
+    cues: bool = False
 
     def to_dict(self) -> dict[str, int | bool | float]:
         return asdict(self)
@@ -61,6 +69,9 @@ def tokens(text: str, cfg: FeatureConfig) -> list[str]:
         head = s[: match.start()] if match else s[: cfg.head_limit]
         for n in range(1, cfg.head_chars + 1):
             out.extend([HEAD + head[i : i + n] for i in range(len(head) - n + 1)])
+    if cfg.cues:
+        # Repeated so that a cue weighs about as much as a frequent n-gram after sublinear tf.
+        out.extend([CUE + name for name, pattern in KIND_CUES if pattern.search(text)] * 3)
     return out
 
 

@@ -67,3 +67,49 @@ def is_service_feedback(text: str) -> bool:
         if SERVICE_CHANNEL.search(sentence) and SERVICE_FEEDBACK.search(sentence):
             return True
     return False
+
+
+# Patterns the kind classifier gets as features (nlu.features, FeatureConfig.cues). They are
+# evidence, not verdicts: the model learns how much each weighs beside the words.
+KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("wrongdoing", WRONGDOING),
+    (
+        "report",
+        re.compile(r"举报|投诉|曝光|检举|控告|告他|\b(?:report\w*|complain\w*)\b", _FLAGS),
+    ),
+    (
+        "indignation",
+        re.compile(
+            r"凭什么|什么事|个鬼|太过分|过分了|岂有此理|离谱|气死|气人|坑人|太黑|黑心|良心|"
+            r"无语|恶心人|欺负|像话|讲不讲理|还有没有|[!！]{2,}|😡|🤬|"
+            r"\b(?:ridiculous|unacceptable|outrageous|disgrace\w*|shameful|fed up|how can they)\b",
+            _FLAGS,
+        ),
+    ),
+    (
+        "neglect",
+        re.compile(
+            r"(?:[\d一二三四五六七八九十两几半多]+|好几)(?:个)?(?:天|周|星期|礼拜|月|年)(?:了|多了)?[^，。,.]{0,6}"
+            r"(?:还|都|也|一直|始终)?(?:没|不|未)|一直(?:没|不|挂着|拖)|至今(?:没|未|不)|"
+            r"\bfor (?:\d+|two|three|four|five|six|several|many) (?:days|weeks|months|years)\b|"
+            r"\b(?:still (?:not|no|hasn'?t|haven'?t)|yet to)\b",
+            _FLAGS,
+        ),
+    ),
+    (
+        "request",
+        re.compile(
+            r"请|麻烦|帮忙|帮我|帮帮|给修|能不能|能否|可不可以|希望|尽快|赶紧|快来|派人|"
+            r"\b(?:please|could you|can you|would you|need (?:someone|help)|send someone)\b",
+            _FLAGS,
+        ),
+    ),
+    (
+        "question",
+        re.compile(
+            r"[?？]|吗[。，,]?$|吗[?？。]|怎么办|怎么|如何|哪里|哪儿|多少|是否|几点|什么时候|有没有|能不能.{0,20}[?？]|"
+            r"\b(?:how|what|where|when|which|is there|are there|can i|do i|does)\b",
+            _FLAGS,
+        ),
+    ),
+)

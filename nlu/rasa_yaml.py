@@ -36,6 +36,8 @@ class Example:
     text: str
     intent: str
     entities: tuple[EntitySpan, ...] = field(default=())
+    # The axis named in the intent's `metadata: {axis: ...}`; None lets the file decide.
+    axis: str | None = None
 
 
 def parse_annotated(annotated: str) -> tuple[str, tuple[EntitySpan, ...]]:
@@ -118,10 +120,19 @@ def load_examples(path: Path) -> list[Example]:
         if not isinstance(item, dict) or "intent" not in item:
             continue  # synonyms, regexes and lookup tables carry no labelled examples
         intent = str(item["intent"])
+        metadata = item.get("metadata")
+        axis = metadata.get("axis") if isinstance(metadata, dict) else None
         for raw in _example_lines(item.get("examples"), path, intent):
             text, spans = parse_annotated(raw)
             if text.strip():
-                examples.append(Example(text=text, intent=intent, entities=spans))
+                examples.append(
+                    Example(
+                        text=text,
+                        intent=intent,
+                        entities=spans,
+                        axis=str(axis) if axis is not None else None,
+                    )
+                )
     return examples
 
 
@@ -148,17 +159,24 @@ def _example_lines(block: Any, path: Path, intent: str) -> Iterable[str]:
 
 
 def dump_examples(examples: Sequence[Example], header_comment: str = "") -> str:
-    """Render examples as a Rasa 3.1 nlu.yml document, intents in first-seen order."""
-    by_intent: dict[str, list[Example]] = {}
+    """Render examples as a Rasa 3.1 nlu.yml document, intents in first-seen order.
+
+    Examples that carry an axis are grouped per (axis, intent) and the axis is written as the
+    intent's metadata, so one file can hold labels of several axes.
+    """
+    by_intent: dict[tuple[str | None, str], list[Example]] = {}
     for ex in examples:
-        by_intent.setdefault(ex.intent, []).append(ex)
+        by_intent.setdefault((ex.axis, ex.intent), []).append(ex)
     lines: list[str] = []
     for comment in header_comment.splitlines():
         lines.append(f"# {comment}".rstrip())
     lines.append(f'version: "{RASA_VERSION}"')
     lines.append("nlu:")
-    for intent, items in by_intent.items():
+    for (axis, intent), items in by_intent.items():
         lines.append(f"- intent: {intent}")
+        if axis is not None:
+            lines.append("  metadata:")
+            lines.append(f"    axis: {axis}")
         lines.append("  examples: |")
         for ex in items:
             # One-for-one replacement keeps entity offsets valid on the way back in.

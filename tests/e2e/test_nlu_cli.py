@@ -104,6 +104,42 @@ def test_evaluate_prints_json_metrics(model_dir: Path, tmp_path: Path) -> None:
     assert report["axes"]["domain"]["confusion"] == [[1, 0], [0, 1]]
 
 
+CORRECTIONS_YAML = """version: "3.1"
+nlu:
+- intent: water
+  metadata:
+    axis: domain
+  examples: |
+    - 路灯不亮
+- intent: urgent
+  metadata:
+    axis: urgency
+  examples: |
+    - 停水了
+"""
+
+
+def test_train_with_extra_corrections_lets_the_corrected_label_win(tmp_path: Path) -> None:
+    data = tmp_path / "nlu.yml"
+    data.write_text(TRAIN_YAML, encoding="utf-8")
+    extra = tmp_path / "corrections.yml"
+    extra.write_text(CORRECTIONS_YAML, encoding="utf-8")
+    out = tmp_path / "model"
+    done = run(["train", "--data", str(data), "--extra", str(extra), "--out", str(out)])
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert meta["examples"] == {"domain": 6, "urgency": 1}
+    assert meta["extra_data"] == [str(extra)]
+    parsed = json.loads(run(["parse", "--model", str(out), "路灯不亮"]).stdout)
+    assert parsed["intent"]["name"] == "water"
+
+
+def test_nlu_help_lists_the_corrections_export() -> None:
+    done = run(["--help"])
+    assert done.returncode == 0
+    assert "corrections" in done.stdout
+
+
 def test_train_on_a_missing_file_fails_with_a_message(tmp_path: Path) -> None:
     done = run(["train", "--data", str(tmp_path / "none.yml"), "--out", str(tmp_path / "m")])
     assert done.returncode == 2 and "no such file" in done.stderr

@@ -179,7 +179,8 @@ def test_every_section_exports_as_csv_with_a_header(timeline: App) -> None:
     data = dashboard.dashboard(timeline, last_month="2026-12", count=3)
     for section in dashboard.SECTIONS:
         table = list(csv.reader(io.StringIO(dashboard.to_csv(section, data))))
-        assert len(table) >= 2, section
+        # Nobody corrected a classification in this timeline: the header alone.
+        assert len(table) >= (1 if section == "corrections" else 2), section
     matrix = list(csv.reader(io.StringIO(dashboard.to_csv("misroutes", data))))
     assert matrix[0] == ["from \\ to", "hotline_12345", "utilities_desk"]  # config order
 

@@ -12,8 +12,10 @@ from typing import Any
 from case_store import repository
 from case_store.lifecycle import Action, Outcome, may_reply
 from case_store.models import Message, Transfer
+from case_store.taxonomy import KINDS, URGENCIES
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
+from minsheng.services.casework import corrections
 from minsheng.services.casework.records import (
     Authorize,
     apply_action,
@@ -221,9 +223,80 @@ def transfer(
         # The department taking the case over may be the one the complaint is about.
         case.hide_identity_from = policy.hide_identity_from(settings, case)
         if to_domain:
+            # A transfer to another domain says the reading was wrong: keep it as a correction.
+            corrections.record(
+                s, case, "domain", to_domain, actor=actor, source="transfer", now=now, note=reason
+            )
             case.domain = to_domain
         from_triage = before["department"] == settings.triage_department.id
         notify_resident(s, case, "routed" if from_triage else "transferred", now, settings=settings)
+        s.flush()
+        view = case_view(case, None, app)
+        uow.commit()
+    return view
+
+
+def reclassify(
+    app: App,
+    reference: str,
+    *,
+    reason: str,
+    domain: str | None = None,
+    urgency: str | None = None,
+    kind: str | None = None,
+    actor: str = "staff",
+    source: str = "console",
+    expected_version: int | None = None,
+    authorize: Authorize | None = None,
+) -> dict[str, Any]:
+    """Correct a case's domain, urgency or kind without moving it (a transfer moves it).
+
+    Each changed axis is kept as a correction beside the NLU's reading. A new urgency or kind
+    moves the first-response deadline when nobody has answered yet: an urgent case needs its
+    answer within hours, whenever staff noticed it was urgent.
+    """
+    if not reason.strip():
+        raise InvalidRequest("a re-classification needs a reason")
+    if source not in corrections.SOURCES:
+        raise InvalidRequest(f"unknown source '{source}'")
+    wanted = {"domain": domain, "urgency": urgency, "kind": kind}
+    allowed = {"domain": app.settings.taxonomy.keys, "urgency": URGENCIES, "kind": KINDS}
+    for axis, value in wanted.items():
+        if value is not None and value not in allowed[axis]:
+            raise InvalidRequest(f"unknown {axis} '{value}'")
+    if all(value is None for value in wanted.values()):
+        raise InvalidRequest("nothing to re-classify: give a domain, urgency or kind")
+    now = app.now()
+    with case_unit(app, reference, authorize=authorize, expected_version=expected_version) as (
+        uow,
+        case,
+    ):
+        s = uow.session
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for axis, value in wanted.items():
+            if value is None:
+                continue
+            row = corrections.record(
+                s, case, axis, value, actor=actor, source=source, now=now, note=reason
+            )
+            if row is not None:
+                before[axis], after[axis] = row.before, row.after
+                setattr(case, axis, value)
+        if not after:
+            raise InvalidRequest(f"{reference} already has that classification")
+        if case.first_responded_at is None and ("urgency" in after or "kind" in after):
+            window = sla.first_response_window(
+                policy.sla_policy(app.settings), case.urgency, case.kind
+            )
+            before["first_response_due_at"] = iso(case.first_response_due_at)
+            case.first_response_due_at = case.created_at + window if window else None
+            if case.resolution_started_at is not None and case.resolution_due_at is not None:
+                clock = policy.clock_of(case, app.settings, app.calendar)
+                case.next_due_at = sla.next_due_at(clock, after=now)
+            after["first_response_due_at"] = iso(case.first_response_due_at)
+        record_event(s, case, "reclassified", actor, now, before=before, after=after, note=reason)
+        case.updated_at = now
         s.flush()
         view = case_view(case, None, app)
         uow.commit()

@@ -45,6 +45,9 @@ class Intake:
     complaint_about_staff: bool = False
     accused_department: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # The NLU's own reading {"domain", "urgency", "kind"} before any explicit choice; kept so
+    # that a later staff correction can be compared with what the classifier said.
+    predicted: dict[str, str] | None = None
 
 
 def get_or_create_resident(
@@ -117,6 +120,7 @@ def _submit_once(app: App, intake: Intake) -> dict[str, Any]:
                 "entities": intake.entities,
                 "safety_rules": intake.safety_rules,
                 "confidence": round(intake.confidence, 4),
+                **({"nlu": dict(intake.predicted)} if intake.predicted else {}),
             },
             status=Status.NEW.value,
             created_at=now,

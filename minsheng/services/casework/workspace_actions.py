@@ -122,6 +122,34 @@ def transfer(
     )
 
 
+def reclassify(
+    app: App,
+    member: StaffMember,
+    reference: str,
+    *,
+    reason: str,
+    domain: str | None = None,
+    urgency: str | None = None,
+    kind: str | None = None,
+    source: str = "console",
+    version: int,
+) -> dict[str, Any]:
+    """Correct a case's classification: triage and administrators any case, others their own."""
+    return _act(
+        app,
+        member,
+        actions.reclassify,
+        reference,
+        routing=True,
+        reason=reason,
+        domain=domain,
+        urgency=urgency,
+        kind=kind,
+        source=source,
+        expected_version=version,
+    )
+
+
 def resolve(
     app: App, member: StaffMember, reference: str, *, note: str, outcome: str, version: int
 ) -> dict[str, Any]:

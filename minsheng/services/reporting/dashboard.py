@@ -1,5 +1,6 @@
 """The supervisor dashboard: rates per department and month, the overdue list, the misroute
-matrix, volume by domain, the satisfaction trend, and each of them as CSV.
+matrix, the confusion of the NLU's readings with staff corrections, volume by domain, the
+satisfaction trend, and each of them as CSV.
 
 Every figure is scoped to a set of departments (a supervisor's own and those under it); None
 means the whole city. Rates reuse `minsheng.services.reporting.reports.case_records` and `routing.rates`, so the
@@ -20,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from case_store.lifecycle import Outcome
-from case_store.models import AuditLog, Case, CaseEvent, Rating, Transfer
-from case_store.taxonomy import DOMAINS
+from case_store.models import AuditLog, Case, CaseCorrection, CaseEvent, Rating, Transfer
+from case_store.taxonomy import DOMAINS, KINDS, URGENCIES
 from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
@@ -195,6 +196,90 @@ def misroute_matrix(
     }
 
 
+CORRECTION_AXES: dict[str, tuple[str, ...]] = {
+    "domain": DOMAINS,
+    "urgency": URGENCIES,
+    "kind": KINDS,
+}
+
+
+def correction_confusion(
+    app: App, months: Sequence[Month], scope: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Per axis and month: how often the NLU read X (rows) where staff corrected it to Y.
+
+    A case corrected twice on one axis in a month counts once, with its last correction; the
+    reading is the NLU's at intake, or the label staff changed when that was not stored. The
+    department now holding the case decides scope.
+    """
+    start, end = months[0].start(app.tz), months[-1].next().start(app.tz)
+    with app.uow() as uow:
+        found = uow.session.execute(
+            select(
+                CaseCorrection.case_id,
+                CaseCorrection.at,
+                CaseCorrection.axis,
+                CaseCorrection.predicted,
+                CaseCorrection.before,
+                CaseCorrection.after,
+                Case.department,
+            )
+            .join(Case, Case.id == CaseCorrection.case_id)
+            .where(CaseCorrection.at >= start, CaseCorrection.at < end)
+            .order_by(CaseCorrection.at, CaseCorrection.id)
+        ).all()
+    last: dict[tuple[str, int, str], tuple[str, str]] = {}
+    for case_id, at, axis, predicted, before, after, dept in found:
+        if _in_scope(dept, scope):
+            last[(_month_key(at, app.tz), case_id, axis)] = (predicted or before, after)
+    counts: Counter[tuple[str, str, str, str]] = Counter(
+        (month, axis, predicted, corrected)
+        for (month, _case, axis), (predicted, corrected) in last.items()
+    )
+    axes = []
+    for axis, known in CORRECTION_AXES.items():
+        mine = {key: n for key, n in counts.items() if key[1] == axis}
+        if not mine:
+            continue
+        seen_to = {key[3] for key in mine}
+        labels_to = [lab for lab in known if lab in seen_to] + sorted(seen_to - set(known))
+        per_month = []
+        for month in months:
+            here = {key: n for key, n in mine.items() if key[0] == month.key}
+            if not here:
+                continue
+            seen_from = {key[2] for key in here}
+            labels_from = [lab for lab in known if lab in seen_from] + sorted(
+                seen_from - set(known)
+            )
+            per_month.append(
+                {
+                    "month": month.key,
+                    "rows": [
+                        {
+                            "predicted": src,
+                            "counts": [
+                                here.get((month.key, axis, src, dst), 0) for dst in labels_to
+                            ],
+                        }
+                        for src in labels_from
+                    ],
+                    "total": sum(here.values()),
+                }
+            )
+        axes.append(
+            {"axis": axis, "to": labels_to, "months": per_month, "total": sum(mine.values())}
+        )
+    return {
+        "axes": axes,
+        "cells": [
+            {"month": m, "axis": a, "predicted": p, "corrected": c, "count": n}
+            for (m, a, p, c), n in sorted(counts.items())
+        ],
+        "total": sum(counts.values()),
+    }
+
+
 def volume_by_domain(
     app: App, months: Sequence[Month], scope: Collection[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -307,6 +392,7 @@ def dashboard(
         "rates": monthly_rates(app, months, scope),
         "overdue": overdue_list(app, scope),
         "misroutes": misroute_matrix(app, months, scope),
+        "corrections": correction_confusion(app, months, scope),
         "volume": volume_by_domain(app, months, scope),
         "satisfaction": satisfaction_trend(app, months, scope),
     }
@@ -314,7 +400,7 @@ def dashboard(
 
 # -- CSV ------------------------------------------------------------------------------------
 
-SECTIONS = ("rates", "overdue", "misroutes", "volume", "satisfaction")
+SECTIONS = ("rates", "overdue", "misroutes", "corrections", "volume", "satisfaction")
 
 
 def to_csv(section: str, data: dict[str, Any]) -> str:
@@ -343,6 +429,9 @@ def to_csv(section: str, data: dict[str, Any]) -> str:
             ["from \\ to", *matrix["to"]],
             ([src, *counts] for src, counts in zip(matrix["from"], matrix["counts"], strict=True)),
         )
+    if section == "corrections":
+        header = ["month", "axis", "predicted", "corrected", "count"]
+        return _csv(header, ([r[h] for h in header] for r in data["corrections"]["cells"]))
     if section == "volume":
         return _csv(
             ["month", "domain", "cases"],

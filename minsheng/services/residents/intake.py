@@ -69,6 +69,7 @@ def to_intake(
         safety_rules=list(result.get("rules") or []),
         complaint_about_staff=router.looks_like_staff_complaint(chosen_kind, text),
         details={},
+        predicted=predicted_labels(result),
     )
 
 
@@ -84,3 +85,13 @@ def preview_department(app: App, command: Submit) -> str:
         urgency=command.urgency,
     )
     return route_decision(app, draft).department
+
+
+def predicted_labels(result: dict[str, Any]) -> dict[str, str] | None:
+    """The NLU's reading on each axis it gave, or None for a result without any."""
+    found = {}
+    for axis in ("domain", "urgency", "kind"):
+        value = result.get(axis)
+        if isinstance(value, dict) and value.get("name"):
+            found[axis] = str(value["name"])
+    return found or None

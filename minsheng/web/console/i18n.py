@@ -215,6 +215,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "done_transfer": ("已转派。", "Transferred."),
     "done_resolve": ("已办结。", "Resolved."),
     "done_reopen": ("已重新办理。", "Reopened."),
+    "done_reclassify": (
+        "分类已纠正，已记入训练数据。",
+        "Classification corrected and kept as training data.",
+    ),
+    "reclassify": ("纠正分类", "Correct the classification"),
+    "reclassify_hint": (
+        "机器判断有误时在此纠正；留空表示不变。纠正会记入分类训练数据。",
+        "Correct the classifier's reading here; blank keeps a value. Corrections become training data.",
+    ),
+    "unchanged": ("不变", "unchanged"),
     "conflict": (
         "此件已被他人修改，请查看最新内容后重试。",
         "Someone else changed this case; look at the latest version and try again.",
@@ -263,6 +273,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "misroutes_out": ("各单位转出件数", "Transfers out by department"),
     "no_misroutes": ("期间内没有转派。", "No transfers in these months."),
     "from_to": ("来源 \\ 转至", "from \\ to"),
+    "corrections": (
+        "分类纠正（机器判断 × 人工纠正）",
+        "Corrections (classifier's reading × staff's label)",
+    ),
+    "no_corrections": (
+        "期间内没有人工纠正分类。",
+        "No classification corrections in these months.",
+    ),
+    "predicted_corrected": ("机器判断 \\ 人工纠正", "read \\ corrected"),
+    "axis_domain": ("领域", "Domain"),
+    "axis_urgency": ("紧急程度", "Urgency"),
+    "axis_kind": ("诉求类型", "Kind"),
     "volume": ("各领域受理量", "Cases by domain"),
     "cases": ("件数", "Cases"),
     "satisfaction": ("满意度趋势", "Satisfaction trend"),
@@ -421,6 +443,11 @@ class Translator:
 
     def kind(self, key: str | None) -> str:
         return self._name(KIND_NAMES, key)
+
+    def label(self, axis: str, key: str | None) -> str:
+        """A domain, urgency or kind key's name, by the axis it belongs to."""
+        names = {"domain": DOMAIN_NAMES, "urgency": URGENCY_NAMES, "kind": KIND_NAMES}.get(axis)
+        return self._name(names, key) if names is not None else (key or "")
 
     def status(self, key: str | None) -> str:
         return self._name(STATUS_NAMES, key)

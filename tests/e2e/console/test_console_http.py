@@ -189,6 +189,32 @@ def test_the_triage_desk_lists_cases_to_route_and_cases_sent_back(in_process: An
     assert "市场监管与消费" in bounced
 
 
+def test_the_triage_desk_corrects_a_reading_and_the_dashboard_counts_it(in_process: Any) -> None:
+    desk = logged_in(in_process, "desk")
+    html = desk.get("/console/triage").text
+    ref = re.search(r'action="/console/triage/([^"/]+)/reclassify"', html).group(1)  # type: ignore[union-attr]
+    values = form_values(html, f"/console/triage/{ref}/reclassify")
+    refused = desk.post(
+        f"/console/triage/{ref}/reclassify", data={**values, "urgency": "urgent", "reason": ""}
+    )
+    assert refused.status_code == 400
+    done = desk.post(
+        f"/console/triage/{ref}/reclassify",
+        data={**values, "urgency": "urgent", "kind": "complaint", "reason": "老人独居摔倒"},
+    )
+    assert done.status_code == 200 and "已记入训练数据" in done.text
+    stale = desk.post(
+        f"/console/triage/{ref}/reclassify",
+        data={**values, "kind": "inquiry", "reason": "再改"},
+    )
+    assert stale.status_code == 409
+    chief = logged_in(in_process, "chief")
+    month = in_process.app.now().astimezone(in_process.app.tz).strftime("%Y-%m")
+    page = chief.get(f"/console/dashboard?month={month}&months=1").text
+    section = page.split('id="corrections"', 1)[1].split("</section>", 1)[0]
+    assert "紧急程度 (1)" in section and "诉求类型 (1)" in section
+
+
 def test_the_triage_supervisor_sees_the_case_bounced_too_often(in_process: Any) -> None:
     chief = logged_in(in_process, "chief")
     html = chief.get("/console/triage").text
@@ -207,7 +233,7 @@ def test_the_dashboard_exports_each_section_as_csv(in_process: Any) -> None:
     housing = [r for r in rows if r["department"] == "housing_bureau"]
     assert [r["month"] for r in housing] == sorted(r["month"] for r in housing)
     assert housing[-1]["response_rate_sample_size"] == "6"
-    for section in ("overdue", "misroutes", "volume", "satisfaction"):
+    for section in ("overdue", "misroutes", "corrections", "volume", "satisfaction"):
         assert chief.get(f"/console/dashboard/{section}.csv").status_code == 200
     assert chief.get("/console/dashboard/secrets.csv").status_code == 404
     with in_process.app.uow() as uow:
