@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast, overload
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.dialogue import CaseBrief, Context
@@ -37,27 +38,66 @@ def owned_case(session: Session, channel: str, chat_id: str, reference: str) -> 
 
 
 def my_cases(app: App, session: Session, channel: str, chat_id: str) -> tuple[CaseBrief, ...]:
-    """The resident's latest cases, newest first, with working days left on open ones."""
-    resident = find_resident(session, channel, chat_id)
-    if resident is None:
-        return ()
-    rows = list(
-        session.scalars(
-            select(Case)
-            .where(Case.resident_id == resident.id)
-            .order_by(Case.created_at.desc(), Case.id.desc())
-            .limit(RECENT_CASES)
-        ).unique()
-    )
-    ratings: dict[tuple[int, int], int] = {}
-    if rows:
-        for r in session.scalars(select(Rating).where(Rating.case_id.in_([c.id for c in rows]))):
-            ratings[(r.case_id, r.round)] = r.score
+    """The resident's latest cases, newest first, with working days left on open ones.
+
+    One statement: the cases through the resident's unique key, with the rating of each
+    case's current round beside it.
+    """
+    rows = session.execute(
+        _MY_CASES, {"channel": channel, "chat_id": chat_id, "limit": RECENT_CASES}
+    ).all()
     today = app.now().astimezone(app.tz).date()
-    return tuple(_brief(app, c, ratings.get((c.id, c.resolution_round)), today) for c in rows)
+    return tuple(_brief(app, row, today) for row in rows)
 
 
-def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrief:
+_MY_CASES = (
+    select(
+        Case.reference,
+        Case.status,
+        Case.domain,
+        Case.department,
+        Case.created_at,
+        Case.resolution_due_at,
+        Rating.score,
+    )
+    .join(Resident, Case.resident_id == Resident.id)
+    .outerjoin(Rating, (Rating.case_id == Case.id) & (Rating.round == Case.resolution_round))
+    .where(Resident.channel == bindparam("channel"), Resident.external_id == bindparam("chat_id"))
+    .order_by(Case.created_at.desc(), Case.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+class _LazyCases(Sequence[CaseBrief]):
+    """The resident's cases, read the first time the dialogue looks at them.
+
+    Most taps in an intake (consent, confirm, a place) never do, and then cost no query.
+    """
+
+    def __init__(self, load: Callable[[], tuple[CaseBrief, ...]]) -> None:
+        self._load = load
+        self._items: tuple[CaseBrief, ...] | None = None
+
+    def _all(self) -> tuple[CaseBrief, ...]:
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> CaseBrief: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[CaseBrief, ...]: ...
+    def __getitem__(self, index: int | slice) -> CaseBrief | tuple[CaseBrief, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[CaseBrief]:
+        return iter(self._all())
+
+
+def _brief(app: App, case: Any, today: dt.date) -> CaseBrief:
     due = case.resolution_due_at.astimezone(app.tz).date() if case.resolution_due_at else None
     left = working_days_between(today, due, app.calendar) if due is not None else None
     return CaseBrief(
@@ -68,7 +108,7 @@ def _brief(app: App, case: Case, rating: int | None, today: dt.date) -> CaseBrie
         created=case.created_at.astimezone(app.tz).date(),
         resolution_due=due,
         working_days_left=left,
-        rating=rating,
+        rating=case.score,
     )
 
 
@@ -92,7 +132,9 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
         advice=static.advice,
         routing=static.routing,
         department_names=static.department_names,
-        cases=my_cases(app, session, channel, chat_id),
+        cases=cast(
+            tuple[CaseBrief, ...], _LazyCases(lambda: my_cases(app, session, channel, chat_id))
+        ),
         low_confidence_threshold=static.low_confidence_threshold,
     )
 
