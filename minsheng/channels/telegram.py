@@ -292,7 +292,7 @@ _in_flight: set[asyncio.Task[None]] = set()
 
 
 def _soon(call: Any) -> None:
-    """A Bot API courtesy call (spinner, keyboard) that the update need not wait for."""
+    """A Bot API courtesy call (removing a keyboard) that the update need not wait for."""
     task = asyncio.get_running_loop().create_task(call)
     _in_flight.add(task)
     task.add_done_callback(_in_flight.discard)
@@ -309,10 +309,14 @@ async def process_update(
     if inbound is None:
         return
     query = update.callback_query
-    if query is not None:
-        _soon(_answer(query))
+    # The button's spinner stops while the step runs, not after it.
+    answering = asyncio.ensure_future(_answer(query)) if query is not None else None
     inbound = await with_files(app, bot, update, inbound)
-    replies = await asyncio.to_thread(_handle, app, inbound)
+    try:
+        replies = await asyncio.to_thread(_handle, app, inbound)
+    finally:
+        if answering is not None:
+            await answering
     if query is not None and replies:
         _soon(_remove_keyboard(query))
 

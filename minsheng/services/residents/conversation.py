@@ -90,8 +90,8 @@ _RESIDENTS = cast(Table, Resident.__table__)
 _MARK_REACHABLE = (
     update(_RESIDENTS)
     .where(
-        _RESIDENTS.c.channel == bindparam("channel"),
-        _RESIDENTS.c.external_id == bindparam("chat_id"),
+        _RESIDENTS.c.channel == bindparam("r_channel"),
+        _RESIDENTS.c.external_id == bindparam("r_chat"),
         _RESIDENTS.c.deliverable.is_(False),
         _RESIDENTS.c.forgotten_at.is_(None),
     )
@@ -231,7 +231,7 @@ def _take_turn(
             tag = f"v{saved.version}" if saved.id is not None else f"u{inbound.update_id}"
             _queue_replies(s, inbound.channel, inbound.chat_id, tag, replies, now)
         if mark_reachable:
-            s.execute(_MARK_REACHABLE, {"channel": inbound.channel, "chat_id": inbound.chat_id})
+            s.execute(_MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id})
         crashpoints.reached("step-before-commit")
         uow.commit()
     crashpoints.reached("step-saved")
