@@ -123,6 +123,9 @@ class Meter:
 METER = Meter()
 
 
+OPTIONS: dict[str, Any] = {}
+
+
 def one_resident(app: App, n: int, latencies: list[float], lock: threading.Lock) -> int:
     """Drive one intake to a case; returns the messages sent."""
     chat = f"bench-{n}"
@@ -136,8 +139,10 @@ def one_resident(app: App, n: int, latencies: list[float], lock: threading.Lock)
         before = mine["counts"]["statements"], mine["counts"]["transactions"]
         started = time.perf_counter()
         out = handle_inbound(
-            app, Inbound(channel="bench", chat_id=chat, update_id=f"{chat}:{update}", **fields)
-        )  # type: ignore[arg-type]
+            app,
+            Inbound(channel="bench", chat_id=chat, update_id=f"{chat}:{update}", **fields),  # type: ignore[arg-type]
+            **OPTIONS,
+        )
         elapsed = time.perf_counter() - started
         mine["times"]["total"] += elapsed
         mine["kinds"][f"{kind} messages"] += 1
@@ -175,9 +180,11 @@ def _fresh_schema(url: str) -> tuple[str, str]:
 
 
 def _drive(
-    url: str, first: int, count: int, workers: int, profile: bool
+    url: str, first: int, count: int, workers: int, profile: bool, outbox: bool = False
 ) -> tuple[int, list[float], dict[str, Counter[str]]]:
     """One bot process: its own engine and NLU, residents first..first+count."""
+    if outbox:
+        OPTIONS["via_outbox"] = True
     settings = load_settings(PROJECT_ROOT / "config.yml", env={}).model_copy(
         update={"database_url": url}
     )
@@ -337,6 +344,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench schema")
     parser.add_argument("--floor", action="store_true", help="also measure raw psycopg")
     parser.add_argument("--profile", action="store_true", help="cProfile into bench/_profile/")
+    parser.add_argument(
+        "--outbox",
+        action="store_true",
+        help="queue the replies in the outbox as the Telegram channel does",
+    )
     parser.add_argument("--seed-cases", type=int, default=0, help="existing cases first")
     parser.add_argument("--seed-residents", type=int, default=0, help="existing residents first")
     args = parser.parse_args()
@@ -360,14 +372,19 @@ def main() -> None:
         ]
         started = time.perf_counter()
         if args.processes == 1:
-            results = [_drive(url, slices[0][0], slices[0][1], args.workers, args.profile)]
+            results = [
+                _drive(url, slices[0][0], slices[0][1], args.workers, args.profile, args.outbox)
+            ]
         else:
             import multiprocessing
 
             with multiprocessing.get_context("spawn").Pool(len(slices)) as pool:
                 results = pool.starmap(
                     _drive,
-                    [(url, first, count, args.workers, args.profile) for first, count in slices],
+                    [
+                        (url, first, count, args.workers, args.profile, args.outbox)
+                        for first, count in slices
+                    ],
                 )
         elapsed = time.perf_counter() - started
         sent = sum(r[0] for r in results)

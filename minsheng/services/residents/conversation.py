@@ -114,9 +114,10 @@ class _Conflict(Exception):
 class _PendingFirst(Exception):
     """The stored step still has commands to carry out before this message can be taken."""
 
-    def __init__(self, row: SessionRow) -> None:
+    def __init__(self, row: SessionRow, *, then_stop: bool = False) -> None:
         super().__init__("a pending step comes first")
         self.row = row
+        self.then_stop = then_stop  # the message itself was taken before
 
 
 def handle_inbound(
@@ -150,6 +151,8 @@ def handle_inbound(
             taken = _take_turn(app, inbound, event, via_outbox, mark_reachable)
         except _PendingFirst as first:
             replies += carry_out(app, inbound.channel, inbound.chat_id, first.row, via_outbox)
+            if first.then_stop:
+                return replies
             continue
         except (_Conflict, IntegrityError) as exc:
             log.info("dialogue changed concurrently (%s); again", type(exc).__name__)
@@ -217,16 +220,24 @@ def _take_turn(
     with app.uow() as uow:
         s = uow.session
         if inbound.update_id is not None and not _claim_update(s, inbound, now):
+            # A redelivery (Telegram retries what a dead process never acknowledged): the
+            # step it made may still wait for its commands.
+            row = load_session_row(s, inbound.channel, inbound.chat_id)
+            if row is not None and row.pending is not None:
+                raise _PendingFirst(row, then_stop=True)
             return None
+        crashpoints.reached("update-claimed")
         row = load_session_row(s, inbound.channel, inbound.chat_id)
         if row is not None and row.pending is not None:
             raise _PendingFirst(row)
+        crashpoints.reached("state-read")
         stored = row.state if row is not None else dialogue.new_state()
         ctx = resident.dialogue_context(app, s, inbound.channel, inbound.chat_id)
         state, replies, commands = dialogue.handle(stored, event, ctx)
         _keep_files(state, inbound, app.settings.attachments.max_per_case)
         pending = _pending(commands, inbound) if commands else None
         saved = _save(s, inbound.channel, inbound.chat_id, row, state, pending, now)
+        crashpoints.reached("step-written")
         if via_outbox and replies:
             tag = f"v{saved.version}" if saved.id is not None else f"u{inbound.update_id}"
             _queue_replies(s, inbound.channel, inbound.chat_id, tag, replies, now)
@@ -404,11 +415,13 @@ def _carry_out_in_one(
             with app.uow() as uow:
                 s = uow.session
                 outcomes: Outcomes = []
+                crashpoints.reached("command-started")
                 for command in commands:
                     assert isinstance(command, dialogue.Submit)
                     outcomes.append(
                         (command, _submit_in(app, s, channel, chat_id, meta, command, row.state))
                     )
+                crashpoints.reached("case-created")
                 replies = _fold(app, s, channel, chat_id, row, outcomes, via_outbox, now)
                 crashpoints.reached("command-before-commit")
                 uow.commit()

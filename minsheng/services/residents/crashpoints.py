@@ -4,7 +4,9 @@ Off unless MINSHENG_TEST_CRASH_AT is set (never set it in production). Its value
 name, optionally with the occurrence to die at: "step-saved" or "step-saved:3". The process
 then sends itself SIGKILL there, as a power cut or an OOM kill would: no cleanup, no flush.
 
-Points: "step-before-commit", "step-saved", "command-before-commit", "command-done".
+Points, in the order one message passes them: "update-claimed", "state-read", "step-written",
+"step-before-commit", "step-saved" (the step committed), then for a step with commands
+"command-started", "case-created", "command-before-commit", "command-done" (committed).
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ import signal
 import threading
 
 ENV = "MINSHENG_TEST_CRASH_AT"
-POINTS = ("step-before-commit", "step-saved", "command-before-commit", "command-done")
+POINTS = (
+    "update-claimed",
+    "state-read",
+    "step-written",
+    "step-before-commit",
+    "step-saved",
+    "command-started",
+    "case-created",
+    "command-before-commit",
+    "command-done",
+)
 
 _seen: dict[str, int] = {}
 _lock = threading.Lock()
