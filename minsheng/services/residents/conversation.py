@@ -70,6 +70,8 @@ ATTEMPTS = 6
 # A step still pending after this long was left by a process that died; the sweep takes it.
 PENDING_GRACE = dt.timedelta(seconds=20)
 SWEEP_BATCH = 200
+# How long a message waits for another process that claimed the chat's pending commands.
+WAIT_FOR_CLAIMED_S = 5.0
 
 _SESSIONS = cast(Table, DialogueSession.__table__)
 _SELECT_SESSION = select(
@@ -146,17 +148,26 @@ def handle_inbound(
     if dialogue.wants_nlu(event):
         event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
     replies: list[Reply] = []
-    for attempt in range(ATTEMPTS):
+    attempt = waited = 0
+    while attempt < ATTEMPTS:
         try:
             taken = _take_turn(app, inbound, event, via_outbox, mark_reachable)
         except _PendingFirst as first:
+            if _running_elsewhere(app, first.row) and waited < WAIT_FOR_CLAIMED_S / 0.05:
+                # Another process is carrying out that step's commands right now: its
+                # outcome comes first, in a moment.
+                waited += 1
+                time.sleep(0.05)
+                continue
             replies += carry_out(app, inbound.channel, inbound.chat_id, first.row, via_outbox)
             if first.then_stop:
                 return replies
+            attempt += 1
             continue
         except (_Conflict, IntegrityError) as exc:
             log.info("dialogue changed concurrently (%s); again", type(exc).__name__)
             time.sleep(0.002 * attempt)
+            attempt += 1
             continue
         if taken is None:
             return replies  # a redelivered update: it was answered the first time
@@ -459,7 +470,8 @@ def _carry_out_claimed(
     now = app.now()
     try:
         with app.uow() as uow:
-            claimed = _write(uow.session, row, row.state, row.pending, now)
+            mark = {**row.pending, "claimed_at": now.isoformat()}
+            claimed = _write(uow.session, row, row.state, mark, now)
             uow.commit()
     except _Conflict:
         return []
@@ -474,6 +486,14 @@ def _carry_out_claimed(
     replies = _fold_alone(app, channel, chat_id, claimed, outcomes, via_outbox)
     crashpoints.reached("command-done")
     return replies
+
+
+def _running_elsewhere(app: App, row: SessionRow) -> bool:
+    """The pending commands were claimed by a process that is (as far as we know) alive."""
+    claimed_at = (row.pending or {}).get("claimed_at")
+    if not claimed_at:
+        return False
+    return app.now() - dt.datetime.fromisoformat(claimed_at) < PENDING_GRACE
 
 
 def _fold_alone(
