@@ -50,7 +50,7 @@ DEFAULT_URL = os.environ.get(
 TOKEN = "123456:BENCH-token"
 SECRET = "bench-webhook-secret"
 PATH = "/telegram/webhook"
-MINSHENG = str(Path(sys.executable).with_name("minsheng"))
+MINSHENG = os.environ.get("MINSHENG_BENCH_COMMAND", str(Path(sys.executable).with_name("minsheng")))
 TEXTS = (
     "幸福里小区3号楼门口的路灯坏了三天了",
     "小区物业不打扫楼道，垃圾堆了一个星期，东湖小区5栋",
@@ -214,8 +214,9 @@ def main() -> None:
             MINSHENG_TELEGRAM_WEBHOOK_SECRET=SECRET,
         )
         log = (folder / "serve.log").open("w")
+        workers = ["--workers", str(args.workers)] if args.workers > 1 else []
         process = subprocess.Popen(
-            [MINSHENG, "serve", "--port", str(port), "--workers", str(args.workers)],
+            [MINSHENG, "serve", "--port", str(port), *workers],
             env=env,
             cwd=ROOT,
             stdout=log,
