@@ -250,7 +250,8 @@ def _take_turn(
         saved = _save(s, inbound.channel, inbound.chat_id, row, state, pending, now)
         crashpoints.reached("step-written")
         if via_outbox and replies:
-            tag = f"v{saved.version}" if saved.id is not None else f"u{inbound.update_id}"
+            # Keyed by the update: an unchanged state keeps its version, so that cannot be it.
+            tag = f"u{inbound.update_id}" if inbound.update_id else f"r{uuid.uuid4().hex}"
             _queue_replies(s, inbound.channel, inbound.chat_id, tag, replies, now)
         if mark_reachable:
             s.execute(_MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id})

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from case_store.models import Case, DialogueSession, OutboxMessage
+from minsheng.channels import telegram
 from minsheng.services import jobs
 from minsheng.services.residents.conversation import Inbound, Reply, handle_inbound
 from minsheng.web.routes import telegram_webhook
@@ -236,3 +237,20 @@ def test_simultaneous_web_chat_taps_on_confirm_make_one_case_and_no_errors(
     assert statuses == [200] * TAPS
     assert cases(channel_app) == 1
     assert len(references(texts)) == 1
+
+
+def test_messages_that_leave_the_dialogue_unchanged_each_get_their_own_answer(
+    channel_app: Any, fake_bot: Any, updates: Any
+) -> None:
+    chat = updates(chat_id=777_002)
+    for words in ("/help", "/mycases", "/help"):
+        update = chat.message(words)
+        inbound = telegram.translate(update, fake_bot)
+        assert inbound is not None
+        asyncio.run(
+            telegram.process_update(
+                channel_app, fake_bot, telegram.Update.de_json(update, fake_bot), inbound
+            )
+        )
+    fake_bot.deliver_outbox(channel_app)
+    assert len(fake_bot.texts(777_002)) == 3
