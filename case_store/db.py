@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+POOL_RECYCLE_S = 300
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -25,7 +26,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per transaction. Connections are renewed before a
+    # server or proxy idle timeout would cut them, and one that died anyway fails its use
+    # once and is dropped from the pool (SQLAlchemy invalidates it on the disconnect error).
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_S)
     return create_engine(parsed, **kwargs)
 
 

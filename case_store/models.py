@@ -79,6 +79,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_department_status", "department", "status"),
         Index("ix_cases_next_due_at", "next_due_at"),
+        Index("ix_cases_resident_created", "resident_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -265,6 +266,10 @@ class DialogueSession(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The commands of the step saved last, until they are carried out (0005): whoever comes
+    # next — this process after the commit, another replica, the sweep — runs them once.
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pending_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

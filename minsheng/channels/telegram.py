@@ -15,7 +15,7 @@ import logging
 import math
 import sys
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from telegram import (
@@ -44,7 +44,7 @@ from telegram.ext import (
 from minsheng.services.access import telegram_link
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import group_actions
-from minsheng.services.messaging import delivery, outbox
+from minsheng.services.messaging import delivery
 from minsheng.services.messaging.staff_notices import ACCEPT_PREFIX
 from minsheng.services.residents import attachments as stored_files
 from minsheng.services.residents import flood
@@ -336,66 +336,37 @@ class TelegramSender:
             raise
 
 
-async def send_replies(
-    bot: Any, app: App, chat_id: str, update_id: str | None, replies: Sequence[Reply]
-) -> None:
-    """Answer in order; if Telegram asks us to wait, the rest waits in the outbox."""
-    for i, reply in enumerate(replies):
-        try:
-            await send(bot, chat_id, reply.text, reply.buttons)
-        except Forbidden:
-            log.info("chat %s blocked the bot; marking the resident undeliverable", chat_id)
-            await asyncio.to_thread(delivery.mark_undeliverable, app, CHANNEL, chat_id)
-            return
-        except RetryAfter as exc:
-            wait = retry_seconds(exc)
-            log.warning("rate limited for %s s; %d repl(ies) queued", wait, len(replies) - i)
-            await asyncio.to_thread(_queue_replies, app, chat_id, update_id, i, replies[i:], wait)
-            return
-
-
-def _queue_replies(
-    app: App, chat_id: str, update_id: str | None, first: int, replies: Sequence[Reply], wait: float
-) -> None:
-    now = app.now()
-    with app.uow() as uow:
-        for n, reply in enumerate(replies, start=first):
-            outbox.enqueue(
-                uow.session,
-                key=f"reply:{CHANNEL}:{chat_id}:{update_id}:{n}",
-                channel=CHANNEL,
-                recipient=chat_id,
-                payload={
-                    "type": "reply",
-                    "reference": None,
-                    "text": reply.text,
-                    "buttons": [
-                        [{"label": b.label, "data": b.data} for b in row] for row in reply.buttons
-                    ],
-                },
-                now=now,
-                available_at=now + dt.timedelta(seconds=wait),
-            )
-        uow.commit()
-
-
 # -- handlers ------------------------------------------------------------------------------
 
 
 def _handle(app: App, inbound: Inbound) -> list[Reply]:
-    # Writing to us proves the resident can be reached again after having blocked the bot.
-    delivery.mark_deliverable(app, CHANNEL, inbound.chat_id)
-    return list(handle_inbound(app, inbound))
+    # The replies go out through the outbox, queued in the transaction of the step itself:
+    # a crash after the commit loses none, a retry of the update queues none twice. Writing
+    # to us proves a resident who had blocked the bot can be reached again.
+    return list(handle_inbound(app, inbound, via_outbox=True, mark_reachable=True))
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await process_update(context.bot_data["app"], context.bot, update)
 
 
+_in_flight: set[asyncio.Task[None]] = set()
+
+
+def _soon(call: Any) -> None:
+    """A Bot API courtesy call (removing a keyboard) that the update need not wait for."""
+    task = asyncio.get_running_loop().create_task(call)
+    _in_flight.add(task)
+    task.add_done_callback(_in_flight.discard)
+
+
 async def process_update(
     app: App, bot: Any, update: Update, inbound: Inbound | None = None
 ) -> None:
-    """One update, polled or posted to the webhook: the same path either way."""
+    """One update, polled or posted to the webhook: the same path either way.
+
+    It returns once the step is committed; the delivery runner sends the replies.
+    """
     if is_staff_update(update):
         await process_staff_update(app, bot, update)
         return
@@ -403,31 +374,30 @@ async def process_update(
     if inbound is None:
         return
     query = update.callback_query
-    if query is not None:
-        await _answer(query)
+    # The button's spinner stops while the step runs, not after it.
+    answering = asyncio.ensure_future(_answer(query)) if query is not None else None
     verdict = await asyncio.to_thread(flood.chat_message, app, CHANNEL, inbound.chat_id)
     if not verdict.allowed:
         # One answer per window; the rest of a flood is dropped (and not retried: we say 200).
+        # The notice belongs to no dialogue step, so it goes straight out rather than through
+        # the outbox.
         if verdict.first_refusal:
             text = flood.slow_down_text(app, inbound.language_hint)
             try:
-                await send_replies(bot, app, inbound.chat_id, inbound.update_id, [Reply(text)])
+                await bot.send_message(chat_id=int(inbound.chat_id), text=text)
             except TelegramError as exc:
                 log.info("the slow-down notice was not sent (%s)", type(exc).__name__)
+        if answering is not None:
+            await answering
         return
     inbound = await with_files(app, bot, update, inbound)
-    replies = await asyncio.to_thread(_handle, app, inbound)
-    if query is not None and replies:
-        await _remove_keyboard(query)
     try:
-        await send_replies(bot, app, inbound.chat_id, inbound.update_id, replies)
-    except TelegramError as exc:
-        # The turn is committed and its update id claimed: a retry would answer nothing,
-        # so the replies wait in the outbox for the delivery runner instead.
-        log.warning("replies not sent (%s); queued for delivery", type(exc).__name__)
-        await asyncio.to_thread(
-            _queue_replies, app, inbound.chat_id, inbound.update_id, 0, replies, 0.0
-        )
+        replies = await asyncio.to_thread(_handle, app, inbound)
+    finally:
+        if answering is not None:
+            await answering
+    if query is not None and replies:
+        _soon(_remove_keyboard(query))
 
 
 # -- staff in their department's group ----------------------------------------------------
@@ -464,7 +434,7 @@ def is_staff_update(update: Update) -> bool:
     """A press on a staff notice's button, or `/link …` written in a group."""
     query = update.callback_query
     if query is not None:
-        return (query.data or "").startswith(STAFF_PREFIX)
+        return isinstance(query.data, str) and query.data.startswith(STAFF_PREFIX)
     message = update.message
     if message is None or message.chat.type not in ("group", "supergroup") or not message.text:
         return False

@@ -1,11 +1,21 @@
-"""`minsheng serve`: the web service, with the background jobs in the same process."""
+"""`minsheng serve`: the web service, with the background jobs in the same process.
+
+`--workers N` starts N uvicorn worker processes on one socket. Each builds its own service
+layer from the same configuration and runs its own outbox delivery and sweep — both are safe
+side by side (a message is claimed by one sender; the sweep's alerts and pending steps are
+keyed). Telegram long polling needs exactly one poller, so several workers need webhook mode.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any
 
 from minsheng.cli.common import app_for
+
+CONFIG_ENV = "MINSHENG_CONFIG"
 
 
 def register(sub: Any) -> None:
@@ -18,6 +28,12 @@ def register(sub: Any) -> None:
         metavar="IPS",
         help="comma-separated addresses of the TLS proxy whose X-Forwarded-* headers are "
         "believed, or * for any (default: web.forwarded_allow_ips in the config)",
+    )
+    srv.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (default 1; see the README on sizing)",
     )
     srv.set_defaults(func=_serve)
 
@@ -37,12 +53,40 @@ def _serve(args: argparse.Namespace) -> int:
     # log_config=None keeps our redacting formatter on uvicorn's loggers too. Proxy headers
     # are read only from the trusted addresses: from anyone else they would let a client
     # claim to be on HTTPS or at any address it likes.
+    proxies = trusted_proxies(app, args.forwarded_allow_ips)
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        settings = app.settings
+        if settings.telegram_token is not None and not settings.webhook.enabled:
+            print(
+                "error: Telegram polling needs a single process; enable webhook mode "
+                "(webhook.enabled in the config) or serve with --workers 1",
+                file=sys.stderr,
+            )
+            return 2
+        app.dispose()
+        if args.config:
+            # The workers are new processes: they find the same file through the environment.
+            os.environ[CONFIG_ENV] = os.path.abspath(args.config)
+        uvicorn.run(
+            "minsheng.web.app:from_environment",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            proxy_headers=True,
+            forwarded_allow_ips=proxies,
+        )
+        return 0
     uvicorn.run(
         create_app(app, background=True),
         host=args.host,
         port=args.port,
         log_config=None,
         proxy_headers=True,
-        forwarded_allow_ips=trusted_proxies(app, args.forwarded_allow_ips),
+        forwarded_allow_ips=proxies,
     )
     return 0

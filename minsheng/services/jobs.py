@@ -18,6 +18,7 @@ from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery
 from minsheng.services.projects import sweep as project_sweep
+from minsheng.services.residents import conversation
 from minsheng.services.sla import digest, job_runs, sweep
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,16 @@ def run_periodic(app: App) -> None:
 
 
 def run_sweep(app: App) -> dict[str, Any]:
-    """The SLA sweep as the scheduler runs it, timed for the metrics of this process."""
+    """The SLA sweep as the scheduler runs it, timed for the metrics of this process.
+
+    It first carries out dialogue steps a dead process left pending (a resident's confirmed
+    case, a rating...), so they are answered within one sweep interval of a crash.
+    """
     started = time.perf_counter()
+    try:
+        conversation.carry_out_pending(app)
+    except Exception as exc:  # the SLA sweep must not wait for a bad dialogue row
+        log.error("carrying out pending dialogue steps failed", exc_info=exc)
     result = sweep.run(app)
     job_metrics.observe_sweep(time.perf_counter() - started)
     housekeeping(app)

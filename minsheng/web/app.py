@@ -42,6 +42,15 @@ def create_app(app: App, *, background: bool = False) -> FastAPI:
     return application
 
 
+def from_environment() -> FastAPI:
+    """What each `minsheng serve --workers N` process runs: settings from the environment
+    ($MINSHENG_CONFIG and the secrets), with the background jobs."""
+    from minsheng.config.settings import load_settings
+    from minsheng.services.bootstrap import bootstrap
+
+    return create_app(bootstrap(load_settings(None)), background=True)
+
+
 def _include_routers(application: FastAPI) -> None:
     # == ROUTERS ===========================================================================
     # Each router registers here with one import and one include_router line, nothing else.

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from case_store import repository
 from case_store.lifecycle import Action, Status
 from case_store.models import Case, Message, Resident
 from case_store.references import new_access_token, new_reference
@@ -58,31 +58,30 @@ def get_or_create_resident(
     language: str,
     now: dt.datetime,
 ) -> Resident:
-    resident = repository.find_resident(session, channel, external_id)
-    if resident is None:
-        resident = Resident(
-            channel=channel,
-            external_id=external_id,
-            display_name=display_name,
-            language=language,
-            deliverable=True,
-            created_at=now,
-        )
-        session.add(resident)
-        session.flush()
+    """The resident of this chat, created on first contact: one INSERT ... ON CONFLICT.
+
+    The conflict branch touches nothing the resident set (name, language, deliverable); the
+    no-op update is only there so that RETURNING hands back the existing row.
+    """
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(Resident).values(
+        channel=channel,
+        external_id=external_id,
+        display_name=display_name,
+        language=language,
+        deliverable=True,
+        created_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["channel", "external_id"], set_={"channel": stmt.excluded.channel}
+    ).returning(Resident)
+    resident: Resident = session.scalars(stmt, execution_options={"populate_existing": True}).one()
     return resident
 
 
 def submit(app: App, intake: Intake) -> dict[str, Any]:
     """Create a case from a resident's words and route it to a department."""
-    if intake.domain not in app.settings.taxonomy.keys:
-        raise InvalidRequest(f"unknown domain '{intake.domain}'")
-    if intake.urgency not in URGENCIES:
-        raise InvalidRequest(f"unknown urgency '{intake.urgency}'")
-    if intake.kind not in KINDS:
-        raise InvalidRequest(f"unknown kind '{intake.kind}'")
-    if not intake.text.strip():
-        raise InvalidRequest("the description is empty")
+    validate(app, intake)
     for attempt in range(REFERENCE_ATTEMPTS):
         try:
             return _submit_once(app, intake)
@@ -97,57 +96,82 @@ def submit(app: App, intake: Intake) -> dict[str, Any]:
 def _submit_once(app: App, intake: Intake) -> dict[str, Any]:
     now = app.now()
     with app.uow() as uow:
-        s = uow.session
-        resident = None
-        if intake.external_id is not None:
-            resident = get_or_create_resident(
-                s, intake.channel, intake.external_id, intake.display_name, intake.language, now
-            )
-        case = Case(
-            reference=new_reference(now.astimezone(app.tz)),
-            access_token=new_access_token(),
-            resident=resident,
-            channel=intake.channel,
-            language=intake.language,
-            domain=intake.domain,
-            urgency=intake.urgency,
-            kind=intake.kind,
-            description=intake.text,
-            address=intake.address,
-            phone=intake.phone,
-            details={
-                **intake.details,
-                "entities": intake.entities,
-                "safety_rules": intake.safety_rules,
-                "confidence": round(intake.confidence, 4),
-                **({"nlu": dict(intake.predicted)} if intake.predicted else {}),
-            },
-            status=Status.NEW.value,
-            created_at=now,
-            updated_at=now,
-        )
-        s.add(case)
-        record_event(
-            s,
-            case,
-            "created",
-            _resident_actor(intake),
-            now,
-            after={
-                "status": Status.NEW.value,
-                "domain": intake.domain,
-                "urgency": intake.urgency,
-                "kind": intake.kind,
-                "channel": intake.channel,
-            },
-        )
-        s.add(Message(case=case, at=now, author="resident", text=intake.text))
-        _route_new_case(app, s, case, intake, now)
-        notices.new_case_notice(app, s, case, now)
-        s.flush()
-        view = case_view(case, None, app)
+        view = case_view(submit_in(app, uow.session, intake, now), None, app)
         uow.commit()
     return view
+
+
+def validate(app: App, intake: Intake) -> None:
+    if intake.domain not in app.settings.taxonomy.keys:
+        raise InvalidRequest(f"unknown domain '{intake.domain}'")
+    if intake.urgency not in URGENCIES:
+        raise InvalidRequest(f"unknown urgency '{intake.urgency}'")
+    if intake.kind not in KINDS:
+        raise InvalidRequest(f"unknown kind '{intake.kind}'")
+    if not intake.text.strip():
+        raise InvalidRequest("the description is empty")
+
+
+def submit_in(
+    app: App,
+    s: Session,
+    intake: Intake,
+    now: dt.datetime,
+    *,
+    resident: Resident | None = None,
+) -> Case:
+    """The case in the caller's transaction (validated beforehand with `validate`).
+
+    A reference collision raises IntegrityError, which spoils the transaction: the caller
+    starts it again.
+    """
+    if resident is None and intake.external_id is not None:
+        resident = get_or_create_resident(
+            s, intake.channel, intake.external_id, intake.display_name, intake.language, now
+        )
+    case = Case(
+        reference=new_reference(now.astimezone(app.tz)),
+        access_token=new_access_token(),
+        resident=resident,
+        channel=intake.channel,
+        language=intake.language,
+        domain=intake.domain,
+        urgency=intake.urgency,
+        kind=intake.kind,
+        description=intake.text,
+        address=intake.address,
+        phone=intake.phone,
+        details={
+            **intake.details,
+            "entities": intake.entities,
+            "safety_rules": intake.safety_rules,
+            "confidence": round(intake.confidence, 4),
+            **({"nlu": dict(intake.predicted)} if intake.predicted else {}),
+        },
+        status=Status.NEW.value,
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(case)
+    record_event(
+        s,
+        case,
+        "created",
+        _resident_actor(intake),
+        now,
+        after={
+            "status": Status.NEW.value,
+            "domain": intake.domain,
+            "urgency": intake.urgency,
+            "kind": intake.kind,
+            "channel": intake.channel,
+        },
+    )
+    s.add(Message(case=case, at=now, author="resident", text=intake.text))
+    _route_new_case(app, s, case, intake, now)
+    notices.new_case_notice(app, s, case, now)
+    s.flush()
+    return case
 
 
 def _resident_actor(intake: Intake) -> str:

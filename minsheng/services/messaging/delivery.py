@@ -379,6 +379,15 @@ def is_undeliverable(app: App, channel: str, external_id: str) -> bool:
     return not _is_deliverable(app, channel, external_id)
 
 
+# Set after a commit that queued something to send now, so the runner of this process goes
+# at once instead of at its next interval.
+_WAKE = threading.Event()
+
+
+def wake() -> None:
+    _WAKE.set()
+
+
 class DeliveryRunner:
     """A daemon thread that delivers the outbox every `interval` seconds until stopped."""
 
@@ -406,6 +415,7 @@ class DeliveryRunner:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        _WAKE.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -421,5 +431,6 @@ class DeliveryRunner:
                 log.error("outbox delivery round failed", exc_info=exc)
                 sent = 0
             # A full batch suggests more is waiting: go again without pausing.
-            if sent < BATCH:
-                self._stop.wait(self._interval)
+            if sent < BATCH and not self._stop.is_set():
+                _WAKE.wait(self._interval)
+                _WAKE.clear()

@@ -2,6 +2,17 @@
 
 The conversation state lives in `dialogue_sessions` (one row per channel and chat, with an
 optimistic version), so any number of bot processes can serve the same bot.
+
+One message is one transaction: the update id is claimed, the state read, the dialogue run,
+and the new state written with its version checked (only when it changed), together with the
+replies when the channel sends them through the outbox. A step that produces commands (a
+confirmed case, a rating, a withdrawal...) saves them beside the state, in `pending`, in that
+same transaction; they are then carried out once, keyed by the conversation and the version
+of that step, by whoever comes first: this process right after the commit, the next message
+of the same chat on any replica, or the periodic sweep after a crash. A submission is made in
+the transaction that folds its outcome into the state and clears `pending`, so it happens once
+whatever arrives concurrently; a second tap on Confirm finds the step done and gets the
+ordinary answer for a button that is no longer current.
 """
 
 from __future__ import annotations
@@ -9,36 +20,36 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+import time
+import uuid
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from bot import dialogue
 from bot.dialogue import Button, Reply
 from bot.dialogue.project_commands import PROJECT_COMMANDS
 from case_store import repository
 from case_store.lifecycle import DomainError, Status
-from case_store.models import DialogueSession, ProcessedUpdate
+from case_store.models import DialogueSession, OutboxMessage, ProcessedUpdate, Resident
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import resident_actions, submission, views
 from minsheng.services.errors import CaseNotFound, ConcurrencyConflict, InvalidRequest
+from minsheng.services.messaging import delivery
 from minsheng.services.projects import chat as project_chat
 from minsheng.services.residents import attachments as stored_files
-from minsheng.services.residents import guard, intake, resident
+from minsheng.services.residents import crashpoints, flood, guard, intake, resident
 from minsheng.services.rights import privacy
 from routing import sla
 
 __all__ = ["Button", "Inbound", "Reply", "handle_inbound"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,15 +69,78 @@ class Inbound:
     notice: str | None = None
 
 
-def handle_inbound(app: App, inbound: Inbound) -> list[Reply]:
-    """Answer one message or button tap; a redelivered update gets no answer at all."""
+ATTEMPTS = 6
+# A step still pending after this long was left by a process that died; the sweep takes it.
+PENDING_GRACE = dt.timedelta(seconds=20)
+SWEEP_BATCH = 200
+# How long a message waits for another process that claimed the chat's pending commands.
+WAIT_FOR_CLAIMED_S = 5.0
+
+_SESSIONS = cast(Table, DialogueSession.__table__)
+_SELECT_SESSION = select(
+    _SESSIONS.c.id, _SESSIONS.c.state, _SESSIONS.c.version, _SESSIONS.c.pending
+).where(_SESSIONS.c.channel == bindparam("channel"), _SESSIONS.c.chat_id == bindparam("chat_id"))
+_UPDATE_SESSION = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("row_id"), _SESSIONS.c.version == bindparam("seen"))
+    .values(
+        state=bindparam("state"),
+        version=bindparam("new_version"),
+        pending=bindparam("pending"),
+        pending_at=bindparam("pending_at"),
+        updated_at=bindparam("now"),
+    )
+)
+_RESIDENTS = cast(Table, Resident.__table__)
+_MARK_REACHABLE = (
+    update(_RESIDENTS)
+    .where(
+        _RESIDENTS.c.channel == bindparam("r_channel"),
+        _RESIDENTS.c.external_id == bindparam("r_chat"),
+        _RESIDENTS.c.deliverable.is_(False),
+        _RESIDENTS.c.forgotten_at.is_(None),
+    )
+    .values(deliverable=True)
+)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int | None  # None: this chat has no stored dialogue yet
+    state: dict[str, Any]
+    version: int
+    pending: dict[str, Any] | None
+
+
+class _Conflict(Exception):
+    """Another process saved this chat's dialogue since it was read: read it again."""
+
+
+class _PendingFirst(Exception):
+    """The stored step still has commands to carry out before this message can be taken."""
+
+    def __init__(self, row: SessionRow, *, then_stop: bool = False) -> None:
+        super().__init__("a pending step comes first")
+        self.row = row
+        self.then_stop = then_stop  # the message itself was taken before
+
+
+def handle_inbound(
+    app: App, inbound: Inbound, *, via_outbox: bool = False, mark_reachable: bool = False
+) -> list[Reply]:
+    """Answer one message or button tap; a redelivered update gets no answer at all.
+
+    `via_outbox`: the replies are also queued in the outbox in the transaction that made
+    them (the channel sends them from there, so a crash after the commit loses none).
+    `mark_reachable`: writing to us proves a resident who had blocked the bot is back.
+    """
     inbound = dataclasses.replace(
         inbound,
         text=guard.clean_text(inbound.text),
         callback_data=guard.clean_text(inbound.callback_data),
     )
     if (early := _early_answer(app, inbound)) is not None:
-        return early if _claim_alone(app, inbound) else []
+        return early if _claim_alone(app, inbound, early if via_outbox else []) else []
     event = dialogue.Event(
         text=inbound.text,
         callback=inbound.callback_data,
@@ -76,14 +150,36 @@ def handle_inbound(app: App, inbound: Inbound) -> list[Reply]:
     )
     if dialogue.wants_nlu(event):
         event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
-    turn = _with_retry(lambda: _take_turn(app, inbound, event))
-    if turn is None:
-        return []
-    state, replies, commands, ctx = turn
-    if not commands:
+    replies: list[Reply] = []
+    attempt = waited = 0
+    while attempt < ATTEMPTS:
+        try:
+            taken = _take_turn(app, inbound, event, via_outbox, mark_reachable)
+        except _PendingFirst as first:
+            if _running_elsewhere(app, first.row) and waited < WAIT_FOR_CLAIMED_S / 0.05:
+                # Another process is carrying out that step's commands right now: its
+                # outcome comes first, in a moment.
+                waited += 1
+                time.sleep(0.05)
+                continue
+            replies += carry_out(app, inbound.channel, inbound.chat_id, first.row, via_outbox)
+            if first.then_stop:
+                return replies
+            attempt += 1
+            continue
+        except (_Conflict, IntegrityError) as exc:
+            log.info("dialogue changed concurrently (%s); again", type(exc).__name__)
+            time.sleep(0.002 * attempt)
+            attempt += 1
+            continue
+        if taken is None:
+            return replies  # a redelivered update: it was answered the first time
+        more, row = taken
+        replies += more
+        if row is not None and row.pending is not None:
+            replies += carry_out(app, inbound.channel, inbound.chat_id, row, via_outbox)
         return replies
-    outcomes = [(command, _execute(app, inbound, command, state)) for command in commands]
-    return replies + _with_retry(lambda: _record_outcomes(app, inbound, outcomes, ctx))
+    raise ConcurrencyConflict("this chat's dialogue kept changing; send the message again")
 
 
 def _early_answer(app: App, inbound: Inbound) -> list[Reply] | None:
@@ -101,12 +197,18 @@ def _early_answer(app: App, inbound: Inbound) -> list[Reply] | None:
     return None
 
 
-def _claim_alone(app: App, inbound: Inbound) -> bool:
-    if inbound.update_id is None:
+def _claim_alone(app: App, inbound: Inbound, queued: list[Reply]) -> bool:
+    if inbound.update_id is None and not queued:
         return True
+    now = app.now()
     with app.uow() as uow:
-        claimed = _claim_update(uow.session, inbound, app.now())
+        claimed = inbound.update_id is None or _claim_update(uow.session, inbound, now)
+        if claimed and queued:
+            tag = f"u{inbound.update_id}" if inbound.update_id else f"r{uuid.uuid4().hex}"
+            _queue_replies(uow.session, inbound.channel, inbound.chat_id, tag, queued, now)
         uow.commit()
+    if claimed and queued:
+        delivery.wake()
     return claimed
 
 
@@ -121,59 +223,146 @@ def _keep_files(state: dict[str, Any], inbound: Inbound | None, limit: int) -> N
         state["pending_files"] = files[:limit]
 
 
-def _with_retry(work: Callable[[], T]) -> T:
-    """Run `work` again once when another process changed the same dialogue meanwhile."""
-    try:
-        return work()
-    except (ConcurrencyConflict, StaleDataError, IntegrityError) as exc:
-        log.info("dialogue changed concurrently (%s); retrying once", type(exc).__name__)
-        return work()
+def _take_turn(
+    app: App, inbound: Inbound, event: dialogue.Event, via_outbox: bool, mark_reachable: bool
+) -> tuple[list[Reply], SessionRow | None] | None:
+    """The step in one transaction; None for a redelivered update.
 
-
-Turned = tuple[dict[str, Any], list[Reply], list[dialogue.Command], dialogue.Context]
-
-
-def _take_turn(app: App, inbound: Inbound, event: dialogue.Event) -> Turned | None:
+    Returns the replies and, when the step left commands to carry out, the row as saved.
+    """
     now = app.now()
     with app.uow() as uow:
         s = uow.session
         if inbound.update_id is not None and not _claim_update(s, inbound, now):
+            # A redelivery (Telegram retries what a dead process never acknowledged): the
+            # step it made may still wait for its commands.
+            row = load_session_row(s, inbound.channel, inbound.chat_id)
+            if row is not None and row.pending is not None:
+                raise _PendingFirst(row, then_stop=True)
             return None
-        row = load_session_row(s, inbound.channel, inbound.chat_id, now)
+        crashpoints.reached("update-claimed")
+        row = load_session_row(s, inbound.channel, inbound.chat_id)
+        if row is not None and row.pending is not None:
+            raise _PendingFirst(row)
+        crashpoints.reached("state-read")
+        stored = row.state if row is not None else dialogue.new_state()
         ctx = resident.dialogue_context(app, s, inbound.channel, inbound.chat_id)
-        state, replies, commands = dialogue.handle(row.state, event, ctx)
+        state, replies, commands = dialogue.handle(stored, event, ctx)
         _keep_files(state, inbound, app.settings.attachments.max_per_case)
-        row.state = state
-        row.updated_at = now
+        pending = _pending(commands, inbound) if commands else None
+        saved = _save(s, inbound.channel, inbound.chat_id, row, state, pending, now)
+        crashpoints.reached("step-written")
+        if via_outbox and replies:
+            # Keyed by the update: an unchanged state keeps its version, so that cannot be it.
+            tag = f"u{inbound.update_id}" if inbound.update_id else f"r{uuid.uuid4().hex}"
+            _queue_replies(s, inbound.channel, inbound.chat_id, tag, replies, now)
+        if mark_reachable:
+            s.execute(_MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id})
+        crashpoints.reached("step-before-commit")
         uow.commit()
-    return state, replies, commands, ctx
+    crashpoints.reached("step-saved")
+    if via_outbox and replies:
+        delivery.wake()
+    return replies, saved if pending is not None else None
 
 
-def _record_outcomes(
-    app: App,
-    inbound: Inbound,
-    outcomes: list[tuple[dialogue.Command, dialogue.Result]],
-    ctx: dialogue.Context,
-) -> list[Reply]:
-    """Fold the commands' results into the newest stored state; their replies come back."""
-    now = app.now()
-    replies: list[Reply] = []
-    if any(isinstance(c, dialogue.Forget) and r.ok for c, r in outcomes):
-        # The conversation was erased with everything else: nothing is stored again.
-        for command, result in outcomes:
-            replies += dialogue.after(dialogue.new_state(), command, result, ctx)[1]
-        return replies
-    with app.uow() as uow:
-        row = load_session_row(uow.session, inbound.channel, inbound.chat_id, now)
-        state = row.state
-        for command, result in outcomes:
-            state, more = dialogue.after(state, command, result, ctx)
-            replies += more
-        _keep_files(state, None, app.settings.attachments.max_per_case)
-        row.state = state
-        row.updated_at = now
-        uow.commit()
-    return replies
+def _pending(commands: list[dialogue.Command], inbound: Inbound) -> dict[str, Any]:
+    return {
+        "commands": [encode_command(c) for c in commands],
+        "display_name": inbound.display_name,
+        "update_id": inbound.update_id,
+    }
+
+
+def _save(
+    s: Session,
+    channel: str,
+    chat_id: str,
+    row: SessionRow | None,
+    state: dict[str, Any],
+    pending: dict[str, Any] | None,
+    now: dt.datetime,
+) -> SessionRow:
+    """Write the state if it changed (version checked); an unchanged one costs nothing."""
+    if row is None:
+        module = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+        inserted = s.execute(
+            module.insert(_SESSIONS)
+            .values(
+                channel=channel,
+                chat_id=chat_id,
+                state=state,
+                version=1,
+                pending=pending,
+                pending_at=now if pending is not None else None,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(_SESSIONS.c.id)
+        ).first()
+        if inserted is None:
+            raise _Conflict("created concurrently")
+        return SessionRow(inserted[0], state, 1, pending)
+    if state == row.state and pending is None and row.pending is None:
+        return row
+    return _write(s, row, state, pending, now)
+
+
+def _write(
+    s: Session,
+    row: SessionRow,
+    state: dict[str, Any],
+    pending: dict[str, Any] | None,
+    now: dt.datetime,
+) -> SessionRow:
+    assert row.id is not None
+    result = cast(
+        CursorResult[Any],
+        s.execute(
+            _UPDATE_SESSION,
+            {
+                "row_id": row.id,
+                "seen": row.version,
+                "new_version": row.version + 1,
+                "state": state,
+                "pending": pending,
+                "pending_at": now if pending is not None else None,
+                "now": now,
+            },
+        ),
+    )
+    if result.rowcount != 1:
+        raise _Conflict("saved concurrently")
+    return SessionRow(row.id, state, row.version + 1, pending)
+
+
+def _queue_replies(
+    s: Session, channel: str, chat_id: str, tag: str, replies: list[Reply], now: dt.datetime
+) -> None:
+    """The replies as outbox rows, in one statement; the key makes a replay queue nothing."""
+    module = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [
+        {
+            "key": f"reply:{channel}:{chat_id}:{tag}:{n}",
+            "case_id": None,
+            "channel": channel,
+            "recipient": chat_id,
+            "payload": {
+                "type": "reply",
+                "reference": None,
+                "text": reply.text,
+                "buttons": [
+                    [{"label": b.label, "data": b.data} for b in line] for line in reply.buttons
+                ],
+            },
+            "status": "pending",
+            "attempts": 0,
+            "available_at": now,
+            "created_at": now,
+        }
+        for n, reply in enumerate(replies)
+    ]
+    s.execute(module.insert(OutboxMessage.__table__).values(rows).on_conflict_do_nothing())
 
 
 def _claim_update(session: Session, inbound: Inbound, now: dt.datetime) -> bool:
@@ -194,21 +383,247 @@ def _claim_update(session: Session, inbound: Inbound, now: dt.datetime) -> bool:
     return session.execute(stmt).first() is not None
 
 
-def load_session_row(
-    session: Session, channel: str, chat_id: str, now: dt.datetime
-) -> DialogueSession:
-    row = session.scalars(
-        select(DialogueSession).where(
-            DialogueSession.channel == channel, DialogueSession.chat_id == chat_id
-        )
-    ).one_or_none()
-    if row is None:
-        row = DialogueSession(
-            channel=channel, chat_id=chat_id, state=dialogue.new_state(), updated_at=now
-        )
-        session.add(row)
-        session.flush()  # a second process creating the same row fails here, then retries
-    return row
+def load_session_row(session: Session, channel: str, chat_id: str) -> SessionRow | None:
+    found = session.execute(_SELECT_SESSION, {"channel": channel, "chat_id": chat_id}).first()
+    if found is None:
+        return None
+    return SessionRow(found.id, dict(found.state or {}), found.version, found.pending)
+
+
+# -- carrying out a step's commands, once -----------------------------------------------------
+
+
+Outcomes = list[tuple[dialogue.Command, dialogue.Result]]
+
+
+def carry_out(
+    app: App, channel: str, chat_id: str, row: SessionRow, via_outbox: bool
+) -> list[Reply]:
+    """Run the saved step's commands and fold their outcomes into its state, once.
+
+    The key is (conversation, version of the step): whoever writes the next version first
+    has done it; anyone else finds the version moved on and answers nothing for it.
+    """
+    assert row.pending is not None
+    commands = [decode_command(c) for c in row.pending.get("commands") or []]
+    if commands and all(isinstance(c, dialogue.Submit) for c in commands):
+        return _carry_out_in_one(app, channel, chat_id, row, commands, via_outbox)
+    return _carry_out_claimed(app, channel, chat_id, row, commands, via_outbox)
+
+
+def _carry_out_in_one(
+    app: App,
+    channel: str,
+    chat_id: str,
+    row: SessionRow,
+    commands: list[dialogue.Command],
+    via_outbox: bool,
+) -> list[Reply]:
+    """A submission: the case, its events and notices, the folded state, the replies — all
+    in one transaction, so there is exactly one case whatever runs it concurrently."""
+    assert row.pending is not None
+    meta = row.pending
+    # A web chat costs nothing to open afresh, so its address has a case limit of its own; the
+    # counter lives outside this transaction (another store, or its own unit of work).
+    per_address = flood.address_new_case(app)
+    if per_address is not None and not per_address.allowed:
+        limits = app.settings.limits
+        limit = {
+            "limit": limits.new_cases_per_address,
+            "minutes": f"{limits.address_window_minutes:g}",
+        }
+        limited: Outcomes = [
+            (c, dialogue.Result(ok=False, error="rate_limited", data=limit)) for c in commands
+        ]
+        return _fold_alone(app, channel, chat_id, row, limited, via_outbox)
+    for attempt in range(submission.REFERENCE_ATTEMPTS):
+        now = app.now()
+        failed = False
+        try:
+            with app.uow() as uow:
+                s = uow.session
+                outcomes: Outcomes = []
+                crashpoints.reached("command-started")
+                for command in commands:
+                    assert isinstance(command, dialogue.Submit)
+                    outcomes.append(
+                        (command, _submit_in(app, s, channel, chat_id, meta, command, row.state))
+                    )
+                crashpoints.reached("case-created")
+                replies = _fold(app, s, channel, chat_id, row, outcomes, via_outbox, now)
+                crashpoints.reached("command-before-commit")
+                uow.commit()
+        except _Conflict:
+            return []  # carried out by someone else meanwhile
+        except IntegrityError as exc:
+            if "reference" in str(exc.orig).lower() and attempt < submission.REFERENCE_ATTEMPTS - 1:
+                continue
+            log.exception("a submission failed for a %s resident", channel)
+            failed = True
+        except Exception:
+            log.exception("a submission failed for a %s resident", channel)
+            failed = True
+        if failed:
+            refused: Outcomes = [(c, dialogue.Result(ok=False, error="failed")) for c in commands]
+            return _fold_alone(app, channel, chat_id, row, refused, via_outbox)
+        crashpoints.reached("command-done")
+        if via_outbox and replies:
+            delivery.wake()
+        return replies
+    raise AssertionError("unreachable")
+
+
+def _carry_out_claimed(
+    app: App,
+    channel: str,
+    chat_id: str,
+    row: SessionRow,
+    commands: list[dialogue.Command],
+    via_outbox: bool,
+) -> list[Reply]:
+    """Other commands run in their own use cases: the step is claimed first (the version
+    moves on, the commands stay pending), so concurrent callers never run them twice."""
+    assert row.pending is not None
+    now = app.now()
+    try:
+        with app.uow() as uow:
+            mark = {**row.pending, "claimed_at": now.isoformat()}
+            claimed = _write(uow.session, row, row.state, mark, now)
+            uow.commit()
+    except _Conflict:
+        return []
+    inbound = Inbound(
+        channel=channel,
+        chat_id=chat_id,
+        update_id=row.pending.get("update_id"),
+        display_name=row.pending.get("display_name"),
+    )
+    outcomes = [(c, _execute(app, inbound, c, row.state)) for c in commands]
+    crashpoints.reached("command-before-commit")
+    replies = _fold_alone(app, channel, chat_id, claimed, outcomes, via_outbox)
+    crashpoints.reached("command-done")
+    return replies
+
+
+def _running_elsewhere(app: App, row: SessionRow) -> bool:
+    """The pending commands were claimed by a process that is (as far as we know) alive."""
+    claimed_at = (row.pending or {}).get("claimed_at")
+    if not claimed_at:
+        return False
+    return app.now() - dt.datetime.fromisoformat(claimed_at) < PENDING_GRACE
+
+
+def _fold_alone(
+    app: App, channel: str, chat_id: str, row: SessionRow, outcomes: Outcomes, via_outbox: bool
+) -> list[Reply]:
+    now = app.now()
+    try:
+        with app.uow() as uow:
+            replies = _fold(app, uow.session, channel, chat_id, row, outcomes, via_outbox, now)
+            uow.commit()
+    except _Conflict:
+        return []
+    if via_outbox and replies:
+        delivery.wake()
+    return replies
+
+
+def _fold(
+    app: App,
+    s: Session,
+    channel: str,
+    chat_id: str,
+    row: SessionRow,
+    outcomes: Outcomes,
+    via_outbox: bool,
+    now: dt.datetime,
+) -> list[Reply]:
+    """The commands' outcomes into the step's state, `pending` cleared; their replies."""
+    ctx = resident.dialogue_context(app, s, channel, chat_id)
+    replies: list[Reply] = []
+    tag = f"v{row.version}c"
+    if any(isinstance(c, dialogue.Forget) and r.ok for c, r in outcomes):
+        # The conversation was erased with everything else: nothing is stored again.
+        for command, result in outcomes:
+            replies += dialogue.after(dialogue.new_state(), command, result, ctx)[1]
+        if via_outbox and replies:
+            _queue_replies(s, channel, chat_id, tag, replies, now)
+        return replies
+    state = row.state
+    for command, result in outcomes:
+        state, more = dialogue.after(state, command, result, ctx)
+        replies += more
+    _keep_files(state, None, app.settings.attachments.max_per_case)
+    _write(s, row, state, None, now)
+    if via_outbox and replies:
+        _queue_replies(s, channel, chat_id, tag, replies, now)
+    return replies
+
+
+def carry_out_pending(app: App, *, older_than: dt.timedelta = PENDING_GRACE) -> int:
+    """The sweep's part: steps left pending by a process that died; their replies are queued.
+
+    Returns how many steps were carried out here.
+    """
+    before = app.now() - older_than
+    with app.uow() as uow:
+        found = uow.session.execute(
+            select(
+                _SESSIONS.c.id,
+                _SESSIONS.c.channel,
+                _SESSIONS.c.chat_id,
+                _SESSIONS.c.state,
+                _SESSIONS.c.version,
+                _SESSIONS.c.pending,
+            )
+            .where(_SESSIONS.c.pending_at <= before)
+            .order_by(_SESSIONS.c.pending_at)
+            .limit(SWEEP_BATCH)
+        ).all()
+    done = 0
+    for r in found:
+        row = SessionRow(r.id, dict(r.state or {}), r.version, r.pending)
+        if row.pending is None:
+            continue
+        try:
+            carry_out(app, r.channel, r.chat_id, row, via_outbox=True)
+            done += 1
+        except Exception:
+            log.exception("a pending %s dialogue step could not be carried out", r.channel)
+    if done:
+        log.info("carried out %d dialogue step(s) left pending", done)
+    return done
+
+
+def encode_command(command: dialogue.Command) -> dict[str, Any]:
+    return {"type": type(command).__name__, **dataclasses.asdict(command)}
+
+
+_COMMANDS: dict[str, type[Any]] = {
+    c.__name__: c
+    for c in (
+        dialogue.Submit,
+        dialogue.AddDetails,
+        dialogue.Rate,
+        dialogue.Comment,
+        dialogue.Reopen,
+        dialogue.Withdraw,
+        dialogue.SetLanguage,
+        dialogue.MyData,
+        dialogue.Forget,
+        dialogue.AddContact,
+        *PROJECT_COMMANDS,
+    )
+}
+
+
+def decode_command(data: dict[str, Any]) -> dialogue.Command:
+    fields = dict(data)
+    cls = _COMMANDS[fields.pop("type")]
+    if cls in (dialogue.Submit, dialogue.AddContact) and fields.get("location") is not None:
+        fields["location"] = tuple(fields["location"])
+    command: dialogue.Command = cls(**fields)
+    return command
 
 
 # -- commands -> use cases ------------------------------------------------------------------
@@ -248,15 +663,28 @@ def _execute(
         return dialogue.Result(ok=False, error="failed")
 
 
+def _attach(
+    app: App, reference: str, files: list[dict[str, Any]], location: tuple[float, float] | None
+) -> None:
+    with app.uow() as uow:
+        case = repository.get_case(uow.session, reference)
+        stored_files.add_to_case(uow.session, app.settings, case, files, app.now(), location)
+        uow.commit()
+
+
 def _run(
     app: App, inbound: Inbound, command: dialogue.Command, state: dict[str, Any]
 ) -> dict[str, Any]:
     channel, chat_id = inbound.channel, inbound.chat_id
     actor = f"resident:{channel}"
     if isinstance(command, dialogue.Submit):
-        if guard.case_limit_reached(app, channel, chat_id):
+        with app.uow() as uow:
+            meta = {"display_name": inbound.display_name}
+            result = _submit_in(app, uow.session, channel, chat_id, meta, command, state)
+            uow.commit()
+        if not result.ok:
             raise CaseLimitReached()
-        return _submit(app, inbound, command, state.get("pending_files") or [])
+        return dict(result.data)
     if isinstance(command, dialogue.MyData):
         return privacy.my_data(app, channel, chat_id)
     if isinstance(command, dialogue.Forget):
@@ -307,16 +735,24 @@ def _check_owner(app: App, inbound: Inbound, reference: str) -> None:
         resident.owned_case(uow.session, inbound.channel, inbound.chat_id, reference)
 
 
-def _submit(
-    app: App, inbound: Inbound, command: dialogue.Submit, files: list[dict[str, Any]]
-) -> dict[str, Any]:
+def _submit_in(
+    app: App,
+    s: Session,
+    channel: str,
+    chat_id: str,
+    meta: dict[str, Any],
+    command: dialogue.Submit,
+    state: dict[str, Any],
+) -> dialogue.Result:
+    """The confirmed draft as a case in the caller's transaction, or the limit's refusal."""
+    now = app.now()
     result = {**command.nlu, "text": command.text}
     draft = intake.to_intake(
         result,
-        channel=inbound.channel,
+        channel=channel,
         text=command.text,
-        external_id=inbound.chat_id,
-        display_name=inbound.display_name,
+        external_id=chat_id,
+        display_name=meta.get("display_name"),
         language=command.language,
         address=command.address,
         domain=command.domain if command.domain_chosen else None,
@@ -327,33 +763,42 @@ def _submit(
         details["safety_answer"] = command.safety_answer
     if command.location is not None:
         details["location"] = {"latitude": command.location[0], "longitude": command.location[1]}
-    view = submission.submit(app, dataclasses.replace(draft, details=details))
+    draft = dataclasses.replace(draft, details=details)
+    submission.validate(app, draft)
+    person = submission.get_or_create_resident(
+        s, channel, chat_id, draft.display_name, draft.language, now
+    )
+    limits = app.settings.limits
+    since = now - dt.timedelta(minutes=limits.window_minutes)
+    if guard.recent_cases_of(s, person.id, since) >= limits.new_cases_per_window:
+        return dialogue.Result(
+            ok=False,
+            error="rate_limited",
+            data={"limit": limits.new_cases_per_window, "minutes": f"{limits.window_minutes:g}"},
+        )
+    case = submission.submit_in(app, s, draft, now, resident=person)
+    files = state.get("pending_files") or []
     if files or command.location is not None:
-        _attach(app, view["reference"], files, command.location)
+        stored_files.add_to_case(s, app.settings, case, files, now, command.location)
+    view = views.case_view(case, None, app)
     working_days = sla.resolution_working_days(
         policy.sla_policy(app.settings), view["domain"], view["kind"]
     )
     first = view.get("first_response_due_at")
-    return {
-        "reference": view["reference"],
-        "department": view["department"],
-        "working_days": working_days,
-        "resolution_due": _local_date(view.get("resolution_due_at")),
-        "resolution_due_provisional": bool(view.get("resolution_due_provisional")),
-        "first_response_due": dt.datetime.fromisoformat(first) if first else None,
-        "urgency": view["urgency"],
-    }
+    return dialogue.Result(
+        ok=True,
+        data={
+            "reference": view["reference"],
+            "department": view["department"],
+            "working_days": working_days,
+            "resolution_due": _local_date(view.get("resolution_due_at")),
+            "resolution_due_provisional": bool(view.get("resolution_due_provisional")),
+            "first_response_due": dt.datetime.fromisoformat(first) if first else None,
+            "urgency": view["urgency"],
+        },
+    )
 
 
 def _local_date(iso: str | None) -> dt.date | None:
     # Views carry local ISO times already, so the date part is the resident's date.
     return dt.datetime.fromisoformat(iso).date() if iso else None
-
-
-def _attach(
-    app: App, reference: str, files: list[dict[str, Any]], location: tuple[float, float] | None
-) -> None:
-    with app.uow() as uow:
-        case = repository.get_case(uow.session, reference)
-        stored_files.add_to_case(uow.session, app.settings, case, files, app.now(), location)
-        uow.commit()

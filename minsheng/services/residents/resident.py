@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast, overload
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.dialogue import CaseBrief, Context, FaqEntry
@@ -39,39 +40,77 @@ def owned_case(session: Session, channel: str, chat_id: str, reference: str) -> 
 
 
 def my_cases(app: App, session: Session, channel: str, chat_id: str) -> tuple[CaseBrief, ...]:
-    """The resident's latest cases, newest first, with working days left on open ones."""
-    resident = find_resident(session, channel, chat_id)
-    if resident is None:
-        return ()
-    rows = list(
-        session.scalars(
-            select(Case)
-            .where(Case.resident_id == resident.id)
-            .order_by(Case.created_at.desc(), Case.id.desc())
-            .limit(RECENT_CASES)
-        ).unique()
-    )
-    ratings: dict[tuple[int, int], int] = {}
-    last: dict[int, dt.datetime] = {}
-    if rows:
-        ids = [c.id for c in rows]
-        for r in session.scalars(select(Rating).where(Rating.case_id.in_(ids))):
-            ratings[(r.case_id, r.round)] = r.score
-        latest = (
-            select(Message.case_id, func.max(Message.at))
-            .where(Message.case_id.in_(ids), Message.author == "resident")
-            .group_by(Message.case_id)
-        )
-        last = {case_id: at for case_id, at in session.execute(latest)}
+    """The resident's latest cases, newest first, with working days left on open ones.
+
+    One statement: the cases through the resident's unique key, with the rating of each
+    case's current round and the time of the resident's latest message beside it.
+    """
+    rows = session.execute(
+        _MY_CASES, {"channel": channel, "chat_id": chat_id, "limit": RECENT_CASES}
+    ).all()
     today = app.now().astimezone(app.tz).date()
-    return tuple(
-        _brief(app, c, ratings.get((c.id, c.resolution_round)), today, last.get(c.id)) for c in rows
+    return tuple(_brief(app, row, today) for row in rows)
+
+
+_LAST_RESIDENT_MESSAGE = (
+    select(func.max(Message.at))
+    .where(Message.case_id == Case.id, Message.author == "resident")
+    .correlate(Case)
+    .scalar_subquery()
+)
+_MY_CASES = (
+    select(
+        Case.reference,
+        Case.status,
+        Case.domain,
+        Case.department,
+        Case.created_at,
+        Case.resolution_due_at,
+        Case.resolution_provisional,
+        Case.outcome,
+        Case.description,
+        Case.address,
+        Rating.score,
+        _LAST_RESIDENT_MESSAGE.label("last_message_at"),
     )
+    .join(Resident, Case.resident_id == Resident.id)
+    .outerjoin(Rating, (Rating.case_id == Case.id) & (Rating.round == Case.resolution_round))
+    .where(Resident.channel == bindparam("channel"), Resident.external_id == bindparam("chat_id"))
+    .order_by(Case.created_at.desc(), Case.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
-def _brief(
-    app: App, case: Case, rating: int | None, today: dt.date, last_message_at: dt.datetime | None
-) -> CaseBrief:
+class _LazyCases(Sequence[CaseBrief]):
+    """The resident's cases, read the first time the dialogue looks at them.
+
+    Most taps in an intake (consent, confirm, a place) never do, and then cost no query.
+    """
+
+    def __init__(self, load: Callable[[], tuple[CaseBrief, ...]]) -> None:
+        self._load = load
+        self._items: tuple[CaseBrief, ...] | None = None
+
+    def _all(self) -> tuple[CaseBrief, ...]:
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> CaseBrief: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[CaseBrief, ...]: ...
+    def __getitem__(self, index: int | slice) -> CaseBrief | tuple[CaseBrief, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[CaseBrief]:
+        return iter(self._all())
+
+
+def _brief(app: App, case: Any, today: dt.date) -> CaseBrief:
     due = case.resolution_due_at.astimezone(app.tz).date() if case.resolution_due_at else None
     left = working_days_between(today, due, app.calendar) if due is not None else None
     return CaseBrief(
@@ -82,12 +121,12 @@ def _brief(
         created=case.created_at.astimezone(app.tz).date(),
         resolution_due=due,
         working_days_left=left,
-        rating=rating,
+        rating=case.score,
         resolution_due_provisional=bool(case.resolution_provisional),
         outcome=case.outcome,
         title=(case.description or "")[:60],
         address=case.address,
-        last_message_at=_aware(last_message_at),
+        last_message_at=_aware(case.last_message_at),
     )
 
 
@@ -129,9 +168,9 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
         static,
         today=now.astimezone(app.tz).date(),
         now=now,
-        cases=my_cases(app, session, channel, chat_id),
-        low_confidence_threshold=static.low_confidence_threshold,
-        domains=static.domains,
+        cases=cast(
+            tuple[CaseBrief, ...], _LazyCases(lambda: my_cases(app, session, channel, chat_id))
+        ),
     )
 
 

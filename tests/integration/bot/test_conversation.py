@@ -97,8 +97,8 @@ def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
     real_load = conversation.load_session_row
     calls = {"n": 0}
 
-    def load_then_lose_the_race(session, channel, chat_id, now):  # type: ignore[no-untyped-def]
-        row = real_load(session, channel, chat_id, now)
+    def load_then_lose_the_race(session, channel, chat_id):  # type: ignore[no-untyped-def]
+        row = real_load(session, channel, chat_id)
         calls["n"] += 1
         if calls["n"] == 1:  # another bot process saves this chat's dialogue right now
             session.execute(

@@ -88,6 +88,24 @@ class FakeBot:
 
         return _File()
 
+    def deliver_outbox(self, app: Any) -> int:
+        """Send what the outbox holds for Telegram, as the delivery runner would."""
+        import asyncio
+
+        from minsheng.channels import telegram
+        from minsheng.services.messaging import delivery
+
+        bot = self
+
+        class Sender:
+            def send(self, recipient: str, text: str, buttons: Any) -> None:
+                asyncio.run(telegram.send(bot, recipient, text, buttons))
+
+        sent = 0
+        while n := delivery.deliver_due(app, {"telegram": Sender()}, worker_id="test"):
+            sent += n
+        return sent
+
     def texts(self, chat_id: int) -> list[str]:
         return [str(m["text"]) for m in self.sent if str(m["chat_id"]) == str(chat_id)]
 

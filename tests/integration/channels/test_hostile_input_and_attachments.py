@@ -23,6 +23,7 @@ def deliver(app: Any, bot: Any, data: dict[str, Any]) -> list[str]:
     if inbound is not None:
         update = telegram.Update.de_json(data, bot)
         asyncio.run(telegram.process_update(app, bot, update, inbound))
+        bot.deliver_outbox(app)
     return [str(m["text"]) for m in bot.sent[before:]]
 
 

@@ -26,7 +26,8 @@ def hook_app(channel_app: Any) -> Any:
 
 
 def post(api: Any, payloads: list[Any], headers: dict[str, str]) -> list[httpx.Response]:
-    """POST the payloads at the same time, as Telegram's retries or replicas would."""
+    """POST the payloads at the same time, as Telegram's retries or replicas would; then
+    send what they queued, as the delivery runner does."""
 
     async def go() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=api)
@@ -37,7 +38,9 @@ def post(api: Any, payloads: list[Any], headers: dict[str, str]) -> list[httpx.R
                 )
             )
 
-    return asyncio.run(go())
+    responses = asyncio.run(go())
+    api.state.telegram_bot.deliver_outbox(api.state.app)
+    return responses
 
 
 def count(app: Any, model: Any) -> int:
