@@ -126,9 +126,17 @@ _NAME_STOP = set(
 )
 # Stop characters that also begin common place names (和平街, 向阳路, 为民路).
 _NAME_STARTS = set("和向为")
+# Names so common that they begin the name whatever stands before them ("请问和平小区",
+# "建议和平小区"): left to the context rule, one estate's name is cut out in some messages and
+# kept in others.
+_NAME_START_WORDS = frozenset({"和平", "和谐", "和睦", "和顺", "和兴", "向阳", "向荣", "为民"})
+# 路 ends a road name, but not in words about roads or routes: 路灯 (street light), 路面,
+# 路况, 路牌, 路段, 路边, 路径, 路线, 路标, 路基; 线路 (a bus route), 电路, 绕路, 走路, 迷路,
+# 带路, 让路, 修路, 问路.
+_ROAD = "(?<![线电绕走迷带让修问])路(?![灯面况牌段边径线标基])"
 _PLACE_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("community", "小区|花园|家园|新村|公寓|社区|苑|园|庄|村|大院|宿舍|新城|大厦|广场|里(?=\\d)"),
-    ("road", "大道|大街|路|街|巷|胡同|弄|公路|高架|大桥|桥"),
+    ("road", f"大道|大街|{_ROAD}|街|巷|胡同|弄|公路|高架|大桥|桥"),
     ("district", "开发区|高新区|新区|街道|区|县|镇|乡"),
     (
         "place",
@@ -224,15 +232,22 @@ def _place_names(text: str) -> list[Found]:
                 break
             start -= 1
         # "和平街", "是和平街": a stop character that leaves a one-character name begins the name
-        # when nothing name-like stands before it.
+        # when nothing name-like stands before it. A district's one-character name stands on
+        # its own ("我和东区"), so there the stop character stays a stop.
         if (
             match.start() - start == 1
             and start > previous_end
             and text[start - 1] in _NAME_STARTS
             and (
-                start - 1 == previous_end
-                or not _is_cjk(text[start - 2])
-                or text[start - 2] in _NAME_STOP
+                text[start - 1 : start + 1] in _NAME_START_WORDS
+                or (
+                    role != "district"
+                    and (
+                        start - 1 == previous_end
+                        or not _is_cjk(text[start - 2])
+                        or text[start - 2] in _NAME_STOP
+                    )
+                )
             )
         ):
             start -= 1

@@ -125,3 +125,39 @@ def test_a_road_without_a_number_is_still_a_road() -> None:
 
 def test_going_out_to_the_street_is_not_a_road_name() -> None:
     assert all(role != "road" for _, _, role in spans("去了趟街"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区门口路灯坏了",
+        "东门路灯坏了",
+        "门口路面坑坑洼洼",
+        "早高峰路况很差",
+        "这一路段经常堵车",
+        "南门路边乱停车",
+        "路牌被撞倒了",
+        "希望增加公交线路",
+        "出租车司机绕路多收费",
+        "健身路径器材损坏",
+    ],
+)
+def test_words_about_roads_are_not_road_names(text: str) -> None:
+    assert all(role not in ("road", "address") for _, _, role in spans(text))
+
+
+def test_a_road_keeps_its_name_before_its_street_lights() -> None:
+    assert spans("人民路路灯不亮") == [("location", "人民路", "road")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["和平小区停水了", "请问和平小区停水了", "建议和平小区加装电梯", "希望增加和平小区的公交"],
+)
+def test_a_common_estate_name_is_found_whatever_stands_before_it(text: str) -> None:
+    assert ("location", "和平小区", "community") in spans(text)
+
+
+def test_a_one_character_district_after_and_is_not_an_and_phrase() -> None:
+    assert ("location", "东区", "district") in spans("我和东区的朋友说好了")
+    assert ("location", "和平区", "district") in spans("天津和平区停电了")

@@ -144,6 +144,30 @@ def test_different_needs_stay_apart() -> None:
     assert sum(t.size for t in topics) == len(DEMANDS)
 
 
+def test_one_estates_different_needs_stay_apart_however_the_message_opens() -> None:
+    texts = [
+        ("和平小区电梯坏了好几天", "housing"),
+        ("请问和平小区没有5G信号", "telecom"),
+        ("建议和平小区新建幼儿园", "education"),
+        ("请问和平小区路灯不亮", "transport"),
+        ("希望增加和平小区的公交线路", "transport"),
+        ("和平小区附近没有菜市场", "commerce"),
+        ("幸福里小区电梯坏了好几天", "housing"),
+        ("请问幸福里小区没有5G信号", "telecom"),
+        ("东门路灯不亮", "transport"),
+    ]
+    demands = [
+        Demand(f"MS-2604-HP{i:04d}", text, domain, i, "幸福街道", D(2026, 4, 1))
+        for i, (text, domain) in enumerate(texts)
+    ]
+    topics = cluster_demands(demands)
+    together = {frozenset(t.members) for t in topics}
+    assert frozenset({"MS-2604-HP0000", "MS-2604-HP0006"}) in together  # both broken lifts
+    assert frozenset({"MS-2604-HP0001", "MS-2604-HP0007"}) in together  # both without signal
+    assert frozenset({"MS-2604-HP0003", "MS-2604-HP0008"}) in together  # both dark streets
+    assert len(topics) == 6
+
+
 def test_a_topic_may_span_two_domains_when_the_texts_agree() -> None:
     market = _topic_of(cluster_demands(DEMANDS), "MS-2603-CCCC01")
     assert "MS-2603-CCCC03" in market.members
