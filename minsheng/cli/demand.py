@@ -49,18 +49,16 @@ def _guard(work: Any) -> int:
 
 
 def _clusters(args: argparse.Namespace) -> int:
-    from case_store.taxonomy import DOMAINS
     from minsheng.services.projects import demand
 
-    if args.domain and args.domain not in DOMAINS:
+    app = app_for(args)
+    if args.domain and args.domain not in app.settings.taxonomy.keys:
         print(f"error: unknown domain '{args.domain}'", file=sys.stderr)
         return 2
     if args.since and args.until and args.since > args.until:
         print("error: --from is after --to", file=sys.stderr)
         return 2
-    topics = demand.clusters_of(
-        app_for(args), since=args.since, until=args.until, domain=args.domain
-    )
+    topics = demand.clusters_of(app, since=args.since, until=args.until, domain=args.domain)
     if args.json:
         print_json({"topics": topics, "count": len(topics)})
         return 0

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from case_store import repository
 from case_store.lifecycle import OPEN_STATUSES, Status, staff_actions
 from case_store.models import AuditLog, Case, CaseRead, Message, Staff
-from case_store.taxonomy import DOMAINS, URGENCIES
+from case_store.taxonomy import URGENCIES
 from minsheng.services.access.staff import Role, Scope, StaffMember, scope_of
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import workspace_view as present
@@ -50,7 +50,7 @@ class QueueFilter:
     sort: str = "deadline"
     descending: bool = False
 
-    def validate(self) -> None:
+    def validate(self, domains: tuple[str, ...]) -> None:
         statuses = {s.value for s in Status}
         for value in self.status:
             if value not in statuses:
@@ -59,7 +59,7 @@ class QueueFilter:
             if value not in URGENCIES:
                 raise InvalidRequest(f"unknown urgency '{value}'")
         for value in self.domain:
-            if value not in DOMAINS:
+            if value not in domains:
                 raise InvalidRequest(f"unknown domain '{value}'")
         if self.page < 1:
             raise InvalidRequest("page starts at 1")
@@ -126,7 +126,7 @@ def queue(app: App, member: StaffMember, flt: QueueFilter) -> dict[str, Any]:
     `total` is exact on the last page (and on the first, when it is the only one); elsewhere it
     is None and `total_at_least` says how many there are at the least.
     """
-    flt.validate()
+    flt.validate(app.settings.taxonomy.keys)
     now = app.now()
     offset = (flt.page - 1) * flt.per_page
     with app.uow() as uow:
@@ -334,7 +334,7 @@ def attachment_file(app: App, member: StaffMember, reference: str, number: int) 
 
 def export(app: App, member: StaffMember, flt: QueueFilter) -> list[dict[str, Any]]:
     """Every case of the member's queue matching the filter (no paging), audited."""
-    flt.validate()
+    flt.validate(app.settings.taxonomy.keys)
     now = app.now()
     with app.uow() as uow:
         s = uow.session

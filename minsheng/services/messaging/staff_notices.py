@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from case_store.taxonomy import DOMAIN_NAMES, KIND_NAMES, URGENCY_NAMES
+from case_store.taxonomy import KIND_NAMES, URGENCY_NAMES
 from minsheng.config.schema import Department
 from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
@@ -137,7 +137,10 @@ def render(settings: Settings, department: Department, payload: dict[str, Any]) 
         heading = f"{title} {ref}"
         if payload.get("domain"):
             lines.append(
-                (_pick(_LINES["domain"], lang), _name(DOMAIN_NAMES, payload["domain"], lang))
+                (
+                    _pick(_LINES["domain"], lang),
+                    _name(settings.taxonomy.names(), payload["domain"], lang),
+                )
             )
         if payload.get("urgency"):
             lines.append(

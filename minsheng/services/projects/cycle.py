@@ -26,7 +26,6 @@ from case_store.models import (
     ProjectProgress,
 )
 from case_store.references import new_project_reference
-from case_store.taxonomy import DOMAINS
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
 from minsheng.services.projects import announce, records
@@ -71,7 +70,7 @@ def propose(
     this_year = app.now().astimezone(app.tz).year
     if not this_year - 1 <= year <= this_year + 5:
         raise InvalidRequest(f"plan year {year} is out of range ({this_year - 1}–{this_year + 5})")
-    if domain is not None and domain not in DOMAINS:
+    if domain is not None and domain not in app.settings.taxonomy.keys:
         raise InvalidRequest(f"unknown domain '{domain}'")
     if budget is not None and budget < 0:
         raise InvalidRequest("a budget cannot be negative")

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 
 from case_store.models import Case
-from case_store.taxonomy import DOMAIN_NAMES, DOMAINS
 from minsheng.services.bootstrap import App
 from minsheng.services.errors import InvalidRequest
 from minsheng.services.reporting import reports
@@ -105,14 +104,15 @@ def _compute(app: App, months: int, now: dt.datetime) -> dict[str, Any]:
         count = sum(n for (month, _), n in received.items() if month == label)
         by_month.append({"month": label, **figures(everything, period, count)})
     by_domain = []
-    for domain in DOMAINS:
+    names = app.settings.taxonomy.names()
+    for domain in app.settings.taxonomy.keys:
         mine = [_regroup(rec, _ALL) for rec in records if rec.department == domain]
         count = sum(n for (_, d), n in received.items() if d == domain)
         by_domain.append(
             {
                 "domain": domain,
-                "name_zh": DOMAIN_NAMES[domain][0],
-                "name_en": DOMAIN_NAMES[domain][1],
+                "name_zh": names[domain][0],
+                "name_en": names[domain][1],
                 **figures(mine, whole, count),
             }
         )

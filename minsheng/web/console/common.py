@@ -100,7 +100,8 @@ def page_for(request: Request) -> Page:
         request.cookies.get(i18n.COOKIE), request.headers.get("accept-language")
     )
     departments = {d.id: (d.name_zh, d.name_en) for d in app.settings.departments}
-    return Page(app, request, session, i18n.Translator(language, departments))
+    translator = i18n.Translator(language, departments, app.settings.taxonomy.names())
+    return Page(app, request, session, translator)
 
 
 def may_triage(app: App, session: web_sessions.ConsoleSession) -> bool:

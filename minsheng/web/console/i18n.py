@@ -416,10 +416,17 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
 class Translator:
     """`t("key", n=3)` in templates; names of departments and taxonomy keys too."""
 
-    def __init__(self, language: str, departments: dict[str, tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        language: str,
+        departments: dict[str, tuple[str, str]],
+        domains: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         self.language = language if language in LANGUAGES else DEFAULT
         self._i = LANGUAGES.index(self.language)
         self._departments = departments
+        # The city's own domain keys and names (taxonomy.domains); the shipped ones by default.
+        self._domains = domains or DOMAIN_NAMES
 
     def __call__(self, key: str, **values: object) -> str:
         pair = TEXTS.get(key)
@@ -436,7 +443,7 @@ class Translator:
         return self._name(self._departments, key)
 
     def domain(self, key: str | None) -> str:
-        return self._name(DOMAIN_NAMES, key)
+        return self._name(self._domains, key)
 
     def urgency(self, key: str | None) -> str:
         return self._name(URGENCY_NAMES, key)
@@ -446,7 +453,7 @@ class Translator:
 
     def label(self, axis: str, key: str | None) -> str:
         """A domain, urgency or kind key's name, by the axis it belongs to."""
-        names = {"domain": DOMAIN_NAMES, "urgency": URGENCY_NAMES, "kind": KIND_NAMES}.get(axis)
+        names = {"domain": self._domains, "urgency": URGENCY_NAMES, "kind": KIND_NAMES}.get(axis)
         return self._name(names, key) if names is not None else (key or "")
 
     def status(self, key: str | None) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from case_store.taxonomy import DOMAINS
 from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import Role, scope_of
 from minsheng.services.errors import DomainError
@@ -93,9 +92,8 @@ def _charts(t: i18n.Translator, data: dict[str, Any]) -> dict[str, str]:
     totals = {r["month"]: r for r in data["rates"] if r["department"] == dashboard.ALL}
     last = months[-1]
     depts = [r for r in data["rates"] if r["month"] == last and r["department"] != dashboard.ALL]
-    volume_domains = [
-        d for d in DOMAINS if any(r["cases"] for r in data["volume"] if r["domain"] == d)
-    ]
+    # The service lists the city's domains in order; only those with cases get a series.
+    volume_domains = list(dict.fromkeys(r["domain"] for r in data["volume"] if r["cases"]))
     volume = {(r["month"], r["domain"]): r["cases"] for r in data["volume"]}
     overdue_by: dict[str, int] = {}
     for row in data["overdue"]:

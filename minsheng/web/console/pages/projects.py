@@ -16,7 +16,6 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from case_store.projects import REVIEW_ORDER, Stage
-from case_store.taxonomy import DOMAINS
 from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import AccessDenied, scope_of
 from minsheng.services.errors import ConcurrencyConflict, DomainError
@@ -43,7 +42,7 @@ def pool(request: Request) -> Response:
         return to_login(request)
     q = request.query_params
     stage = q.get("stage") if q.get("stage") in {s.value for s in Stage} else None
-    domain = q.get("domain") if q.get("domain") in DOMAINS else None
+    domain = q.get("domain") if q.get("domain") in page.app.settings.taxonomy.keys else None
     department = q.get("department") or None
     year = int_or_none(q.get("year"), 2000, 2100)
     review = q.get("review") if q.get("review") in {r.value for r in REVIEW_ORDER} else None
@@ -67,7 +66,7 @@ def pool(request: Request) -> Response:
         },
         stages=[s.value for s in Stage],
         reviews=[r.value for r in REVIEW_ORDER],
-        domains=DOMAINS,
+        domains=page.app.settings.taxonomy.keys,
         departments=[d.id for d in page.app.settings.departments],
     )
 

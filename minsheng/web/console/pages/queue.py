@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from case_store.lifecycle import Status
-from case_store.taxonomy import DOMAINS, URGENCIES
+from case_store.taxonomy import URGENCIES
 from minsheng.services.casework import queue
 from minsheng.web.console.common import console_router, int_or_none, marked, page_for, to_login
 
@@ -28,7 +28,7 @@ def _filter_from(request: Request) -> tuple[queue.QueueFilter, dict[str, Any]]:
     status = [v for v in q.getlist("status") if v in statuses]
     every = ALL in q.getlist("status")
     urgency = [v for v in q.getlist("urgency") if v in URGENCIES]
-    domain = [v for v in q.getlist("domain") if v in DOMAINS]
+    domain = [v for v in q.getlist("domain") if v in request.app.state.app.settings.taxonomy.keys]
     overdue = q.get("overdue") or ""
     overdue = overdue if overdue in ("yes", "no") else ""
     due_within = int_or_none(q.get("due_within"), 0, 3650)
@@ -103,7 +103,7 @@ def queue_page(request: Request) -> Response:
         pages=pages,
         statuses=[s.value for s in Status],
         urgencies=URGENCIES,
-        domains=DOMAINS,
+        domains=page.app.settings.taxonomy.keys,
         page_sizes=PAGE_SIZES,
         refresh_seconds=int_or_none(request.query_params.get("refresh"), 5, 600) or REFRESH_SECONDS,
         sort_url=sort_url,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from case_store.taxonomy import DOMAINS, KINDS, URGENCIES
+from case_store.taxonomy import KINDS, URGENCIES
 from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import AccessDenied, scope_of
 from minsheng.services.casework import queue, workspace_actions
@@ -58,7 +58,7 @@ def _render(
         bounced=marked(bounced, now),
         error=error,
         done=done,
-        domains=DOMAINS,
+        domains=page.app.settings.taxonomy.keys,
         urgencies=URGENCIES,
         kinds=KINDS,
     )
