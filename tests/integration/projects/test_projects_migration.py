@@ -83,7 +83,7 @@ def _project(s) -> Project:  # type: ignore[no-untyped-def]
 
 def test_upgrade_creates_every_project_table_and_the_models_match_it(engine: Engine) -> None:
     assert set(sa.inspect(engine).get_table_names()) >= PROJECT_TABLES
-    assert migrate.current_revision(engine) == "0004_projects" == migrate.head_revision()
+    assert migrate.current_revision(engine) == migrate.head_revision()
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         drift = [
