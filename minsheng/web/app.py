@@ -45,9 +45,11 @@ def create_app(app: App, *, background: bool = False) -> FastAPI:
 def from_environment() -> FastAPI:
     """What each `minsheng serve --workers N` process runs: settings from the environment
     ($MINSHENG_CONFIG and the secrets), with the background jobs."""
+    from minsheng import logs
     from minsheng.config.settings import load_settings
     from minsheng.services.bootstrap import bootstrap
 
+    logs.setup()  # a worker is a fresh process: the same redacting log lines as the parent
     return create_app(bootstrap(load_settings(None)), background=True)
 
 
