@@ -115,7 +115,8 @@ def split_key(text: str) -> int:
 def bench_holdout() -> None:
     from nlu.evaluate import evaluate, format_report
     from nlu.parser import Parser
-    from nlu.train import read_training_sets, train_model
+    from nlu.train import train_model
+    from nlu.training_data import read_training_sets
 
     sets = read_training_sets([PROJECT_ROOT / "nlu" / "data"])
     train = {axis: [ex for ex in exs if split_key(ex.text) != 0] for axis, exs in sets.items()}

@@ -158,7 +158,7 @@ class LinearModel:
         result: dict[str, Ranking] = {}
         averaged = {axis: (labels, total / n) for axis, (labels, total, n) in summed.items()}
         for head, split in specialists:
-            # A head over some of an axis's labels re-splits their share (see nlu.train.resplit).
+            # A head over some of an axis's labels re-splits their share (see nlu.fitting.resplit).
             labels, probs = averaged[head.axis]
             picked = [labels.index(lab) for lab in head.labels]
             mass = float(probs[picked].sum())

@@ -9,8 +9,12 @@ Where things are:
   model         what goes in and out: events, replies, commands, results, the state
   parsing       recognising references, commands, yes and no in what the resident typed
   engine        `handle` and `after`, which send each event and outcome to its phase
-  intake        taking a problem in, the safety question, the urgent path and its follow-up,
-                FAQ answers, and the questions still missing
+  intake        taking a problem in, the answer to the safety question, photos and
+                locations, and the questions still missing (domain, place, consent)
+  draft         the draft built from the NLU's reading, the language, the greeting
+  urgent        the safety question, the urgent path with its advice, and its follow-up
+                (the exact place, a callback number)
+  faq           answers from the FAQ in place of a case
   confirmation  the summary, confirm/cancel, the created case, adding to an open case
                 (only when the words plausibly continue it)
   status        status, the resident's cases, withdrawing
@@ -19,7 +23,7 @@ Where things are:
 """
 
 from bot.dialogue.engine import after, handle
-from bot.dialogue.intake import PLACE_BOUND, PLACE_BOUND_KINDS, RULE_ADVICE, advice_text
+from bot.dialogue.intake import PLACE_BOUND, PLACE_BOUND_KINDS
 from bot.dialogue.model import (
     AddContact,
     AddDetails,
@@ -52,6 +56,7 @@ from bot.dialogue.parsing import (
     wants_nlu,
 )
 from bot.dialogue.rights import my_data_text
+from bot.dialogue.urgent import RULE_ADVICE, advice_text
 from bot.texts import t
 
 __all__ = [

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot import texts
-from bot.dialogue import confirmation, intake, projects, rights, status, survey
+from bot.dialogue import confirmation, faq, intake, projects, rights, status, survey, urgent
 from bot.dialogue.common import cancel_row, label
 from bot.dialogue.model import (
     AddContact,
@@ -62,7 +62,7 @@ def after(
     if isinstance(command, AddDetails):
         return confirmation.after_add_details(s, command, result)
     if isinstance(command, AddContact):
-        return intake.after_add_contact(s, command, result)
+        return urgent.after_add_contact(s, command, result)
     if isinstance(command, Rate):
         return survey.after_rate(s, command, result)
     if isinstance(command, Comment):
@@ -87,15 +87,16 @@ def _on_text(s: State, text: str, event: Event, ctx: Context) -> Turn:
     if step == "idle" and (rating := survey.rating_digit(text, ctx)) is not None:
         return s, [], [rating]
     if step in ("urgent_place", "urgent_phone"):
-        return intake.urgent_contact_text(s, text, nlu, ctx)
+        turn = urgent.follow_up_text(s, text, nlu, ctx)
+        return turn if turn is not None else intake.take_text(s, text, nlu, ctx)
     model_urgent = label(nlu, "urgency", "normal")[0] == "urgent"
     if (nlu.get("rules") and step != "comment") or (model_urgent and step in _FREE_STEPS):
-        return intake.urgent(s, text, nlu, ctx)
+        return urgent.urgent(s, text, nlu, ctx)
     if step == "faq":
         if is_no(text):
             return intake.faq_not_answered(s, ctx)
         if is_yes(text) or is_contentless(text):
-            return intake.faq_answered(s)
+            return faq.faq_answered(s)
         s.update(step="idle", draft=None)  # anything else is a new message
         step = "idle"
     if step in ("idle", "describe"):
@@ -164,9 +165,9 @@ def _on_callback(s: State, data: str, ctx: Context) -> Turn:
     elif kind == "sf" and step == "safety" and rest in ("y", "n"):
         return intake.safety_answer(s, rest == "y", ctx)
     elif kind == "faq" and step == "faq" and rest in ("y", "n"):
-        return intake.faq_not_answered(s, ctx) if rest == "n" else intake.faq_answered(s)
+        return intake.faq_not_answered(s, ctx) if rest == "n" else faq.faq_answered(s)
     elif kind == "us" and step in ("urgent_place", "urgent_phone"):
-        return s, intake.urgent_next(s), []
+        return s, urgent.urgent_next(s), []
     return s, [Reply(t(lang, "stale_button")), *intake.reprompt(s, ctx)], []
 
 

@@ -1,63 +1,38 @@
-"""Taking a problem in: starting and growing a draft, the safety question, the urgent path
-with its advice and the place and number asked after it, answers from the FAQ, photos and
-locations, and the questions still missing (domain, place, consent)."""
+"""Taking a problem in: starting and growing a draft, the answer to the safety question,
+photos and locations, and the questions still missing (domain, place, consent). The urgent
+path lives in `urgent`, answers from the FAQ in `faq`."""
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from bot import texts
-from bot.dialogue.common import as_location, cancel_row, label, skippable
+from bot.dialogue.common import cancel_row, label, skippable
 from bot.dialogue.confirmation import (
     choose_target_reply,
     continuation_candidates,
     summary,
 )
-from bot.dialogue.model import (
-    AddContact,
-    AddDetails,
-    Button,
-    Context,
-    Event,
-    FaqEntry,
-    Reply,
-    Result,
-    State,
-    Submit,
-    Turn,
-)
-from bot.dialogue.parsing import as_word, find_phone, is_contentless, is_no, is_skip, is_yes
+from bot.dialogue.draft import detect_language, empty_draft, first_greeting, make_draft, replay_nlu
+from bot.dialogue.faq import faq_answer, faq_reply
+from bot.dialogue.model import AddDetails, Button, Context, Event, Reply, State, Turn
+from bot.dialogue.parsing import as_word, is_contentless, is_no, is_yes
 from bot.dialogue.survey import comment_prompt, reopen_offer
+from bot.dialogue.urgent import (
+    ask_safety,
+    location_follow_up,
+    needs_safety_question,
+    safety_reply,
+    safety_word,
+    submit_urgent,
+    urgent,
+)
 from bot.texts import t
 
 PLACE_BOUND = frozenset(
     {"housing", "utilities", "transport", "environment", "public_safety", "community"}
 )
 PLACE_BOUND_KINDS = frozenset({"demand", "complaint"})
-
-# NLU safety-rule ids -> keys of settings.emergency.advice, for parse results that carry no
-# "advice" key of their own (anything else: "default").
-RULE_ADVICE = {
-    "gas_leak": "gas",
-    "gas": "gas",
-    "fire_smoke": "fire",
-    "fire": "fire",
-    "trapped": "trapped",
-    "elderly_fall_alone": "fall",
-    "fall": "fall",
-    "home_flooding": "flood",
-    "flood": "flood",
-    "self_harm": "self_harm",
-    "child_in_danger": "child",
-    "child": "child",
-    "life_support_power": "power_medical",
-    "power_medical": "power_medical",
-    "no_heating_frail_cold": "cold",
-    "cold": "cold",
-}
 
 
 def take_text(
@@ -78,11 +53,11 @@ def idle_text(s: State, text: str, nlu: Mapping[str, Any], ctx: Context) -> Turn
         return s, [], [AddDetails(awaiting[0].reference, text)]
     targets = continuation_candidates(text, nlu, ctx)
     if targets:
-        _detect_language(s, nlu)
-        s["draft"] = _draft(text, nlu, s.get("draft"))
+        detect_language(s, nlu)
+        s["draft"] = make_draft(text, nlu, s.get("draft"))
         s["draft"]["targets"] = [c.reference for c in targets]
         s["step"] = "choose_target"
-        return s, [choose_target_reply(s, ctx, prefix=_greeting(s, ctx))], []
+        return s, [choose_target_reply(s, ctx, prefix=first_greeting(s, ctx))], []
     return None
 
 
@@ -99,17 +74,17 @@ def contentless(s: State, ctx: Context) -> Turn:
 
 
 def start_intake(s: State, text: str, nlu: Mapping[str, Any], ctx: Context) -> Turn:
-    _detect_language(s, nlu)
+    detect_language(s, nlu)
     if label(nlu, "urgency", "normal")[0] == "urgent":
         return urgent(s, text, nlu, ctx)
-    s["draft"] = _draft(text, nlu, s["draft"] if s["step"] == "describe" else None)
+    s["draft"] = make_draft(text, nlu, s["draft"] if s["step"] == "describe" else None)
     entry = faq_answer(s["draft"], ctx)
     if entry is not None:
         s["step"] = "faq"
-        replies = [_faq_reply(s["lang"], entry)]
+        replies = [faq_reply(s["lang"], entry)]
     else:
         replies = advance(s, ctx)
-    if (greeting := _greeting(s, ctx)) is not None:
+    if (greeting := first_greeting(s, ctx)) is not None:
         first = replies[0]
         replies[0] = Reply(f"{greeting}\n{first.text}", first.buttons)
     return s, replies, []
@@ -119,41 +94,18 @@ def new_from_target(s: State, ctx: Context) -> Turn:
     """The words kept while choosing a case become a new problem after all."""
     draft = s["draft"]
     s["step"] = "describe"
-    return start_intake(s, draft["text"], _replay_nlu(draft), ctx)
+    return start_intake(s, draft["text"], replay_nlu(draft), ctx)
 
 
-# -- the safety question -------------------------------------------------------------------
-
-
-def needs_safety_question(nlu: Mapping[str, Any]) -> bool:
-    """Pressing words about someone who may not help themselves, and no safety rule fired."""
-    signals = nlu.get("signals") or {}
-    return (
-        not nlu.get("rules")
-        and label(nlu, "urgency", "normal")[0] == "high"
-        and bool(signals.get("vulnerable_person"))
-    )
-
-
-def ask_safety(s: State, text: str, nlu: Mapping[str, Any], ctx: Context) -> Turn:
-    _detect_language(s, nlu)
-    previous = s["draft"] if s["step"] == "describe" else None
-    draft = _draft(text, nlu, previous)
-    draft["resume"] = s["step"]
-    s.update(draft=draft, step="safety")
-    question = t(s["lang"], "safety_question")
-    greeting = _greeting(s, ctx)
-    return s, [_safety_reply(s["lang"], f"{greeting}\n{question}" if greeting else question)], []
+# -- the answer to the safety question ------------------------------------------------------
 
 
 def safety_text(s: State, text: str, ctx: Context) -> Turn:
-    word = as_word(text)
-    if is_yes(text) or word in {"有", "有人", "有危险", "是有"}:
-        return safety_answer(s, True, ctx)
-    if is_no(text) or word in {"没有", "没", "无", "没人", "都没有", "nobody", "no one"}:
-        return safety_answer(s, False, ctx)
+    answer = safety_word(text)
+    if answer is not None:
+        return safety_answer(s, answer, ctx)
     s["draft"]["text"] = f"{s['draft']['text']}\n{text}"
-    return s, [_safety_reply(s["lang"], t(s["lang"], "safety_unclear"))], []
+    return s, [safety_reply(s["lang"], t(s["lang"], "safety_unclear"))], []
 
 
 def safety_answer(s: State, danger: bool, ctx: Context) -> Turn:
@@ -161,134 +113,22 @@ def safety_answer(s: State, danger: bool, ctx: Context) -> Turn:
     draft = s["draft"]
     if danger:
         draft["safety_answer"] = "yes"
-        return _submit_urgent(s, draft, [], ctx)
+        return submit_urgent(s, draft, [], ctx)
     s["step"] = draft.pop("resume", "idle")
     if s["step"] != "describe":
         s["draft"] = None
-    turn = take_text(s, draft["text"], _replay_nlu(draft), ctx, safety_asked=True)
+    turn = take_text(s, draft["text"], replay_nlu(draft), ctx, safety_asked=True)
     if s["draft"] is not None:
         s["draft"]["safety_answer"] = "no"
     return turn
 
 
-def _safety_reply(lang: str, text: str) -> Reply:
-    return Reply(
-        text,
-        ((Button(t(lang, "btn_safety_yes"), "sf:y"), Button(t(lang, "btn_safety_no"), "sf:n")),),
-    )
-
-
-# -- the urgent path -----------------------------------------------------------------------
-
-
-def urgent(s: State, text: str, nlu: Mapping[str, Any], ctx: Context) -> Turn:
-    """Advice first, then the case, with no questions asked before it exists."""
-    _detect_language(s, nlu)
-    previous = s["draft"] if s["step"] in ("describe", "safety") else None
-    if s["step"] == "safety" and previous:
-        text = f"{previous['text']}\n{text}"
-    return _submit_urgent(s, _draft(text, nlu, previous), nlu.get("rules") or [], ctx)
-
-
-def _submit_urgent(
-    s: State, draft: Mapping[str, Any], rules: Sequence[Mapping[str, Any]], ctx: Context
-) -> Turn:
-    lang = s["lang"]
-    s.update(step="idle", draft=None, greeted=True)
-    # What to ask once the case exists: only what the words did not already give.
-    s["urgent"] = {
-        "place": not (draft["address"] or draft["location"]),
-        "phone": find_phone(draft["text"]) is None,
-    }
-    command = Submit(
-        text=draft["text"],
-        domain=draft["domain"],
-        domain_chosen=False,
-        urgency="urgent",
-        kind=draft["kind"],
-        language=lang,
-        address=draft["address"],
-        consent=True,
-        location=as_location(draft["location"]),
-        has_photo=draft["photo"],
-        nlu=draft["nlu"],
-        safety_answer=draft.get("safety_answer"),
-    )
-    return s, [Reply(advice_text(ctx, lang, rules))], [command]
-
-
-def urgent_contact_text(s: State, text: str, nlu: Mapping[str, Any], ctx: Context) -> Turn:
-    """The exact place, then a callback number, for the urgent case just created."""
-    lang, follow = s["lang"], s.get("urgent") or {}
-    # Still in danger words: the advice again, and the words still answer the question.
-    extra = [Reply(advice_text(ctx, lang, nlu["rules"]))] if nlu.get("rules") else []
-    if not follow.get("ref"):
-        s.update(step="idle", urgent=None)
-        return take_text(s, text, nlu, ctx)
-    if is_skip(text):
-        return s, [*extra, *urgent_next(s)], []
-    if s["step"] == "urgent_place":
-        if is_contentless(text):
-            return s, [*extra, skippable(lang, "location_too_short")], []
-        phone = find_phone(text)
-        if phone is not None:
-            follow["phone"] = False
-        s["step"] = "urgent_phone" if follow.get("phone") else "idle"
-        return s, extra, [AddContact(follow["ref"], address=text, phone=phone)]
-    phone = find_phone(text)
-    if phone is None:
-        return s, [*extra, skippable(lang, "urgent_phone_unclear")], []
-    s["step"] = "idle"
-    return s, extra, [AddContact(follow["ref"], phone=phone)]
-
-
-def urgent_next(s: State) -> list[Reply]:
-    """Past one follow-up question (answered or skipped): the next one, or the thanks."""
-    lang, follow = s["lang"], s.get("urgent") or {}
-    if s["step"] == "urgent_place" and follow.get("phone"):
-        s["step"] = "urgent_phone"
-        return [skippable(lang, "urgent_ask_phone")]
-    s.update(step="idle", urgent=None)
-    return [Reply(t(lang, "urgent_contact_done"))]
-
-
-def after_add_contact(s: State, command: AddContact, result: Result) -> tuple[State, list[Reply]]:
-    lang = s["lang"] or "zh"
-    if not result.ok:
-        if s["step"] in ("urgent_place", "urgent_phone"):
-            s["step"] = "idle"
-        s["urgent"] = None
-        return s, [Reply(t(lang, "urgent_contact_failed", ref=command.reference))]
-    saved = []
-    if command.address or command.location:
-        saved.append(t(lang, "urgent_place_saved", ref=command.reference))
-    if command.phone:
-        saved.append(t(lang, "urgent_phone_saved", ref=command.reference))
-    if s["step"] == "urgent_phone":
-        ask = skippable(lang, "urgent_ask_phone")
-        return s, [Reply("\n".join([*saved, ask.text]), ask.buttons)]
-    s["urgent"] = None
-    return s, [Reply("\n".join([*saved, t(lang, "urgent_contact_done")]))]
-
-
-def advice_text(ctx: Context, lang: str, rules: Sequence[Mapping[str, Any]]) -> str:
-    keys = [
-        str(rule.get("advice") or RULE_ADVICE.get(str(rule.get("id")), "default")) for rule in rules
-    ] or ["default"]
-    found = [ctx.advice[k][lang] for k in dict.fromkeys(keys) if k in ctx.advice]
-    if not found and "default" in ctx.advice:
-        found = [ctx.advice["default"][lang]]
-    return "\n\n".join(found) or t(lang, "help").splitlines()[-1]
-
-
 def on_attachment(s: State, event: Event, ctx: Context) -> Turn:
     lang = s["lang"]
-    follow = s.get("urgent") or {}
-    if s["step"] == "urgent_place" and event.location is not None and follow.get("ref"):
-        s["step"] = "urgent_phone" if follow.get("phone") else "idle"
-        return s, [], [AddContact(follow["ref"], location=event.location)]
+    if (turn := location_follow_up(s, event)) is not None:
+        return turn
     if s["step"] in ("idle", "describe") or s["draft"] is None:
-        draft = s["draft"] if s["step"] == "describe" and s["draft"] else _empty_draft()
+        draft = s["draft"] if s["step"] == "describe" and s["draft"] else empty_draft()
         if event.location is not None:
             draft["location"] = list(event.location)
         draft["photo"] = draft["photo"] or event.has_photo
@@ -341,10 +181,10 @@ def reprompt(s: State, ctx: Context) -> list[Reply]:
     if step == "reopen":
         return [reopen_offer(lang, s["survey"]["ref"])]
     if step == "safety":
-        return [_safety_reply(lang, t(lang, "safety_question"))]
+        return [safety_reply(lang, t(lang, "safety_question"))]
     if step == "faq":
         entry = faq_answer(s["draft"], ctx)
-        return [_faq_reply(lang, entry)] if entry is not None else advance(s, ctx)
+        return [faq_reply(lang, entry)] if entry is not None else advance(s, ctx)
     if step in ("urgent_place", "urgent_phone"):
         key = "urgent_ask_place" if step == "urgent_place" else "urgent_ask_phone"
         return [skippable(lang, key)]
@@ -369,7 +209,7 @@ def domain_text(s: State, text: str, nlu: Mapping[str, Any], ctx: Context) -> Tu
         and not nlu.get("low_confidence")
     ):
         # The new words say clearly what it is about: they describe the problem afresh.
-        fresh = _draft(text, nlu, None)
+        fresh = make_draft(text, nlu, None)
         kept = dict(d["nlu"])
         kept.update(fresh["nlu"])
         kept["entities"] = [
@@ -417,69 +257,9 @@ def set_consent(s: State, consent: bool, ctx: Context) -> Turn:
     return s, advance(s, ctx), []
 
 
-# -- the draft -------------------------------------------------------------------------------
-
-
-def _empty_draft() -> dict[str, Any]:
-    return {
-        "text": "",
-        "nlu": {},
-        "domain": "other",
-        "confidence": 0.0,
-        "domain_chosen": False,
-        "low_confidence": False,
-        "urgency": "normal",
-        "kind": "demand",
-        "address": None,
-        "location": None,
-        "photo": False,
-        "safety_answer": None,
-    }
-
-
-def _draft(text: str, nlu: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, Any]:
-    draft = _empty_draft()
-    if previous:  # a photo or location sent before the words
-        draft["location"], draft["photo"] = previous.get("location"), previous.get("photo", False)
-        draft["safety_answer"] = previous.get("safety_answer")
-    domain, confidence = label(nlu, "domain", "other")
-    places = [
-        str(e.get("value")) for e in nlu.get("entities") or [] if e.get("entity") == "location"
-    ]
-    draft.update(
-        text=text,
-        nlu={
-            k: nlu[k]
-            for k in ("domain", "urgency", "kind", "entities", "rules", "language", "signals")
-            if k in nlu
-        },
-        # Any key the model predicts: start-up checks its labels against the city's taxonomy.
-        domain=domain or "other",
-        confidence=confidence,
-        low_confidence=bool(nlu.get("low_confidence")),
-        urgency=label(nlu, "urgency", "normal")[0],
-        kind=label(nlu, "kind", "demand")[0],
-        address="".join(dict.fromkeys(places)) or None,
-    )
-    return draft
-
-
-def _replay_nlu(draft: Mapping[str, Any]) -> dict[str, Any]:
-    nlu = dict(draft.get("nlu") or {})
-    nlu["low_confidence"] = draft.get("low_confidence", False)
-    return nlu
-
-
-def _detect_language(s: State, nlu: Mapping[str, Any]) -> None:
-    if not s["lang_fixed"] and nlu.get("language") in texts.LANGUAGES:
-        s["lang"] = nlu["language"]
-
-
-def _greeting(s: State, ctx: Context) -> str | None:
-    if s["greeted"]:
-        return None
-    s["greeted"] = True
-    return t(s["lang"], "greeting", city=ctx.city.get(s["lang"], ""))
+def faq_not_answered(s: State, ctx: Context) -> Turn:
+    """The answer did not help: the question becomes a case for the department after all."""
+    return s, advance(s, ctx), []
 
 
 def _needs_domain(s: State, ctx: Context) -> bool:
@@ -496,46 +276,6 @@ def _needs_place(d: Mapping[str, Any]) -> bool:
         and not d["address"]
         and not d["location"]
     )
-
-
-def faq_answer(draft: Mapping[str, Any] | None, ctx: Context) -> FaqEntry | None:
-    """The configured answer to a question, when one of its patterns matches the words."""
-    if not draft or draft.get("kind") != "inquiry" or not ctx.faq:
-        return None
-    clear = not draft.get("low_confidence") and draft["confidence"] >= ctx.low_confidence_threshold
-    for entry in ctx.faq:
-        if entry.domain and clear and draft["domain"] not in (entry.domain, "other"):
-            continue
-        patterns = [p for lang in ("zh", "en") for p in entry.patterns.get(lang, ())]
-        if any(_pattern(p).search(draft["text"]) for p in patterns):
-            return entry
-    return None
-
-
-@functools.lru_cache(maxsize=512)
-def _pattern(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.IGNORECASE)
-
-
-def _faq_reply(lang: str, entry: FaqEntry) -> Reply:
-    answer = entry.answer.get(lang) or entry.answer.get("zh") or ""
-    return Reply(
-        f"{answer}\n\n{t(lang, 'faq_tail')}",
-        (
-            (Button(t(lang, "btn_faq_not_answered"), "faq:n"),),
-            (Button(t(lang, "btn_faq_answered"), "faq:y"),),
-        ),
-    )
-
-
-def faq_not_answered(s: State, ctx: Context) -> Turn:
-    """The answer did not help: the question becomes a case for the department after all."""
-    return s, advance(s, ctx), []
-
-
-def faq_answered(s: State) -> Turn:
-    s.update(step="idle", draft=None)
-    return s, [Reply(t(s["lang"], "faq_glad"))], []
 
 
 def _consent_reply(lang: str, text: str) -> Reply:

@@ -15,6 +15,7 @@ from email.utils import formatdate, make_msgid
 from minsheng.config.schema import SmtpCfg
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery
+from minsheng.services.messaging.delivery_claims import Outgoing
 from minsheng.services.messaging.staff_notices import render_for
 
 
@@ -29,7 +30,7 @@ class SmtpSender:
     def send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
         raise delivery.RejectedMessage("staff e-mail is rendered from its whole row")
 
-    def send_message(self, message: delivery.Outgoing) -> None:
+    def send_message(self, message: Outgoing) -> None:
         rendered = render_for(self._app.settings, message)
         mail = EmailMessage()
         mail["From"] = self._cfg.sender

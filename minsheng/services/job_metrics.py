@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from case_store.models import OutboxMessage
-from minsheng.services.messaging import delivery
+from minsheng.services.messaging import delivery_claims
 from minsheng.services.sla import job_runs
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class JobsCollector(Collector):
                 messages.add_metric([channel, status], count)
             for channel, count in s.execute(
                 select(OutboxMessage.channel, func.count())
-                .where(delivery.due_condition(self._app, self._app.now()))
+                .where(delivery_claims.due_condition(self._app, self._app.now()))
                 .group_by(OutboxMessage.channel)
             ):
                 due.add_metric([channel], count)

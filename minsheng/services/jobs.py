@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
-from minsheng.services.messaging import delivery
+from minsheng.services.messaging import delivery, delivery_runner
 from minsheng.services.projects import sweep as project_sweep
 from minsheng.services.residents import conversation
 from minsheng.services.sla import digest, job_runs, sweep
@@ -50,7 +50,7 @@ def start_background(
     if app.settings.redis_url:
         log.info("background jobs run on Celery workers; this process starts none")
         return Background([], "celery")
-    runner = delivery.DeliveryRunner(app, senders)
+    runner = delivery_runner.DeliveryRunner(app, senders)
     runner.start()
     sweeper = Periodic("sla-sweep", sweep_every, lambda: run_periodic(app))
     sweeper.start()

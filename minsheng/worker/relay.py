@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from minsheng.services.bootstrap import App
-from minsheng.services.messaging import delivery
+from minsheng.services.messaging import delivery_claims
 from minsheng.worker import broker
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,9 @@ class Relay:
 
     def tick(self) -> int:
         """Queue the kicks the due rows need; returns how many were queued."""
-        due = delivery.due_count(self._app, self._channels, limit=self._max_kicks * self._claim)
+        due = delivery_claims.due_count(
+            self._app, self._channels, limit=self._max_kicks * self._claim
+        )
         if due == 0:
             return 0
         wanted = min(self._max_kicks, math.ceil(due / self._claim))

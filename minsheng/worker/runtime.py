@@ -13,7 +13,7 @@ from typing import Any
 
 from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
-from minsheng.services.messaging import delivery
+from minsheng.services.messaging import delivery, delivery_runner
 
 SEND_RATE = {"telegram": 28.0}
 
@@ -76,4 +76,4 @@ def senders() -> dict[str, delivery.Sender]:
 
 
 def worker_id() -> str:
-    return delivery.default_worker_id()
+    return delivery_runner.default_worker_id()

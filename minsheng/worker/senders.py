@@ -19,6 +19,7 @@ from minsheng.channels.telegram import as_html, split_text
 from minsheng.services import job_metrics
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery, staff_notices
+from minsheng.services.messaging.delivery_claims import Outgoing
 from minsheng.worker.ratelimit import SharedRateLimiter
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ class CountingSender:
     def send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
         self._counted(lambda: self._inner.send(recipient, text, buttons))
 
-    def send_message(self, message: delivery.Outgoing) -> None:
+    def send_message(self, message: Outgoing) -> None:
         self._counted(lambda: delivery.send_with(self._inner, message))
 
     def _counted(self, send: Callable[[], None]) -> None:

@@ -14,7 +14,7 @@ from minsheng.services.access.staff import departments_under
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import resident_actions, staff_actions
 from minsheng.services.errors import InvalidRequest
-from minsheng.services.reporting import dashboard
+from minsheng.services.reporting import dashboard, dashboard_months
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -194,11 +194,11 @@ def test_a_csv_cell_that_looks_like_a_formula_is_defused() -> None:
 
 def test_more_than_two_years_of_months_is_refused(sqlite_app: App) -> None:
     with pytest.raises(InvalidRequest):
-        dashboard.months_ending(sqlite_app, "2026-12", 25)
+        dashboard_months.months_ending(sqlite_app, "2026-12", 25)
     with pytest.raises(InvalidRequest):
-        dashboard.months_ending(sqlite_app, "2026-13", 3)
+        dashboard_months.months_ending(sqlite_app, "2026-13", 3)
 
 
 def test_months_run_across_the_new_year(sqlite_app: App) -> None:
-    months = dashboard.months_ending(sqlite_app, "2027-02", 4)
+    months = dashboard_months.months_ending(sqlite_app, "2027-02", 4)
     assert [m.key for m in months] == ["2026-11", "2026-12", "2027-01", "2027-02"]

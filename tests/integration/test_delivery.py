@@ -14,11 +14,11 @@ from case_store.models import OutboxMessage, Resident
 from minsheng.services.messaging import delivery, outbox
 from minsheng.services.messaging.delivery import (
     MAX_ATTEMPTS,
-    DeliveryRunner,
     PermanentDeliveryError,
     RetryLater,
     deliver_due,
 )
+from minsheng.services.messaging.delivery_runner import DeliveryRunner
 
 
 class RecordingSender:

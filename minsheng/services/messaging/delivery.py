@@ -1,28 +1,25 @@
 """Delivering the outbox: claim due rows atomically, send them, record what happened.
 
-Any number of processes may run `deliver_due` against one database at the same time. A row
-is claimed by one UPDATE that stamps a claim token no other call uses, so each message goes
-to exactly one sender; a claim whose process died is taken over once it is older than
-`delivery.stale_claim_seconds` (two minutes by default).
+Any number of processes may run `deliver_due` against one database at the same time: the rows
+are claimed in `delivery_claims`, each exactly once. The thread that runs delivery in a
+process is `delivery_runner.DeliveryRunner`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from case_store.models import Announcement, OutboxMessage, Resident
 from minsheng.services.bootstrap import App
+from minsheng.services.messaging.delivery_claims import Outgoing, claim, renew
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +53,6 @@ class Sender(Protocol):
         """Deliver one message or raise PermanentDeliveryError / RetryLater / any error."""
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A claimed outbox row, as a sender that needs more than text and buttons sees it."""
-
-    id: int
-    key: str
-    case_id: int | None
-    channel: str
-    recipient: str
-    payload: dict[str, Any]
-    attempts: int
-    deliverable: bool
-
-
 class MessageSender(Protocol):
     """A sender that reads the whole row (staff notices are rendered per channel at send
     time); a sender with `send_message` is called with it instead of `send`."""
@@ -95,10 +78,6 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(wait, MAX_BACKOFF)
 
 
-def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def deliver_due(
     app: App,
     senders: Mapping[str, Sender],
@@ -114,7 +93,7 @@ def deliver_due(
     if not senders:
         return 0
     token = f"{worker_id[:80]}/{uuid.uuid4().hex[:16]}"
-    claimed = _claim(app, list(senders), token, limit, only_id)
+    claimed = claim(app, list(senders), token, limit, only_id)
     sent = 0
     for row in claimed:
         if _deliver_one(app, senders[row.channel], row, token):
@@ -122,103 +101,11 @@ def deliver_due(
     return sent
 
 
-def due_count(app: App, channels: Sequence[str], *, limit: int = 10_000) -> int:
-    """How many messages of these channels are due now (counted up to `limit`)."""
-    if not channels:
-        return 0
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.channel.in_(list(channels)), due_condition(app, app.now()))
-        .limit(limit)
-        .subquery()
-    )
-    with app.uow() as uow:
-        return int(uow.session.scalar(select(func.count()).select_from(due)) or 0)
-
-
-def due_condition(app: App, now: dt.datetime) -> Any:
-    """Rows that may be claimed now: due and unsent, or held by a claim gone stale."""
-    stale = dt.timedelta(seconds=app.settings.delivery.stale_claim_seconds)
-    return or_(
-        and_(OutboxMessage.status.in_(("pending", "failed")), OutboxMessage.available_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - stale),
-    )
-
-
-def _claim(
-    app: App, channels: list[str], token: str, limit: int, only_id: int | None = None
-) -> list[Outgoing]:
-    """Mark up to `limit` due rows as ours in one statement and read them back.
-
-    On PostgreSQL the inner SELECT locks with SKIP LOCKED so concurrent claimers split the
-    rows between them instead of waiting; on SQLite the engine begins every transaction
-    IMMEDIATE, so the whole UPDATE runs under the database's single write lock.
-    """
-    now = app.now()
-    due = due_condition(app, now)
-    candidates = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.channel.in_(channels), due)
-        .order_by(OutboxMessage.available_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    if only_id is not None:
-        candidates = candidates.where(OutboxMessage.id == only_id)
-    stmt = (
-        update(OutboxMessage)
-        # The condition is repeated so a row changed after the subquery's snapshot is skipped.
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), due)
-        .values(
-            status="sending", claimed_by=token, claimed_at=now, attempts=OutboxMessage.attempts + 1
-        )
-        .execution_options(synchronize_session=False)
-    )
-    with app.uow() as uow:
-        s = uow.session
-        s.execute(stmt)
-        rows = s.execute(
-            select(
-                OutboxMessage.id,
-                OutboxMessage.key,
-                OutboxMessage.case_id,
-                OutboxMessage.channel,
-                OutboxMessage.recipient,
-                OutboxMessage.payload,
-                OutboxMessage.attempts,
-                Resident.deliverable,
-            )
-            .outerjoin(
-                Resident,
-                and_(
-                    Resident.channel == OutboxMessage.channel,
-                    Resident.external_id == OutboxMessage.recipient,
-                ),
-            )
-            .where(OutboxMessage.claimed_by == token, OutboxMessage.status == "sending")
-            .order_by(OutboxMessage.available_at, OutboxMessage.id)
-        ).all()
-        uow.commit()
-    return [
-        Outgoing(
-            r.id,
-            r.key,
-            r.case_id,
-            r.channel,
-            r.recipient,
-            dict(r.payload or {}),
-            r.attempts,
-            r.deliverable is not False,
-        )
-        for r in rows
-    ]
-
-
 def _deliver_one(app: App, sender: Sender, row: Outgoing, token: str) -> bool:
     if not row.deliverable:
         _finish(app, row, token, status="dead", error="the resident cannot be reached")
         return False
-    if not _renew(app, row, token):
+    if not renew(app, row, token):
         log.info("outbox %s: the claim was taken over; leaving it to its new holder", row.id)
         return False
     try:
@@ -261,31 +148,6 @@ def _deliver_one(app: App, sender: Sender, row: Outgoing, token: str) -> bool:
         return False
     _finish(app, row, token, status="sent")
     return True
-
-
-def _renew(app: App, row: Outgoing, token: str) -> bool:
-    """Refresh our claim just before sending; False when another process has taken it over.
-
-    A batch can take a while (rate limits, slow sends), so without this a row claimed early
-    and sent late could be seen as abandoned and sent by a second process as well. With it,
-    only a send actually in flight when its process dies can ever be repeated.
-    """
-    with app.uow() as uow:
-        result = cast(
-            CursorResult[Any],
-            uow.session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row.id,
-                    OutboxMessage.claimed_by == token,
-                    OutboxMessage.status == "sending",
-                )
-                .values(claimed_at=app.now())
-                .execution_options(synchronize_session=False)
-            ),
-        )
-        uow.commit()
-    return bool(result.rowcount)
 
 
 def _finish(
@@ -388,49 +250,7 @@ def wake() -> None:
     _WAKE.set()
 
 
-class DeliveryRunner:
-    """A daemon thread that delivers the outbox every `interval` seconds until stopped."""
-
-    def __init__(
-        self,
-        app: App,
-        senders: Mapping[str, Sender],
-        *,
-        worker_id: str | None = None,
-        interval: float = 0.5,
-    ) -> None:
-        self._app = app
-        self._senders = dict(senders)
-        self._worker_id = worker_id or default_worker_id()
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="outbox-delivery", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        _WAKE.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def run_once(self) -> int:
-        return deliver_due(self._app, self._senders, worker_id=self._worker_id)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.run_once()
-            except Exception as exc:  # the runner must outlive one bad round
-                log.error("outbox delivery round failed", exc_info=exc)
-                sent = 0
-            # A full batch suggests more is waiting: go again without pausing.
-            if sent < BATCH and not self._stop.is_set():
-                _WAKE.wait(self._interval)
-                _WAKE.clear()
+def wait_for_wake(timeout: float) -> None:
+    """Until `wake` is called or `timeout` seconds pass: the runner's pause between rounds."""
+    _WAKE.wait(timeout)
+    _WAKE.clear()

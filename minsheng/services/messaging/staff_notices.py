@@ -26,6 +26,7 @@ from minsheng.config.schema import Department
 from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery, outbox
+from minsheng.services.messaging.delivery_claims import Outgoing
 
 CHANNEL = "staff"
 EMAIL = "staff_email"
@@ -241,7 +242,7 @@ class StaffFanOut:
     def send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
         raise delivery.RejectedMessage("staff notices are fanned out from their whole row")
 
-    def send_message(self, message: delivery.Outgoing) -> None:
+    def send_message(self, message: Outgoing) -> None:
         settings = self._app.settings
         index = next(
             (i for i, d in enumerate(settings.departments) if d.id == message.recipient), None
@@ -279,12 +280,12 @@ class RenderedSender:
     def send(self, recipient: str, text: str, buttons: delivery.Buttons) -> None:
         self._inner.send(recipient, text, buttons)
 
-    def send_message(self, message: delivery.Outgoing) -> None:
+    def send_message(self, message: Outgoing) -> None:
         rendered = render_for(self._app.settings, message)
         self._inner.send(message.recipient, rendered.text, rendered.buttons)
 
 
-def render_for(settings: Settings, message: delivery.Outgoing) -> Rendered:
+def render_for(settings: Settings, message: Outgoing) -> Rendered:
     dept_id = str(message.payload.get("department") or "")
     try:
         department = settings.department(dept_id)

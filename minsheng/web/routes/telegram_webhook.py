@@ -136,7 +136,7 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
             yield
             return
         from minsheng.channels import staff, telegram
-        from minsheng.services.messaging import delivery
+        from minsheng.services.messaging import delivery_runner
 
         live = make_bot(app)
         await live.initialize()
@@ -144,7 +144,7 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         await register(live, app)
         await telegram._set_commands_on(live)
         sender = telegram.TelegramSender(live, asyncio.get_running_loop())
-        runner = delivery.DeliveryRunner(
+        runner = delivery_runner.DeliveryRunner(
             app, {telegram.CHANNEL: sender, **staff.senders(app, sender)}
         )
         runner.start()

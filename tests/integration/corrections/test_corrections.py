@@ -156,7 +156,7 @@ def test_the_corrections_command_writes_rasa_yaml_that_training_accepts(
 ) -> None:
     from minsheng.cli import nlu as nlu_cli
     from minsheng.config import settings as settings_module
-    from nlu.train import read_training_sets
+    from nlu.training_data import read_training_sets
 
     ref = factories.submit(sqlite_app, "小区里天天有人烧垃圾，呛得睡不着", "community")
     staff_actions.reclassify(sqlite_app, ref, domain="environment", kind="complaint", reason="污染")

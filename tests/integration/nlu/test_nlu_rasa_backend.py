@@ -12,11 +12,12 @@ import pytest
 
 from nlu import load_parser
 from nlu.errors import RasaUnavailableError
+from nlu.fitting import TrainOptions
 from nlu.model import LinearModel
 from nlu.parser import Parser
 from nlu.rasa_client import RasaClient
 from nlu.rasa_yaml import Example
-from nlu.train import TrainOptions, train_model
+from nlu.train import train_model
 
 
 class FakeRasa(BaseHTTPRequestHandler):

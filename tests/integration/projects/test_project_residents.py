@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from case_store.models import Announcement, OutboxMessage, ProjectBacking, Subscription
 from minsheng.services.access.staff import Role, StaffMember
 from minsheng.services.bootstrap import App, bootstrap
-from minsheng.services.messaging import delivery
+from minsheng.services.messaging import delivery, delivery_claims
 from minsheng.services.projects import backing, cycle, sweep, views
 from minsheng.services.projects.backing import NotRatable
 from minsheng.services.rights import privacy
@@ -117,7 +117,7 @@ def test_announcements_reach_each_resident_once_even_when_a_sender_dies_mid_send
     ref = started(app, backers=("tg-1", "tg-7"))
     sender = Sender()
     # A worker claims the messages and dies before sending: the claim goes stale.
-    claimed = delivery._claim(app, ["telegram"], "dead-worker/1", 50)
+    claimed = delivery_claims.claim(app, ["telegram"], "dead-worker/1", 50)
     assert claimed
     app.clock.advance(seconds=app.settings.delivery.stale_claim_seconds + 1)  # type: ignore[attr-defined]
     _deliver(app, sender)

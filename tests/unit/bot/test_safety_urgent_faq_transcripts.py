@@ -439,7 +439,7 @@ def test_leaving_the_urgent_questions_for_a_new_problem_does_not_make_it_urgent(
 def test_each_shipped_faq_entry_answers_its_question_in_both_languages(
     chat, helpers, entry: str, domain: str, question: str
 ) -> None:
-    from bot.dialogue.intake import faq_answer
+    from bot.dialogue.faq import faq_answer
 
     lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in question) else "en"
     c = chat(language_hint=lang)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from nlu.fitting import TrainOptions
 from nlu.model import LinearModel
 from nlu.parser import Parser
 from nlu.rasa_yaml import Example
-from nlu.train import TrainOptions, train_model
+from nlu.train import train_model
 
 _MESSAGES = [
     ("小区楼道里一股煤气味，快来人", "utilities", "urgent", "demand"),

@@ -12,7 +12,7 @@ from nlu.errors import ModelError
 from nlu.features import CUE, FeatureConfig, tokens
 from nlu.model import LinearModel
 from nlu.rasa_yaml import Example, dump_examples, load_examples
-from nlu.train import read_training_sets
+from nlu.training_data import read_training_sets
 
 
 def test_each_axis_keeps_its_own_vocabulary(tiny_model: LinearModel) -> None:

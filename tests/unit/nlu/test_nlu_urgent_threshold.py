@@ -1,6 +1,6 @@
 import numpy as np
 
-from nlu.train import URGENT_RECALL_TARGET, choose_urgent_threshold
+from nlu.calibration import URGENT_RECALL_TARGET, choose_urgent_threshold
 
 LABELS = ("urgent", "high", "normal")
 

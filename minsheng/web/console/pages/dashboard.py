@@ -12,7 +12,7 @@ from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import Role, scope_of
 from minsheng.services.errors import DomainError
 from minsheng.services.projects import reporting as project_reporting
-from minsheng.services.reporting import dashboard
+from minsheng.services.reporting import dashboard, dashboard_months, dashboard_rates
 from minsheng.web.console import i18n
 from minsheng.web.console.common import (
     DASHBOARD_ROLES,
@@ -33,7 +33,7 @@ def _dashboard_data(page: Page) -> dict[str, Any] | Response:
         return error_page(page, 403, "forbidden")
     q = page.request.query_params
     month = q.get("month") or None
-    count = int_or_none(q.get("months"), 1, dashboard.MAX_MONTHS) or 6
+    count = int_or_none(q.get("months"), 1, dashboard_months.MAX_MONTHS) or 6
     scope = scope_of(page.app.settings, page.member).departments
     try:
         return dashboard.dashboard(page.app, last_month=month, count=count, scope=scope)
@@ -89,9 +89,11 @@ def dashboard_csv(request: Request, section: str) -> Response:
 def _charts(t: i18n.Translator, data: dict[str, Any]) -> dict[str, str]:
     """Each chart's spec as JSON, for a data-spec attribute (autoescaped like any text)."""
     months = data["months"]
-    totals = {r["month"]: r for r in data["rates"] if r["department"] == dashboard.ALL}
+    totals = {r["month"]: r for r in data["rates"] if r["department"] == dashboard_rates.ALL}
     last = months[-1]
-    depts = [r for r in data["rates"] if r["month"] == last and r["department"] != dashboard.ALL]
+    depts = [
+        r for r in data["rates"] if r["month"] == last and r["department"] != dashboard_rates.ALL
+    ]
     # The service lists the city's domains in order; only those with cases get a series.
     volume_domains = list(dict.fromkeys(r["domain"] for r in data["volume"] if r["cases"]))
     volume = {(r["month"], r["domain"]): r["cases"] for r in data["volume"]}
@@ -108,7 +110,7 @@ def _charts(t: i18n.Translator, data: dict[str, Any]) -> dict[str, str]:
                     "name": t(key),
                     "values": [totals[m][key]["value"] if m in totals else None for m in months],
                 }
-                for key in dashboard.RATE_NAMES
+                for key in dashboard_rates.RATE_NAMES
             ],
         },
         "departments": {
