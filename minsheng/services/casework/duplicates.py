@@ -337,6 +337,8 @@ def follow(
     open (a reply reaches a resolved one too); the references that followed."""
     if what not in FOLLOWED:
         raise ValueError(f"duplicates do not follow {what!r}")
+    if primary.id is None:
+        return []  # not stored yet, so nothing can point at it
     dupes = list(
         s.scalars(select(Case).where(Case.duplicate_of_id == primary.id).order_by(Case.id))
     )
