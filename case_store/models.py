@@ -116,6 +116,8 @@ class Case(Base):
     resolved_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
     next_due_at: Mapped[dt.datetime | None]
+    # The case whose handling answers this one too (0011): set by staff, never a chain.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

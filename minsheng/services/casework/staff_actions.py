@@ -15,7 +15,7 @@ from case_store.models import Message, Transfer
 from case_store.taxonomy import KINDS, URGENCIES
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
-from minsheng.services.casework import corrections
+from minsheng.services.casework import corrections, duplicates
 from minsheng.services.casework.records import (
     Authorize,
     apply_action,
@@ -76,6 +76,8 @@ def _simple_action(
         apply_action(app, uow.session, case, action, actor, now)
         if notify is not None:
             notify_resident(uow.session, case, notify, now, settings=app.settings)
+        if action is Action.START:
+            duplicates.follow(app, uow.session, case, "started", actor, now)
         uow.session.flush()
         view = case_view(case, repository.latest_rating(uow.session, case.id), app)
         uow.commit()
@@ -135,6 +137,7 @@ def reply(
         first_response(app, case, now)
         case.updated_at = now
         notify_resident(s, case, "replied", now, text=text, settings=app.settings)
+        duplicates.follow(app, s, case, "replied", actor, now, text=text)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()
@@ -350,6 +353,7 @@ def resolve(
         s.add(Message(case=case, at=now, author="staff", author_name=actor, text=note))
         case.next_due_at = None
         notify_resident(s, case, "resolved", now, settings=app.settings)
+        duplicates.follow(app, s, case, "resolved", actor, now, text=note, outcome=outcome_value)
         s.flush()
         view = case_view(case, None, app)
         uow.commit()

@@ -46,6 +46,11 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "sla_warning": ("时限预警：{deadline}临近", "deadline warning: {deadline} is near"),
     "sla_breach": ("已超过{deadline}时限", "the {deadline} deadline was missed"),
     "escalated": ("挂牌督办，报{supervisor}", "escalated to {supervisor}"),
+    "linked_duplicate": ("并入 {primary} 合并办理", "linked it as a duplicate of {primary}"),
+    "duplicate_linked": ("{duplicate} 并入本件合并办理", "linked {duplicate} to this case"),
+    "unlinked_duplicate": ("取消与 {primary} 合并办理", "unlinked it from {primary}"),
+    "duplicate_unlinked": ("{duplicate} 取消合并", "unlinked {duplicate} from this case"),
+    "followed": ("随 {primary} 一并办理", "followed {primary}"),
     "deadline_recomputed": (
         "按新公布的工作日历重新计算了办结时限",
         "the resolution deadline was recomputed with the newly published calendar",
@@ -92,6 +97,7 @@ def _deadline(alert: Any, t: i18n.Translator) -> str:
 def sentence(event: dict[str, Any], t: i18n.Translator) -> str:
     kind = str(event.get("type") or "")
     after: dict[str, Any] = dict(event.get("after") or {})
+    before: dict[str, Any] = dict(event.get("before") or {})
     key = kind
     if kind == "accepted" and after.get("implied"):
         key = "accepted_implied"
@@ -110,6 +116,8 @@ def sentence(event: dict[str, Any], t: i18n.Translator) -> str:
         "round": after.get("resolution_round") or after.get("round") or 2,
         "score": after.get("score") or "–",
         "deadline": _deadline(after.get("alert"), t),
+        "primary": after.get("primary") or before.get("primary") or "–",
+        "duplicate": after.get("duplicate") or before.get("duplicate") or "–",
     }
     return _pick(template, t).format(**values)
 

@@ -388,6 +388,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "pj_stage_in_progress": ("实施中", "In progress"),
     "pj_stage_completed": ("已完工", "Completed"),
     "pj_stage_withdrawn": ("已撤回", "Withdrawn"),
+    # -- possible duplicates and merged handling ------------------------------------------
+    "dup_similar": ("可能重复的在办诉求", "Possibly the same issue"),
+    "dup_none": ("没有相似的在办诉求", "No similar open case"),
+    "dup_no_area": ("地点不明", "no place named"),
+    "dup_same_area": ("同一地点", "same place"),
+    "dup_link_here": ("并入本件办理", "Link as duplicate of this"),
+    "dup_confirm_link": (
+        "确定将 {ref} 并入 {primary} 合并办理？本件的回复、办理和办结将同步给 {ref} 的群众。",
+        "Link {ref} as a duplicate of {primary}? Replies, the start and the resolution of "
+        "{primary} will reach the resident of {ref} too.",
+    ),
+    "dup_merged_with": ("与 {ref} 合并办理", "Handled together with {ref}"),
+    "dup_answers_for": ("合并办理的诉求", "Duplicates handled with this case"),
+    "dup_unlink": ("取消合并", "Unlink"),
+    "dup_confirm_unlink": ("确定取消合并，单独办理？", "Unlink and handle the case on its own?"),
+    "done_duplicate_of": ("已合并办理", "Linked as a duplicate"),
+    "done_unlink_duplicate": ("已取消合并", "Unlinked"),
 }
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from case_store.references import normalise_reference
 from minsheng.services.access.staff import scope_of
-from minsheng.services.casework import queue, workspace_actions
+from minsheng.services.casework import duplicates, queue, workspace_actions
 from minsheng.services.errors import InvalidRequest
 from minsheng.web.deps import AppDep, CurrentStaff
 from minsheng.web.errors import PreconditionRequired
@@ -350,4 +350,66 @@ def reopen(
     return _with_etag(
         response,
         workspace_actions.reopen(app, member, _ref(reference), reason=body.reason, version=version),
+    )
+
+
+# -- possible duplicates --------------------------------------------------------------------
+
+
+class DuplicateOfBody(Versioned):
+    primary: str = Field(min_length=1, max_length=40, description="the case that answers both")
+
+
+@router.get(
+    "/cases/{reference}/similar",
+    summary="open cases in the caller's scope that may report the same thing, and the links",
+)
+def case_similar(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    ref = _ref(reference)
+    return {
+        "similar": duplicates.similar_open_cases(app, member, ref, limit=limit),
+        **duplicates.links(app, member, ref),
+    }
+
+
+@router.post(
+    "/cases/{reference}/duplicate-of",
+    summary="link the case as a duplicate of another: that case's handling answers it too",
+)
+def link_duplicate(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    body: DuplicateOfBody,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    version = _version(if_match, body.version)
+    return _with_etag(
+        response,
+        duplicates.link_duplicate(
+            app, member, _ref(reference), _ref(body.primary), version=version
+        ),
+    )
+
+
+@router.delete("/cases/{reference}/duplicate-of", summary="handle the case on its own again")
+def unlink_duplicate(
+    app: AppDep,
+    member: CurrentStaff,
+    reference: Reference,
+    response: Response,
+    if_match: IfMatch = None,
+    version: Annotated[int | None, Query(ge=1, description="or send If-Match")] = None,
+) -> dict[str, Any]:
+    return _with_etag(
+        response,
+        duplicates.unlink_duplicate(
+            app, member, _ref(reference), version=_version(if_match, version)
+        ),
     )

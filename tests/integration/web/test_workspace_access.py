@@ -35,6 +35,7 @@ READS = {
     ("GET", "/api/v1/cases/{reference}/attachments"): "/attachments",
     ("GET", "/api/v1/cases/{reference}/attachments/{number}"): "/attachments/1",
     ("GET", "/api/v1/cases/{reference}/contact"): "/contact",
+    ("GET", "/api/v1/cases/{reference}/similar"): "/similar",
 }
 ACTIONS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
     ("POST", "/api/v1/cases/{reference}/accept"): ("/accept", {}),
@@ -50,6 +51,9 @@ ACTIONS: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
         {"note": "已处理", "outcome": "resolved"},
     ),
     ("POST", "/api/v1/cases/{reference}/reopen"): ("/reopen", {"reason": "居民不满意"}),
+    # The primary is the other case of the pair, filled in by `_body`.
+    ("POST", "/api/v1/cases/{reference}/duplicate-of"): ("/duplicate-of", {"primary": "?"}),
+    ("DELETE", "/api/v1/cases/{reference}/duplicate-of"): ("/duplicate-of", {}),
 }
 COLLECTIONS = {("GET", "/api/v1/me"), ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/export.csv")}
 
@@ -151,13 +155,16 @@ def test_no_role_can_act_on_a_case_outside_its_scope(
                 f"/api/v1/cases/{ref}/events", headers=world.headers["admin"]
             ).json()
         )
-        for (_, template), (suffix, body) in ACTIONS.items():
+        for (method, template), (suffix, body) in ACTIONS.items():
             if role == "triage officer" and suffix == "/transfer":
                 continue  # the triage desk routes any case (tested below)
-            response = workspace.client.post(
+            response = _send(
+                workspace,
+                method,
                 f"/api/v1/cases/{ref}{suffix}",
-                json={**body, "version": before_version},
-                headers=world.headers[role],
+                _body(world, key, body),
+                before_version,
+                world.headers[role],
             )
             assert response.status_code == 404, (role, key, template, response.text)
         assert workspace.version(ref) == before_version
@@ -169,6 +176,26 @@ def test_no_role_can_act_on_a_case_outside_its_scope(
             )
             == before_events
         )
+
+
+def _body(world: World, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A duplicate-of body names a visible other case, so only the scope can refuse it."""
+    if "primary" not in body:
+        return body
+    return {**body, "primary": world.refs["H" if key != "H" else "U"]}
+
+
+def _send(
+    workspace: Any,
+    method: str,
+    url: str,
+    body: dict[str, Any],
+    version: int,
+    headers: dict[str, str],
+) -> Any:
+    if method == "DELETE":
+        return workspace.client.delete(url, params={"version": version}, headers=headers)
+    return workspace.client.post(url, json={**body, "version": version}, headers=headers)
 
 
 HOME_DOMAIN = {
@@ -264,8 +291,8 @@ def test_every_workspace_endpoint_needs_a_valid_token(workspace: Any, world: Wor
     ]
     requests += [("GET", f"/api/v1/cases/{ref}{suffix}", None) for suffix in READS.values()]
     requests += [
-        ("POST", f"/api/v1/cases/{ref}{suffix}", {**body, "version": 1})
-        for suffix, body in ACTIONS.values()
+        (method, f"/api/v1/cases/{ref}{suffix}", {**body, "version": 1})
+        for (method, _), (suffix, body) in ACTIONS.items()
     ]
     for headers in (
         {},

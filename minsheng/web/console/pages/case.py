@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
+from case_store.references import normalise_reference
 from minsheng.services.access import web_sessions
 from minsheng.services.access.staff import AccessDenied
-from minsheng.services.casework import queue, workspace_actions
+from minsheng.services.casework import duplicates, queue, workspace_actions
 from minsheng.services.errors import (
     CaseNotFound,
     ConcurrencyConflict,
@@ -29,6 +30,8 @@ from minsheng.web.console.common import (
 )
 
 ACTIONS = ("accept", "start", "reply", "ask", "transfer", "resolve", "reopen")
+# Linking a case as a duplicate of another, and undoing it (services.casework.duplicates).
+LINKS = ("duplicate_of", "unlink_duplicate")
 
 router = console_router()
 
@@ -64,6 +67,8 @@ def _case_page(
         templates=list(mine.reply_templates) if mine is not None else [],
         now=page.app.now(),
         outcomes=list(i18n.OUTCOME_NAMES),
+        similar=duplicates.similar_open_cases(page.app, page.member, reference),
+        links=duplicates.links(page.app, page.member, reference),
     )
 
 
@@ -72,7 +77,7 @@ def case_page(request: Request, reference: str, done: str | None = None) -> Resp
     page = page_for(request)
     if page.session is None:
         return to_login(request)
-    return _case_page(page, reference, done=done if done in ACTIONS else None)
+    return _case_page(page, reference, done=done if done in ACTIONS + LINKS else None)
 
 
 @router.post("/cases/{reference}/{action}")
@@ -85,6 +90,8 @@ async def case_action(request: Request, reference: str, action: str) -> Response
         return error_page(page, 403, "csrf_failed")
     if action == "contact":
         return _show_contact(page, reference)
+    if action in LINKS:
+        return _link(page, reference, action, form)
     if action not in ACTIONS:
         return error_page(page, 404, "not_found")
     version = int_or_none(form.get("version"), 1, 2**31)
@@ -103,6 +110,28 @@ async def case_action(request: Request, reference: str, action: str) -> Response
     except DomainError as exc:
         return _case_page(page, reference, status=400, error=page.t("bad_request", detail=str(exc)))
     return redirect(f"/console/cases/{reference}?done={action}")
+
+
+def _link(page: Page, reference: str, action: str, form: dict[str, str]) -> Response:
+    """Link `reference` as a duplicate of the form's primary (the page the clerk is on), or
+    unlink it; either way the clerk returns to the page they acted from."""
+    primary = normalise_reference(form.get("primary", "")) if action == "duplicate_of" else None
+    back = primary or reference
+    version = int_or_none(form.get("version"), 1, 2**31)
+    if version is None or (action == "duplicate_of" and primary is None):
+        return _case_page(page, back, status=400, error=page.t("bad_request", detail="form"))
+    try:
+        if primary is not None:
+            duplicates.link_duplicate(page.app, page.member, reference, primary, version=version)
+        else:
+            duplicates.unlink_duplicate(page.app, page.member, reference, version=version)
+    except CaseNotFound:
+        return error_page(page, 404, "not_found")
+    except ConcurrencyConflict:
+        return _case_page(page, back, status=409, error=page.t("conflict"))
+    except DomainError as exc:
+        return _case_page(page, back, status=400, error=page.t("bad_request", detail=str(exc)))
+    return redirect(f"/console/cases/{back}?done={action}")
 
 
 def _show_contact(page: Page, reference: str) -> Response:
