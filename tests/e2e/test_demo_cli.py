@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
 from minsheng.config.settings import PROJECT_ROOT
@@ -102,7 +103,13 @@ def test_the_demo_shows_on_the_dashboard_and_the_public_page_on_a_phone(
             desk.fill("input[name=login]", "demo.supervisor")
             desk.fill("input[name=password]", passwords(output)["demo.supervisor"])
             desk.click("form.stack button[type=submit]")
-            desk.wait_for_url(re.compile(r"/console/queue"))
+            # A supervisor's first sign-in sets up two-step sign-in before anything else.
+            desk.wait_for_url(re.compile(r"/console/security"))
+            secret = desk.inner_text("figure.qr code")
+            desk.fill("input[name=code]", pyotp.TOTP(secret).now())
+            desk.locator("form[action='/console/security/two-factor'] button").click()
+            desk.wait_for_url(re.compile(r"done=two_factor"))
+            desk.goto(f"{base}/console/queue")
             assert desk.locator("tr.case-row").count() >= 10
             desk.goto(f"{base}/console/dashboard")
             assert desk.locator("svg").count() >= 1
