@@ -1,10 +1,10 @@
 """A bot process killed in the middle of a resident's intake loses nothing and repeats nothing.
 
-`minsheng bot` polls the fake Bot API on one SQLite file. For each of 20 runs it is started
-with MINSHENG_TEST_CRASH_AT naming a different point of the intake path (and the message it
-dies at), and SIGKILLs itself there. It is started again; Telegram hands out the update it
-never finished once more, as the real server does, and the resident carries on. Each resident
-ends with exactly one case and exactly one message giving its reference.
+`minsheng bot` polls the fake Bot API on one SQLite file. For each of 20 runs its crash file
+(MINSHENG_TEST_CRASH_FILE) names a different point of the intake path (and the message it
+dies at), and it SIGKILLs itself there. It is started again, disarmed; Telegram hands out the
+update it never finished once more, as the real server does, and the resident carries on.
+Each resident ends with exactly one case and exactly one message giving its reference.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from minsheng.services.residents import crashpoints
 COMMAND = Path(sys.executable).with_name("minsheng")
 PROJECT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:CRASH-token"
-QUIET = 1.0
+QUIET = 0.6
 STREET_LIGHT = "幸福里小区3号楼门口的路灯坏了三天了，晚上很黑"
 GAS = "我家厨房有很浓的煤气味，幸福里小区3号楼"
 
@@ -49,16 +49,21 @@ class Process:
         self.env, self.log = env, log
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, fake: FakeBotApi, crash_at: str | None = None) -> None:
-        env = dict(self.env)
-        if crash_at:
-            env[crashpoints.ENV] = crash_at
+    def arm(self, crash_at: str) -> None:
+        """The running process (or the next one) dies at this point; "" disarms it."""
+        Path(self.env[crashpoints.FILE_ENV]).write_text(crash_at)
+
+    def start(self, fake: FakeBotApi) -> None:
         calls = len(fake.calls_of("getUpdates"))
         with self.log.open("a") as out:
             self.proc = subprocess.Popen(
-                [str(COMMAND), "bot"], env=env, cwd=PROJECT, stdout=out, stderr=out
+                [str(COMMAND), "bot"], env=self.env, cwd=PROJECT, stdout=out, stderr=out
             )
         fake.wait_for(lambda: len(fake.calls_of("getUpdates")) > calls, timeout=60)
+
+    def ensure_started(self, fake: FakeBotApi) -> None:
+        if self.proc is None or self.dead():
+            self.start(fake)
 
     def dead(self) -> bool:
         return self.proc is not None and self.proc.poll() is not None
@@ -84,6 +89,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeBotApi
         MINSHENG_TELEGRAM_BASE_URL=fake.base_url,
         MINSHENG_DATABASE_URL=f"sqlite:///{folder / 'minsheng.db'}",
         MINSHENG_CONFIG=str(PROJECT / "config.yml"),
+        MINSHENG_TEST_CRASH_FILE=str(folder / "crash-at"),
     )
     subprocess.run(
         [str(COMMAND), "db", "upgrade"], env=env, cwd=PROJECT, check=True, capture_output=True
@@ -136,8 +142,8 @@ def test_a_kill_at_any_point_leaves_one_case_and_one_answer(
 ) -> None:
     fake, process, db = world
     chat = next(_chats)
-    process.stop()
-    process.start(fake, crash_at=f"{point}:{nth}")
+    process.arm(f"{point}:{nth}")
+    process.ensure_started(fake)
     update: dict[str, Any] | None = fake.send_text(chat, words)
     killed = False
     for _ in range(10):
@@ -146,6 +152,7 @@ def test_a_kill_at_any_point_leaves_one_case_and_one_answer(
         if process.dead():
             assert process.proc is not None and process.proc.returncode == -signal.SIGKILL
             killed = True
+            process.arm("")
             process.start(fake)
             fake.redeliver(update)  # the update the dead process never finished
             settle(fake, chat, process)

@@ -5,13 +5,17 @@ optimistic version), so any number of bot processes can serve the same bot.
 
 One message is one transaction: the update id is claimed, the state read, the dialogue run,
 and the new state written with its version checked (only when it changed), together with the
-replies when the channel sends them through the outbox. A step that produces commands (a
-confirmed case, a rating, a withdrawal...) saves them beside the state, in `pending`, in that
-same transaction; they are then carried out once, keyed by the conversation and the version
-of that step, by whoever comes first: this process right after the commit, the next message
-of the same chat on any replica, or the periodic sweep after a crash. A submission is made in
-the transaction that folds its outcome into the state and clears `pending`, so it happens once
-whatever arrives concurrently; a second tap on Confirm finds the step done and gets the
+replies when the channel sends them through the outbox. A confirmation (or an urgent report)
+makes its case in that same transaction too, so the intake's every step is one transaction:
+a crash before the commit leaves only an update that the channel delivers again, and of two
+concurrent taps on Confirm only the one whose version check passes keeps its case.
+
+Other commands (a rating, a withdrawal, erasure...) run in use cases of their own, and so do
+submissions counted against the sender's address (the web chat's limit lives outside this
+transaction): the step saves them beside the state, in `pending`; they are then carried out
+once, keyed by the conversation and the version of that step, by whoever comes first: this
+process right after the commit, the next message of the same chat on any replica, or the
+periodic sweep after a crash. A second tap on Confirm finds the step done and gets the
 ordinary answer for a button that is no longer current.
 """
 
@@ -25,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, select, update
+from sqlalchemy import CursorResult, Table, bindparam, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -91,6 +95,33 @@ _UPDATE_SESSION = (
         updated_at=bindparam("now"),
     )
 )
+_UPDATES = cast(Table, ProcessedUpdate.__table__)
+_CLAIMED = (
+    postgresql.insert(_UPDATES)
+    .values(
+        channel=bindparam("u_channel"),
+        update_id=bindparam("u_id"),
+        processed_at=bindparam("u_now"),
+        chat_id=bindparam("u_chat"),
+    )
+    .on_conflict_do_nothing()
+    .returning(_UPDATES.c.update_id)
+    .cte("claimed")
+)
+_ONE = select(literal(1).label("one")).subquery("one")
+_CLAIM_AND_READ = select(
+    select(func.count()).select_from(_CLAIMED).scalar_subquery().label("claimed"),
+    _SESSIONS.c.id,
+    _SESSIONS.c.state,
+    _SESSIONS.c.version,
+    _SESSIONS.c.pending,
+).select_from(
+    _ONE.outerjoin(
+        _SESSIONS,
+        (_SESSIONS.c.channel == bindparam("channel"))
+        & (_SESSIONS.c.chat_id == bindparam("chat_id")),
+    )
+)
 _RESIDENTS = cast(Table, Resident.__table__)
 _MARK_REACHABLE = (
     update(_RESIDENTS)
@@ -114,6 +145,10 @@ class SessionRow:
 
 class _Conflict(Exception):
     """Another process saved this chat's dialogue since it was read: read it again."""
+
+
+class _InlineFailed(Exception):
+    """A submission made inside the step's transaction failed; the step is taken again."""
 
 
 class _PendingFirst(Exception):
@@ -152,9 +187,13 @@ def handle_inbound(
         event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
     replies: list[Reply] = []
     attempt = waited = 0
+    inline = flood.address_scope() is None
     while attempt < ATTEMPTS:
         try:
-            taken = _take_turn(app, inbound, event, via_outbox, mark_reachable)
+            taken = _take_turn(app, inbound, event, via_outbox, mark_reachable, inline)
+        except _InlineFailed:
+            inline = False  # the submission goes the long way, which reports its failure
+            continue
         except _PendingFirst as first:
             if _running_elsewhere(app, first.row) and waited < WAIT_FOR_CLAIMED_S / 0.05:
                 # Another process is carrying out that step's commands right now: its
@@ -224,24 +263,31 @@ def _keep_files(state: dict[str, Any], inbound: Inbound | None, limit: int) -> N
 
 
 def _take_turn(
-    app: App, inbound: Inbound, event: dialogue.Event, via_outbox: bool, mark_reachable: bool
+    app: App,
+    inbound: Inbound,
+    event: dialogue.Event,
+    via_outbox: bool,
+    mark_reachable: bool,
+    inline: bool,
 ) -> tuple[list[Reply], SessionRow | None] | None:
     """The step in one transaction; None for a redelivered update.
 
-    Returns the replies and, when the step left commands to carry out, the row as saved.
+    Returns the replies and, when the step left commands to carry out, the row as saved. A
+    step whose commands are all submissions makes its cases in this same transaction (`inline`):
+    the confirmation is then one transaction, and a crash before its commit leaves nothing
+    behind but an update that Telegram hands out again.
     """
     now = app.now()
     with app.uow() as uow:
         s = uow.session
-        if inbound.update_id is not None and not _claim_update(s, inbound, now):
+        claimed, row = _claim_and_read(s, inbound, now)
+        if not claimed:
             # A redelivery (Telegram retries what a dead process never acknowledged): the
             # step it made may still wait for its commands.
-            row = load_session_row(s, inbound.channel, inbound.chat_id)
             if row is not None and row.pending is not None:
                 raise _PendingFirst(row, then_stop=True)
             return None
         crashpoints.reached("update-claimed")
-        row = load_session_row(s, inbound.channel, inbound.chat_id)
         if row is not None and row.pending is not None:
             raise _PendingFirst(row)
         crashpoints.reached("state-read")
@@ -249,6 +295,13 @@ def _take_turn(
         ctx = resident.dialogue_context(app, s, inbound.channel, inbound.chat_id)
         state, replies, commands = dialogue.handle(stored, event, ctx)
         _keep_files(state, inbound, app.settings.attachments.max_per_case)
+        submitted = (
+            bool(commands) and inline and all(isinstance(c, dialogue.Submit) for c in commands)
+        )
+        if submitted:
+            state, more = _submit_inline(app, s, inbound, state, commands, ctx)
+            replies = [*replies, *more]
+            commands = []
         pending = _pending(commands, inbound) if commands else None
         saved = _save(s, inbound.channel, inbound.chat_id, row, state, pending, now)
         crashpoints.reached("step-written")
@@ -259,11 +312,45 @@ def _take_turn(
         if mark_reachable:
             s.execute(_MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id})
         crashpoints.reached("step-before-commit")
+        if submitted:
+            crashpoints.reached("command-before-commit")
         uow.commit()
     crashpoints.reached("step-saved")
+    if submitted:
+        crashpoints.reached("command-done")
     if via_outbox and replies:
         delivery.wake()
     return replies, saved if pending is not None else None
+
+
+def _submit_inline(
+    app: App,
+    s: Session,
+    inbound: Inbound,
+    state: dict[str, Any],
+    commands: list[dialogue.Command],
+    ctx: dialogue.Context,
+) -> tuple[dict[str, Any], list[Reply]]:
+    """The step's submissions in its own transaction, their outcomes folded into the state."""
+    meta = {"display_name": inbound.display_name}
+    crashpoints.reached("command-started")
+    outcomes: Outcomes = []
+    for command in commands:
+        assert isinstance(command, dialogue.Submit)
+        try:
+            result = _submit_in(app, s, inbound.channel, inbound.chat_id, meta, command, state)
+        except IntegrityError:
+            raise  # a reference collision: the whole step is taken again
+        except Exception as exc:
+            raise _InlineFailed() from exc
+        outcomes.append((command, result))
+    crashpoints.reached("case-created")
+    replies: list[Reply] = []
+    for command, result in outcomes:
+        state, more = dialogue.after(state, command, result, ctx)
+        replies += more
+    _keep_files(state, None, app.settings.attachments.max_per_case)
+    return state, replies
 
 
 def _pending(commands: list[dialogue.Command], inbound: Inbound) -> dict[str, Any]:
@@ -363,6 +450,34 @@ def _queue_replies(
         for n, reply in enumerate(replies)
     ]
     s.execute(module.insert(OutboxMessage.__table__).values(rows).on_conflict_do_nothing())
+
+
+def _claim_and_read(
+    session: Session, inbound: Inbound, now: dt.datetime
+) -> tuple[bool, SessionRow | None]:
+    """Whether this is the update's first delivery, and the chat's stored dialogue.
+
+    On PostgreSQL both come back from one statement (the claim as a data-modifying CTE), so
+    a message costs one round trip before the dialogue runs.
+    """
+    if inbound.update_id is not None and session.get_bind().dialect.name == "postgresql":
+        found = session.execute(
+            _CLAIM_AND_READ,
+            {
+                "u_channel": inbound.channel,
+                "u_id": str(inbound.update_id),
+                "u_now": now,
+                "u_chat": inbound.chat_id,
+                "channel": inbound.channel,
+                "chat_id": inbound.chat_id,
+            },
+        ).one()
+        row = None
+        if found.id is not None:
+            row = SessionRow(found.id, dict(found.state or {}), found.version, found.pending)
+        return bool(found.claimed), row
+    claimed = inbound.update_id is None or _claim_update(session, inbound, now)
+    return claimed, load_session_row(session, inbound.channel, inbound.chat_id)
 
 
 def _claim_update(session: Session, inbound: Inbound, now: dt.datetime) -> bool:

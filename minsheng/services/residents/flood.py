@@ -144,6 +144,11 @@ def address_new_case(app: App) -> Verdict | None:
     return hit(app, "case-addr", address, limits.new_cases_per_address, window)
 
 
+def address_scope() -> str | None:
+    """The address the current request came from, when its new cases are counted per address."""
+    return _origin.get()
+
+
 @contextlib.contextmanager
 def from_address(address: str | None) -> Iterator[None]:
     token = _origin.set(address)

@@ -94,11 +94,11 @@ def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
 ) -> None:
     r = resident()
     r.say("/start")
-    real_load = conversation.load_session_row
+    real_load = conversation._claim_and_read
     calls = {"n": 0}
 
-    def load_then_lose_the_race(session, channel, chat_id):  # type: ignore[no-untyped-def]
-        row = real_load(session, channel, chat_id)
+    def load_then_lose_the_race(session, inbound, now):  # type: ignore[no-untyped-def]
+        claimed, row = real_load(session, inbound, now)
         calls["n"] += 1
         if calls["n"] == 1:  # another bot process saves this chat's dialogue right now
             session.execute(
@@ -107,9 +107,9 @@ def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
                 .values(version=DialogueSession.version + 1)
                 .execution_options(synchronize_session=False)
             )
-        return row
+        return claimed, row
 
-    monkeypatch.setattr(conversation, "load_session_row", load_then_lose_the_race)
+    monkeypatch.setattr(conversation, "_claim_and_read", load_then_lose_the_race)
     (ask,) = r.say("幸福里小区3号楼门口的路灯坏了三天了")
     assert calls["n"] == 2 and "联系您" in ask.text
     assert _session_row(bot_app, r.chat_id)[0]["step"] == "consent"
