@@ -209,15 +209,18 @@ def _drive(
             PROFILE_DIR.mkdir(exist_ok=True)
             profiler.dump_stats(PROFILE_DIR / "intake.prof")
         before = METER.totals()
+        cpu = time.process_time()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             sent = sum(
                 pool.map(
                     lambda n: one_resident(app, n, latencies, lock), range(first, first + count)
                 )
             )
+        cpu = time.process_time() - cpu
         after = METER.totals()
         for key in after:
             after[key].subtract(before[key])
+        after["times"]["cpu"] = cpu
         return sent, latencies, after
     finally:
         app.dispose()
@@ -318,6 +321,8 @@ def _per_message(totals: dict[str, Counter[str]], sent: int) -> None:
                 f"  {kind:9s} {kinds[f'{kind} statements'] / n:5.2f} statements, "
                 f"{kinds[f'{kind} transactions'] / n:4.2f} transactions per message ({n})"
             )
+    # Python CPU of the bot processes (user + system), whatever the machine runs beside them.
+    print(f"bot-process CPU per message: {times['cpu'] / sent * 1000:.2f} ms")
     total = times["total"] or 1.0
     nlu, dia, db = times["nlu"], times["dialogue"], times["database"]
     other = max(0.0, total - nlu - dia - db)

@@ -310,7 +310,9 @@ def _take_turn(
             tag = f"u{inbound.update_id}" if inbound.update_id else f"r{uuid.uuid4().hex}"
             _queue_replies(s, inbound.channel, inbound.chat_id, tag, replies, now)
         if mark_reachable:
-            s.execute(_MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id})
+            s.connection().execute(
+                _MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id}
+            )
         crashpoints.reached("step-before-commit")
         if submitted:
             crashpoints.reached("command-before-commit")
@@ -373,20 +375,24 @@ def _save(
     """Write the state if it changed (version checked); an unchanged one costs nothing."""
     if row is None:
         module = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-        inserted = s.execute(
-            module.insert(_SESSIONS)
-            .values(
-                channel=channel,
-                chat_id=chat_id,
-                state=state,
-                version=1,
-                pending=pending,
-                pending_at=now if pending is not None else None,
-                updated_at=now,
+        inserted = (
+            s.connection()
+            .execute(
+                module.insert(_SESSIONS)
+                .values(
+                    channel=channel,
+                    chat_id=chat_id,
+                    state=state,
+                    version=1,
+                    pending=pending,
+                    pending_at=now if pending is not None else None,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing()
+                .returning(_SESSIONS.c.id)
             )
-            .on_conflict_do_nothing()
-            .returning(_SESSIONS.c.id)
-        ).first()
+            .first()
+        )
         if inserted is None:
             raise _Conflict("created concurrently")
         return SessionRow(inserted[0], state, 1, pending)
@@ -405,7 +411,7 @@ def _write(
     assert row.id is not None
     result = cast(
         CursorResult[Any],
-        s.execute(
+        s.connection().execute(
             _UPDATE_SESSION,
             {
                 "row_id": row.id,
@@ -449,7 +455,9 @@ def _queue_replies(
         }
         for n, reply in enumerate(replies)
     ]
-    s.execute(module.insert(OutboxMessage.__table__).values(rows).on_conflict_do_nothing())
+    s.connection().execute(
+        module.insert(OutboxMessage.__table__).values(rows).on_conflict_do_nothing()
+    )
 
 
 def _claim_and_read(
@@ -461,17 +469,21 @@ def _claim_and_read(
     a message costs one round trip before the dialogue runs.
     """
     if inbound.update_id is not None and session.get_bind().dialect.name == "postgresql":
-        found = session.execute(
-            _CLAIM_AND_READ,
-            {
-                "u_channel": inbound.channel,
-                "u_id": str(inbound.update_id),
-                "u_now": now,
-                "u_chat": inbound.chat_id,
-                "channel": inbound.channel,
-                "chat_id": inbound.chat_id,
-            },
-        ).one()
+        found = (
+            session.connection()
+            .execute(
+                _CLAIM_AND_READ,
+                {
+                    "u_channel": inbound.channel,
+                    "u_id": str(inbound.update_id),
+                    "u_now": now,
+                    "u_chat": inbound.chat_id,
+                    "channel": inbound.channel,
+                    "chat_id": inbound.chat_id,
+                },
+            )
+            .one()
+        )
         row = None
         if found.id is not None:
             row = SessionRow(found.id, dict(found.state or {}), found.version, found.pending)
@@ -495,11 +507,15 @@ def _claim_update(session: Session, inbound: Inbound, now: dt.datetime) -> bool:
         .returning(ProcessedUpdate.update_id)
     )
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT that did nothing.
-    return session.execute(stmt).first() is not None
+    return session.connection().execute(stmt).first() is not None
 
 
 def load_session_row(session: Session, channel: str, chat_id: str) -> SessionRow | None:
-    found = session.execute(_SELECT_SESSION, {"channel": channel, "chat_id": chat_id}).first()
+    found = (
+        session.connection()
+        .execute(_SELECT_SESSION, {"channel": channel, "chat_id": chat_id})
+        .first()
+    )
     if found is None:
         return None
     return SessionRow(found.id, dict(found.state or {}), found.version, found.pending)

@@ -45,9 +45,11 @@ def my_cases(app: App, session: Session, channel: str, chat_id: str) -> tuple[Ca
     One statement: the cases through the resident's unique key, with the rating of each
     case's current round and the time of the resident's latest message beside it.
     """
-    rows = session.execute(
-        _MY_CASES, {"channel": channel, "chat_id": chat_id, "limit": RECENT_CASES}
-    ).all()
+    rows = (
+        session.connection()
+        .execute(_MY_CASES, {"channel": channel, "chat_id": chat_id, "limit": RECENT_CASES})
+        .all()
+    )
     today = app.now().astimezone(app.tz).date()
     return tuple(_brief(app, row, today) for row in rows)
 
