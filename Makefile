@@ -39,8 +39,13 @@ PORT ?= 8000
 run: $(INSTALLED) migrate model  ## set up, then serve on http://127.0.0.1:8000 (make run PORT=8080 HOST=0.0.0.0)
 	$(BIN)/minsheng serve --host $(HOST) --port $(PORT)
 
-test: lint model browser  ## set up, check the layers and types, then run every test
-	$(BIN)/python -m pytest
+# Two pytest processes by default: much of the suite waits on subprocesses, servers and
+# sockets. Tests keep to schemas, Redis keys and ports of their own, so they can share a machine;
+# a whole file stays on one process (its module fixtures start servers once).
+TEST_WORKERS ?= 2
+
+test: lint model browser  ## set up, check the layers and types, then run every test (TEST_WORKERS=1 for one process)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(INSTALLED_DEV)  ## the static checks: layers (import-linter), ruff, mypy
 	$(BIN)/lint-imports
