@@ -8,12 +8,18 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import logging
 import socket
 import threading
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+# The server's own chatter ("connection lost") comes from its thread after a test's log
+# capture has closed; it says nothing a test checks.
+logging.getLogger("mail.log").propagate = False
+logging.getLogger("mail.log").addHandler(logging.NullHandler())
 
 
 def free_port() -> int:
