@@ -3,13 +3,15 @@ the close that ends the survey when they never rate."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from case_store import repository
 from case_store.lifecycle import Action, Status, is_final
-from case_store.models import Message, Rating
+from case_store.models import Case, Message, Rating
 from minsheng.services.bootstrap import App
 from minsheng.services.casework.records import apply_action, case_unit, record_event
 from minsheng.services.casework.views import case_view
@@ -52,28 +54,44 @@ def add_contact(
     A second place is added to the first rather than replacing it: both may help staff
     find the spot. The event names what was added, never the number itself.
     """
+    now = app.now()
+    with case_unit(app, reference) as (uow, case):
+        add_contact_to(uow.session, case, address=address, phone=phone, actor=actor, now=now)
+        uow.session.flush()
+        view = case_view(case, None, app)
+        uow.commit()
+    return view
+
+
+def add_contact_to(
+    s: Session,
+    case: Case,
+    *,
+    address: str | None,
+    phone: str | None,
+    actor: str,
+    now: dt.datetime,
+) -> None:
+    """`add_contact` on a case already loaded in the caller's transaction.
+
+    Refuses (InvalidRequest) before it changes anything, so the caller's transaction stays
+    usable when it does.
+    """
     address = (address or "").strip() or None
     phone = (phone or "").strip() or None
     if address is None and phone is None:
         raise InvalidRequest("nothing to add")
-    now = app.now()
-    with case_unit(app, reference) as (uow, case):
-        s = uow.session
-        if is_final(case.status):
-            raise InvalidRequest(f"{reference} is {case.status}; details can no longer be added")
-        added = []
-        if address is not None:
-            case.address = f"{case.address}；{address}" if case.address else address
-            added.append("address")
-        if phone is not None:
-            case.phone = phone
-            added.append("phone")
-        record_event(s, case, "contact_added", actor, now, after={"added": added})
-        case.updated_at = now
-        s.flush()
-        view = case_view(case, None, app)
-        uow.commit()
-    return view
+    if is_final(case.status):
+        raise InvalidRequest(f"{case.reference} is {case.status}; details can no longer be added")
+    added = []
+    if address is not None:
+        case.address = f"{case.address}；{address}" if case.address else address
+        added.append("address")
+    if phone is not None:
+        case.phone = phone
+        added.append("phone")
+    record_event(s, case, "contact_added", actor, now, after={"added": added})
+    case.updated_at = now
 
 
 def withdraw(

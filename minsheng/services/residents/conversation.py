@@ -295,11 +295,9 @@ def _take_turn(
         ctx = resident.dialogue_context(app, s, inbound.channel, inbound.chat_id)
         state, replies, commands = dialogue.handle(stored, event, ctx)
         _keep_files(state, inbound, app.settings.attachments.max_per_case)
-        submitted = (
-            bool(commands) and inline and all(isinstance(c, dialogue.Submit) for c in commands)
-        )
+        submitted = bool(commands) and inline and all(isinstance(c, _INLINE) for c in commands)
         if submitted:
-            state, more = _submit_inline(app, s, inbound, state, commands, ctx)
+            state, more = _run_inline(app, s, inbound, state, commands, ctx)
             replies = [*replies, *more]
             commands = []
         pending = _pending(commands, inbound) if commands else None
@@ -325,7 +323,11 @@ def _take_turn(
     return replies, saved if pending is not None else None
 
 
-def _submit_inline(
+# Commands carried out inside the step's own transaction: they touch only the database.
+_INLINE = (dialogue.Submit, dialogue.AddContact)
+
+
+def _run_inline(
     app: App,
     s: Session,
     inbound: Inbound,
@@ -333,14 +335,18 @@ def _submit_inline(
     commands: list[dialogue.Command],
     ctx: dialogue.Context,
 ) -> tuple[dict[str, Any], list[Reply]]:
-    """The step's submissions in its own transaction, their outcomes folded into the state."""
+    """The step's submissions (and the place or number given after an urgent one) in its own
+    transaction, their outcomes folded into the state."""
     meta = {"display_name": inbound.display_name}
     crashpoints.reached("command-started")
     outcomes: Outcomes = []
     for command in commands:
-        assert isinstance(command, dialogue.Submit)
         try:
-            result = _submit_in(app, s, inbound.channel, inbound.chat_id, meta, command, state)
+            if isinstance(command, dialogue.Submit):
+                result = _submit_in(app, s, inbound.channel, inbound.chat_id, meta, command, state)
+            else:
+                assert isinstance(command, dialogue.AddContact)
+                result = _add_contact_in(app, s, inbound, command)
         except IntegrityError:
             raise  # a reference collision: the whole step is taken again
         except Exception as exc:
@@ -353,6 +359,30 @@ def _submit_inline(
         replies += more
     _keep_files(state, None, app.settings.attachments.max_per_case)
     return state, replies
+
+
+def _add_contact_in(
+    app: App, s: Session, inbound: Inbound, command: dialogue.AddContact
+) -> dialogue.Result:
+    """AddContact in the caller's transaction; a refusal comes before any change."""
+    try:
+        case = resident.owned_case(s, inbound.channel, inbound.chat_id, command.reference)
+        if command.address or command.phone:
+            resident_actions.add_contact_to(
+                s,
+                case,
+                address=command.address,
+                phone=command.phone,
+                actor=f"resident:{inbound.channel}",
+                now=app.now(),
+            )
+    except CaseNotFound:
+        return dialogue.Result(ok=False, error="not_found")
+    except (InvalidRequest, DomainError):
+        return dialogue.Result(ok=False, error="not_open")
+    if command.location is not None:
+        stored_files.add_to_case(s, app.settings, case, [], app.now(), command.location)
+    return dialogue.Result(ok=True, data={"reference": command.reference})
 
 
 def _pending(commands: list[dialogue.Command], inbound: Inbound) -> dict[str, Any]:
