@@ -292,7 +292,9 @@ def _take_turn(
             raise _PendingFirst(row)
         crashpoints.reached("state-read")
         stored = row.state if row is not None else dialogue.new_state()
-        ctx = resident.dialogue_context(app, s, inbound.channel, inbound.chat_id)
+        ctx = resident.dialogue_context(
+            app, s, inbound.channel, inbound.chat_id, known_chat=row is not None
+        )
         state, replies, commands = dialogue.handle(stored, event, ctx)
         _keep_files(state, inbound, app.settings.attachments.max_per_case)
         submitted = bool(commands) and inline and all(isinstance(c, _INLINE) for c in commands)

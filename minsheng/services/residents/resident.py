@@ -139,8 +139,15 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> Context:
-    """Settings the dialogue reads, with this resident's cases."""
+def dialogue_context(
+    app: App, session: Session, channel: str, chat_id: str, *, known_chat: bool = True
+) -> Context:
+    """Settings the dialogue reads, with this resident's cases.
+
+    `known_chat=False`: the chat has no stored dialogue yet. Its cases can only have come
+    through the dialogue (which stores one from the first message on, and /forget erases it
+    together with the link to the cases), so it has none and nobody asks the database.
+    """
     static = app._cache.get("dialogue_context")
     if static is None:
         settings = app.settings
@@ -171,7 +178,8 @@ def dialogue_context(app: App, session: Session, channel: str, chat_id: str) -> 
         today=now.astimezone(app.tz).date(),
         now=now,
         cases=cast(
-            tuple[CaseBrief, ...], _LazyCases(lambda: my_cases(app, session, channel, chat_id))
+            tuple[CaseBrief, ...],
+            _LazyCases(lambda: my_cases(app, session, channel, chat_id) if known_chat else ()),
         ),
     )
 

@@ -253,6 +253,7 @@ def test_thousands_of_malformed_updates_cause_no_error_and_no_partial_row(
 
     throw()
     assert seen["examples"] >= EXAMPLES
-    assert seen["handled"] > 100  # the interesting ones reached the dialogue and the store
+    # The interesting ones (about 3 %) reached the dialogue and the store.
+    assert seen["handled"] > EXAMPLES // 100
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert_no_partial_rows(fuzz_app)
