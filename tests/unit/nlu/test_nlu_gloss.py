@@ -15,7 +15,13 @@ PLAIN = FeatureConfig(char_max=2, head_chars=2)
 
 @pytest.mark.parametrize(
     ("word", "chinese"),
-    [("roof", "屋顶"), ("leaking", "漏水"), ("wages", "工资"), ("knives", "刀"), ("fights", "打架")],
+    [
+        ("roof", "屋顶"),
+        ("leaking", "漏水"),
+        ("wages", "工资"),
+        ("knives", "刀"),
+        ("fights", "打架"),
+    ],
 )
 def test_a_known_english_word_or_its_inflection_has_a_chinese_gloss(
     word: str, chinese: str
