@@ -8,6 +8,9 @@ cannot drown the opening words; the head block is then scaled by `head_weight`.
 With `cues`, a few tokens stand for patterns that span more than three characters and that
 decide what the resident wants (see `nlu.label_rules.KIND_CUES`): someone named as failing to
 act, a report or complaint word, indignation, a problem left for days, a request, a question.
+
+With `gloss`, the character n-grams also run over the Chinese glosses of the English words the
+message uses (`nlu.gloss`), so an English message shares features with the Chinese examples.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from nlu.gloss import gloss
 from nlu.label_rules import KIND_CUES
 
 # Prefixes built from control characters, which normalisation removes from message text,
@@ -42,6 +46,7 @@ class FeatureConfig:
     head_limit: int = 60
     head_weight: float = 1.0
     cues: bool = False
+    gloss: bool = False  # character n-grams also over Chinese glosses of English words (nlu.gloss)
 
     def to_dict(self) -> dict[str, int | bool | float]:
         return asdict(self)
@@ -56,14 +61,18 @@ def tokens(text: str, cfg: FeatureConfig) -> list[str]:
     """Tokens of one normalised message (with repeats: counts matter)."""
     s = _DIGITS.sub("0", text.lower())
     out: list[str] = []
-    n_chars = len(s)
+    words = _WORD.findall(s) if cfg.words or cfg.gloss else []
+    chars = s
+    if cfg.gloss and words:
+        glossed = [g for w in words for g in gloss(w)]
+        if glossed:
+            chars = s + " " + " ".join(glossed)
+    n_chars = len(chars)
     for n in range(cfg.char_min, cfg.char_max + 1):
-        out.extend([s[i : i + n] for i in range(n_chars - n + 1)])
-    if cfg.words:
-        words = _WORD.findall(s)
-        if words:
-            out.extend([WORD + w for w in words])
-            out.extend([BIGRAM + a + " " + b for a, b in zip(words, words[1:])])
+        out.extend([chars[i : i + n] for i in range(n_chars - n + 1)])
+    if cfg.words and words:
+        out.extend([WORD + w for w in words])
+        out.extend([BIGRAM + a + " " + b for a, b in zip(words, words[1:])])
     if cfg.head_chars:
         match = _FIRST_SENTENCE_END.search(s, 0, cfg.head_limit)
         head = s[: match.start()] if match else s[: cfg.head_limit]

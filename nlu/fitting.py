@@ -159,8 +159,8 @@ class Candidate:
 # raises the axis's out-of-fold macro-F1.
 PAIR_SPECIALISTS: dict[str, tuple[str, ...]] = {"kind": ("complaint", "demand")}
 PAIR_CANDIDATES: tuple[FeatureConfig, ...] = (
-    FeatureConfig(char_max=3, head_chars=2, cues=True),
-    FeatureConfig(char_max=4, head_chars=0, cues=True),
+    FeatureConfig(char_max=3, head_chars=2, cues=True, gloss=True),
+    FeatureConfig(char_max=4, head_chars=0, cues=True, gloss=True),
 )
 
 

@@ -22,10 +22,16 @@ WRONGDOING = re.compile(
     r"说不是(?:他们|我们|她|他)的(?:问题|事|责任)|不归(?:他们|我们)管|拖着不|一直拖|拖了|拖欠|欠薪|克扣|扣押|"
     r"没人来|没下文|敷衍|乱收费|乱收|多收|多扣|私自|擅自|强制|强行|偷排|偷倒|骗|忽悠|态度(?:太)?(?:差|恶劣|不好)|"
     r"不给(?:退|修|赔|办|开|解决|发|报)|不退|不赔|不修|不作为|故意|威胁|打人|骂人|吼|凭什么|摆设|"
+    r"违规(?:改|搭|建|储存|存放|收|经营|操作|排|施工|占)|违法(?:收|经营|排|建|搭|用工|解雇|辞退)|"
+    r"无证(?!明|件)|没证(?!明|件)|无照|(?:没有|无)[^，。,]{0,4}(?:资质|证照|执照)|卖(?:的)?过期|用过期|过期(?:的)?(?:食品|药品|面包|牛奶|肉)|"
+    r"欠(?:了)?[^，。,]{0,10}(?:工资|工钱)|(?:工资|工钱|薪水)[^，。,]{0,8}(?:没发|不发|没给|不给)|不发工资|跑路|卷钱|卷款|"
+    r"不肯(?:退|修|赔|给|签|办|改)|拉黑|已读不回|"
     r"说好的?[^，。,]{0,12}(?:结果|可是|但是|却|没|不)|答应[^，。,]{0,8}(?:没|不|一直)|报了[^，。,]{0,6}(?:次|回)[^，。,]{0,8}(?:没|不)|"
     r"\b(?:refus\w+|won'?t (?:fix|pay|refund|return|answer|let|come)|ignor\w+|never (?:came|showed|answered|fixed|paid|replied)|"
     r"nobody (?:came|cares|answers|did)|did nothing|does nothing|overcharg\w+|cheat\w*|scam\w*|rude|threaten\w*|"
-    r"kept (?:my|our|the)|has not paid|hasn'?t paid|not paid|without (?:any )?notice|no one (?:came|answers))\b",
+    r"kept (?:my|our|the)|has not paid|hasn'?t paid|not paid|without (?:any )?notice|no one (?:came|answers)|"
+    r"owes? (?:me|us|him|her|them)|owed (?:me|us)|charged (?:me|us) (?:twice|double)|unpaid (?:wages|salary)|"
+    r"ran off with|blocked (?:me|everyone|us)|unlicen[cs]ed|sell\w* expired|illegally)\b",
     _FLAGS,
 )
 # The model must already see a complaint as plausible: the cue only settles a close call.

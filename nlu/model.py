@@ -251,7 +251,7 @@ def covering_configs(configs: list[FeatureConfig]) -> list[FeatureConfig]:
     """For each config, one that yields a superset of its tokens and is shared where possible."""
     groups: dict[tuple[object, ...], list[FeatureConfig]] = {}
     for cfg in configs:
-        key = (cfg.char_min, cfg.words, cfg.head_limit)
+        key = (cfg.char_min, cfg.words, cfg.head_limit, cfg.gloss)
         groups.setdefault(key, []).append(cfg)
     union = {
         key: replace(
@@ -263,7 +263,7 @@ def covering_configs(configs: list[FeatureConfig]) -> list[FeatureConfig]:
         )
         for key, group in groups.items()
     }
-    return [union[(c.char_min, c.words, c.head_limit)] for c in configs]
+    return [union[(c.char_min, c.words, c.head_limit, c.gloss)] for c in configs]
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

@@ -32,18 +32,20 @@ from nlu.training_data import data_fingerprint, label_order, read_training_sets
 Progress = Callable[[str, float], None]
 
 
+# Every candidate reads English words also through their Chinese glosses (nlu.gloss): most
+# examples are Chinese, and an English message then shares features with them.
 CANDIDATE_FEATURES: tuple[FeatureConfig, ...] = (
-    FeatureConfig(char_max=2, head_chars=2),
-    FeatureConfig(char_max=3, head_chars=2),
-    FeatureConfig(char_max=4, head_chars=0),
+    FeatureConfig(char_max=2, head_chars=2, gloss=True),
+    FeatureConfig(char_max=3, head_chars=2, gloss=True),
+    FeatureConfig(char_max=4, head_chars=0, gloss=True),
 )
 # Kind also tries the cue tokens (nlu.label_rules.KIND_CUES): whether someone is named as
 # failing to act is spread over a sentence, beyond what three characters see.
 AXIS_CANDIDATES: dict[str, tuple[FeatureConfig, ...]] = {
     "kind": CANDIDATE_FEATURES
     + (
-        FeatureConfig(char_max=3, head_chars=2, cues=True),
-        FeatureConfig(char_max=4, head_chars=0, cues=True),
+        FeatureConfig(char_max=3, head_chars=2, cues=True, gloss=True),
+        FeatureConfig(char_max=4, head_chars=0, cues=True, gloss=True),
     ),
 }
 

@@ -96,3 +96,43 @@ def test_a_request_that_blames_someone_is_a_complaint_when_the_model_hesitates()
         == "complaint"
     )
     assert parser.parse("家里水龙头漏水，请师傅上门修")["kind"]["name"] == "demand"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "包工头欠了我们三个月的工钱，请帮我们讨回来",
+        "我的工资还差两个月没发，请帮我讨要",
+        "那家凉皮店一直没证，案板上全是苍蝇，请去查查",
+        "楼上那户违规改的卫生间天天往我家渗水",
+        "小区门口的药店卖过期药，请处理",
+        "奶茶店老板跑路了，充值卡的钱退不了",
+        "商家客服已读不回，还把我拉黑了",
+        "理发店老板不肯退卡里的钱",
+        "My boss owes me two months of wages, please help",
+        "The clinic charged me twice for the same scan",
+        "An unlicensed stall sells snacks outside the school",
+        "Could someone help me claim my unpaid wages?",
+    ],
+)
+def test_unpaid_wages_an_unlicensed_or_cheating_business_and_a_neighbour_at_fault_name_a_wrongdoing(
+    text: str,
+) -> None:
+    assert names_wrongdoing(normalize(text).text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问工资一般每个月几号发？",
+        "办居住证需要什么证明材料",
+        "居住证下周就过期了，能不能加急续签",
+        "路口摄像头抓拍的违章能不能复核",
+        "家里欠了十几万医药费，想申请临时救助",
+        "工地夜间施工几点到几点算违规？",
+        "My visa expires on Sunday, how do I renew it?",
+        "How much do I owe on my water bill?",
+    ],
+)
+def test_wages_papers_expiry_debts_and_rules_asked_about_name_no_wrongdoing(text: str) -> None:
+    assert not names_wrongdoing(normalize(text).text)
