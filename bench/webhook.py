@@ -1,14 +1,17 @@
 """The Telegram webhook over real HTTP on loopback: requests/s and latency, offered and saturated.
 
 Run:  .venv/bin/python bench/webhook.py [--workers 2] [--rate 150] [--seconds 15]
-      [--concurrency 32] [--database-url URL]
+      [--concurrency 32] [--reads 100] [--database-url URL]
 It starts `minsheng serve --workers N` in webhook mode on a fresh PostgreSQL schema (dropped
 afterwards), with the fake Bot API of the end-to-end tests receiving the replies, and posts
 each resident's updates — a problem, the contact answer, Confirm — with the secret header.
 First at a fixed offered load (`--rate` requests/s, open loop: latency counts from when a
 request was due, so a slow server cannot hide its queue), then at saturation (`--concurrency`
 clients posting back to back). Each resident's updates go one after the other; the client
-holds at most `--concurrency` requests in flight.
+holds at most `--concurrency` requests in flight. Then the read side, on the cases those made:
+`GET /open311/v2/requests.json` (its default page) and the staff queue `GET /api/v1/cases`,
+one request at a time. Every phase prints the server's CPU per request (the `serve` process
+and its workers, from /proc), whatever else the machine runs.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import secrets
 import socket
@@ -172,6 +176,57 @@ def _figures(latencies: list[float], statuses: list[int], elapsed: float) -> dic
     }
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid` and its child processes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        todo += children.get(current, [])
+    return total
+
+
+async def reads(base: str, path: str, count: int, headers: dict[str, str]) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: list[int] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        start = time.perf_counter()
+        for _ in range(count):
+            began = time.perf_counter()
+            response = await client.get(path, headers=headers)
+            latencies.append(time.perf_counter() - began)
+            statuses.append(response.status_code)
+        elapsed = time.perf_counter() - start
+    return _figures(latencies, statuses, elapsed)
+
+
+def _staff_token(env: dict[str, str], department: str) -> str:
+    out = subprocess.run(
+        [MINSHENG, "staff", "add", "--name", "Bench", "--department", department]
+        + ["--role", "admin", "--json"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    token: str = json.loads(out)["token"]
+    return token
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -184,6 +239,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=150.0, help="offered requests/s")
     parser.add_argument("--seconds", type=float, default=15.0, help="per phase")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--reads", type=int, default=100, help="requests per read endpoint")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     args = parser.parse_args()
 
@@ -233,16 +289,31 @@ def main() -> None:
         else:
             raise SystemExit(f"minsheng serve did not start; see {folder / 'serve.log'}")
         asyncio.run(saturated(base, 3.0, 8))  # warm up: NLU, pools, JIT-free caches
-        at_rate = asyncio.run(offered(base, args.rate, args.seconds, args.concurrency))
-        at_max = asyncio.run(saturated(base, args.seconds, args.concurrency))
+
+        def measured(run: Any) -> dict[str, Any]:
+            before = _tree_cpu(process.pid)
+            figures: dict[str, Any] = asyncio.run(run)
+            figures["cpu_ms"] = (_tree_cpu(process.pid) - before) / max(1, figures["requests"])
+            figures["cpu_ms"] *= 1000
+            return figures
+
+        at_rate = measured(offered(base, args.rate, args.seconds, args.concurrency))
+        at_max = measured(saturated(base, args.seconds, args.concurrency))
+        department = str(config["departments"][0]["id"])
+        bearer = {"Authorization": f"Bearer {_staff_token(env, department)}"}
+        open311 = measured(reads(base, "/open311/v2/requests.json", args.reads, {}))
+        queue = measured(reads(base, "/api/v1/cases", args.reads, bearer))
         print(f"minsheng serve --workers {args.workers}, webhook over loopback HTTP")
         for name, f in (
             (f"offered {args.rate:g} requests/s", at_rate),
             (f"saturation ({args.concurrency} in flight)", at_max),
+            ("GET /open311/v2/requests.json, one at a time", open311),
+            ("GET /api/v1/cases (staff queue), one at a time", queue),
         ):
             print(
                 f"{name}: {f['rps']:,.0f} requests/s, p50 {f['p50']:.0f} ms, "
-                f"p99 {f['p99']:.0f} ms, {f['requests']} requests, {f['errors']} errors"
+                f"p99 {f['p99']:.0f} ms, server CPU {f['cpu_ms']:.1f} ms per request, "
+                f"{f['requests']} requests, {f['errors']} errors"
             )
     finally:
         if process is not None:
