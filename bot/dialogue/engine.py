@@ -89,7 +89,9 @@ def _on_text(s: State, text: str, event: Event, ctx: Context) -> Turn:
     if step in ("urgent_place", "urgent_phone"):
         turn = urgent.follow_up_text(s, text, nlu, ctx)
         return turn if turn is not None else intake.take_text(s, text, nlu, ctx)
-    model_urgent = label(nlu, "urgency", "normal")[0] == "urgent"
+    # The model alone never makes "3" or an emoji urgent: with no words it has nothing to go
+    # on (a safety rule needs words too, so only the rules can override this).
+    model_urgent = label(nlu, "urgency", "normal")[0] == "urgent" and not is_contentless(text)
     if (nlu.get("rules") and step != "comment") or (model_urgent and step in _FREE_STEPS):
         return urgent.urgent(s, text, nlu, ctx)
     if step == "faq":

@@ -29,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, literal, select, update
+from sqlalchemy import CursorResult, Table, bindparam, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -118,8 +118,8 @@ _CLAIM_AND_READ = select(
 ).select_from(
     _ONE.outerjoin(
         _SESSIONS,
-        (_SESSIONS.c.channel == bindparam("channel"))
-        & (_SESSIONS.c.chat_id == bindparam("chat_id")),
+        (_SESSIONS.c.channel == bindparam("s_channel"))
+        & (_SESSIONS.c.chat_id == bindparam("s_chat")),
     )
 )
 _RESIDENTS = cast(Table, Resident.__table__)
@@ -132,6 +132,13 @@ _MARK_REACHABLE = (
         _RESIDENTS.c.forgotten_at.is_(None),
     )
     .values(deliverable=True)
+)
+# With the claim and the read, when the channel says writing proves the resident reachable
+# (a data-modifying CTE runs whether or not the query reads it; it locks no row that is
+# already deliverable). No parameter of these statements is named after a column: SQLAlchemy
+# would take it as a value to SET.
+_CLAIM_READ_AND_REACH = _CLAIM_AND_READ.add_cte(
+    _MARK_REACHABLE.values(deliverable=true()).returning(_RESIDENTS.c.id).cte("reached")
 )
 
 
@@ -280,7 +287,7 @@ def _take_turn(
     now = app.now()
     with app.uow() as uow:
         s = uow.session
-        claimed, row = _claim_and_read(s, inbound, now)
+        claimed, row, reached = _claim_and_read(s, inbound, now, mark_reachable)
         if not claimed:
             # A redelivery (Telegram retries what a dead process never acknowledged): the
             # step it made may still wait for its commands.
@@ -309,7 +316,7 @@ def _take_turn(
             # Keyed by the update: an unchanged state keeps its version, so that cannot be it.
             tag = f"u{inbound.update_id}" if inbound.update_id else f"r{uuid.uuid4().hex}"
             _queue_replies(s, inbound.channel, inbound.chat_id, tag, replies, now)
-        if mark_reachable:
+        if mark_reachable and not reached:
             s.connection().execute(
                 _MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id}
             )
@@ -493,25 +500,28 @@ def _queue_replies(
 
 
 def _claim_and_read(
-    session: Session, inbound: Inbound, now: dt.datetime
-) -> tuple[bool, SessionRow | None]:
-    """Whether this is the update's first delivery, and the chat's stored dialogue.
+    session: Session, inbound: Inbound, now: dt.datetime, mark_reachable: bool = False
+) -> tuple[bool, SessionRow | None, bool]:
+    """Whether this is the update's first delivery, the chat's stored dialogue, and whether
+    the resident was marked reachable on the way.
 
-    On PostgreSQL both come back from one statement (the claim as a data-modifying CTE), so
-    a message costs one round trip before the dialogue runs.
+    On PostgreSQL all three come from one statement (the claim and the mark as data-modifying
+    CTEs), so a message costs one round trip before the dialogue runs.
     """
     if inbound.update_id is not None and session.get_bind().dialect.name == "postgresql":
         found = (
             session.connection()
             .execute(
-                _CLAIM_AND_READ,
+                _CLAIM_READ_AND_REACH if mark_reachable else _CLAIM_AND_READ,
                 {
                     "u_channel": inbound.channel,
                     "u_id": str(inbound.update_id),
                     "u_now": now,
                     "u_chat": inbound.chat_id,
-                    "channel": inbound.channel,
-                    "chat_id": inbound.chat_id,
+                    "s_channel": inbound.channel,
+                    "s_chat": inbound.chat_id,
+                    "r_channel": inbound.channel,
+                    "r_chat": inbound.chat_id,
                 },
             )
             .one()
@@ -519,9 +529,9 @@ def _claim_and_read(
         row = None
         if found.id is not None:
             row = SessionRow(found.id, dict(found.state or {}), found.version, found.pending)
-        return bool(found.claimed), row
+        return bool(found.claimed), row, mark_reachable
     claimed = inbound.update_id is None or _claim_update(session, inbound, now)
-    return claimed, load_session_row(session, inbound.channel, inbound.chat_id)
+    return claimed, load_session_row(session, inbound.channel, inbound.chat_id), False
 
 
 def _claim_update(session: Session, inbound: Inbound, now: dt.datetime) -> bool:

@@ -97,8 +97,8 @@ def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
     real_load = conversation._claim_and_read
     calls = {"n": 0}
 
-    def load_then_lose_the_race(session, inbound, now):  # type: ignore[no-untyped-def]
-        claimed, row = real_load(session, inbound, now)
+    def load_then_lose_the_race(session, inbound, now, reach=False):  # type: ignore[no-untyped-def]
+        claimed, row, reached = real_load(session, inbound, now, reach)
         calls["n"] += 1
         if calls["n"] == 1:  # another bot process saves this chat's dialogue right now
             session.execute(
@@ -107,7 +107,7 @@ def test_a_dialogue_changed_by_another_process_meanwhile_is_retried_once(
                 .values(version=DialogueSession.version + 1)
                 .execution_options(synchronize_session=False)
             )
-        return claimed, row
+        return claimed, row, reached
 
     monkeypatch.setattr(conversation, "_claim_and_read", load_then_lose_the_race)
     (ask,) = r.say("幸福里小区3号楼门口的路灯坏了三天了")

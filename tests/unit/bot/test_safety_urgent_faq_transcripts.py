@@ -85,6 +85,19 @@ def test_no_safety_question_when_a_safety_rule_already_fired_or_nobody_frail_is_
     assert c.step == "location"
 
 
+def test_a_bare_digit_the_model_reads_as_urgent_is_asked_about_and_never_filed(
+    chat, helpers
+) -> None:
+    c = chat()
+    for text in ("3", "👍"):
+        (reply,) = c.say(text, helpers.nlu("education", urgency="urgent"))
+        assert c.commands == [] and c.step == "idle"
+        assert "0571-96777" not in reply.text and "110" not in reply.text
+    (advice,) = c.say("3", helpers.nlu("utilities", urgency="urgent", rules=["gas_leak"]))
+    assert "0571-96777" in advice.text  # a fired safety rule still counts
+    assert isinstance(c.commands[0], Submit)
+
+
 # -- an urgent report is actionable (issue 18.1) -------------------------------------------
 
 
