@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -18,16 +19,20 @@ def _insert_ignoring_duplicates(session: Session, table: Table, values: dict[str
     ON CONFLICT DO NOTHING keeps the surrounding transaction usable on PostgreSQL, where a
     failed INSERT would otherwise abort everything the use case has done so far.
     """
-    dialect = session.get_bind().dialect.name
+    conn = session.connection()
+    # rowcount is -1 for this statement under psycopg, so ask for the inserted key instead.
+    return conn.execute(_insert_statement(conn.dialect.name, table), values).first() is not None
+
+
+@functools.cache
+def _insert_statement(dialect: str, table: Table) -> Any:
+    """Built once per table: the row comes as the execution's parameters."""
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = (
+    return (
         module.insert(table)
-        .values(**values)
         .on_conflict_do_nothing()
         .returning(table.c[next(iter(table.primary_key.columns)).name])
     )
-    # rowcount is -1 for this statement under psycopg, so ask for the inserted key instead.
-    return session.execute(stmt).first() is not None
 
 
 def enqueue(

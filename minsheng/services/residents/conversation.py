@@ -122,6 +122,9 @@ _CLAIM_AND_READ = select(
         & (_SESSIONS.c.chat_id == bindparam("s_chat")),
     )
 )
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_QUEUE_REPLIES_PG = postgresql.insert(_OUTBOX).on_conflict_do_nothing()
+_QUEUE_REPLIES_SQLITE = sqlite.insert(_OUTBOX).on_conflict_do_nothing()
 _RESIDENTS = cast(Table, Resident.__table__)
 _MARK_REACHABLE = (
     update(_RESIDENTS)
@@ -472,7 +475,6 @@ def _queue_replies(
     s: Session, channel: str, chat_id: str, tag: str, replies: list[Reply], now: dt.datetime
 ) -> None:
     """The replies as outbox rows, in one statement; the key makes a replay queue nothing."""
-    module = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
     rows = [
         {
             "key": f"reply:{channel}:{chat_id}:{tag}:{n}",
@@ -494,9 +496,10 @@ def _queue_replies(
         }
         for n, reply in enumerate(replies)
     ]
-    s.connection().execute(
-        module.insert(OutboxMessage.__table__).values(rows).on_conflict_do_nothing()
-    )
+    conn = s.connection()
+    insert = _QUEUE_REPLIES_PG if conn.dialect.name == "postgresql" else _QUEUE_REPLIES_SQLITE
+    # Several parameter sets: one batched statement (a pipeline under psycopg).
+    conn.execute(insert, rows)
 
 
 def _claim_and_read(
