@@ -4,6 +4,7 @@
 usage:
   bench/nlu.py [--model DIR]           speed and memory of the parser and of `minsheng nlu parse`
   bench/nlu.py --holdout               train on a deterministic 80% of every nlu/data file, score the other 20%
+  bench/nlu.py --holdout --errors AXIS also list the held-out messages misread on AXIS (gold -> predicted)
   bench/nlu.py --teddy                 retrain on the real-message split (needs ../shared) and score it
 """
 
@@ -112,7 +113,7 @@ def split_key(text: str) -> int:
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) % 5
 
 
-def bench_holdout() -> None:
+def bench_holdout(errors: str | None = None) -> None:
     from nlu.evaluate import evaluate, format_report
     from nlu.parser import Parser
     from nlu.train import train_model
@@ -137,6 +138,14 @@ def bench_holdout() -> None:
     if len(full) < len(gold):
         print(f"\n--- held-out messages labelled on all three axes only ({len(full)}) ---")
         print(format_report(evaluate(full, parse)))
+    if errors:
+        print(f"\n--- held-out messages misread on {errors} (gold -> predicted) ---")
+        for row in gold.values():
+            if errors not in row:
+                continue
+            predicted = (parse(row["text"]).get(errors) or {}).get("name")
+            if predicted != row[errors]:
+                print(f"{row[errors]} -> {predicted}\t{row['text']}")
 
 
 def bench_teddy() -> None:
@@ -179,9 +188,14 @@ def main() -> None:
     cli.add_argument("--model", help="model directory (default: the shipped model)")
     cli.add_argument("--holdout", action="store_true")
     cli.add_argument("--teddy", action="store_true")
+    cli.add_argument(
+        "--errors",
+        choices=("domain", "urgency", "kind"),
+        help="with --holdout: list the held-out messages misread on this axis",
+    )
     args = cli.parse_args()
     if args.holdout:
-        bench_holdout()
+        bench_holdout(args.errors)
     elif args.teddy:
         bench_teddy()
     else:
