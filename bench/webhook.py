@@ -213,6 +213,22 @@ async def reads(base: str, path: str, count: int, headers: dict[str, str]) -> di
     return _figures(latencies, statuses, elapsed)
 
 
+def _drained(url: str, timeout: float) -> None:
+    engine = make_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                waiting = conn.execute(
+                    sa.text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
+                ).scalar_one()
+            if not waiting:
+                return
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
 def _staff_token(env: dict[str, str], department: str) -> str:
     out = subprocess.run(
         [MINSHENG, "staff", "add", "--name", "Bench", "--department", department]
@@ -299,6 +315,9 @@ def main() -> None:
 
         at_rate = measured(offered(base, args.rate, args.seconds, args.concurrency))
         at_max = measured(saturated(base, args.seconds, args.concurrency))
+        # The read phases start once the load's replies are all sent: the server's CPU is
+        # then theirs alone.
+        _drained(url, timeout=120)
         department = str(config["departments"][0]["id"])
         bearer = {"Authorization": f"Bearer {_staff_token(env, department)}"}
         open311 = measured(reads(base, "/open311/v2/requests.json", args.reads, {}))
