@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,9 +31,28 @@ from bot.dialogue.parsing import is_contentless, is_no, is_yes, parse_command
 from bot.texts import t
 
 
+def _copied(state: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy the phases may change freely: the caller's state stays as it was.
+
+    The state is JSON data (it is stored as JSON), so dicts, lists and tuples are copied and
+    everything else is immutable; this is several times cheaper than copy.deepcopy.
+    """
+    return {key: _copy_value(value) for key, value in state.items()}
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_value(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_copy_value(item) for item in value)
+    return value
+
+
 def handle(state: Mapping[str, Any] | None, event: Event, ctx: Context) -> Turn:
     """One inbound event: the new state, the replies to send now, the commands to run."""
-    s: State = {**new_state(), **copy.deepcopy(dict(state or {}))}
+    s: State = {**new_state(), **_copied(state or {})}
     if s["lang"] is None:
         s["lang"] = texts.lang_of(event.language_hint) if event.language_hint else "zh"
     if event.callback is not None:
@@ -54,7 +72,7 @@ def after(
     state: Mapping[str, Any], command: Command, result: Result, ctx: Context
 ) -> tuple[State, list[Reply]]:
     """The replies for a command's outcome, and the state that follows from it."""
-    s: State = {**new_state(), **copy.deepcopy(dict(state))}
+    s: State = {**new_state(), **_copied(state)}
     if isinstance(command, projects.PROJECT_COMMANDS):
         return projects.after(s, command, result)
     if isinstance(command, Submit):
