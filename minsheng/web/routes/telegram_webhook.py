@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
 from minsheng.services.bootstrap import App
@@ -67,10 +68,13 @@ async def telegram_webhook(request: Request) -> Response:
         return Response(status_code=200)
     try:
         update = Update.de_json(data, bot)
-        await telegram.process_update(app, bot, update, inbound)
+        answer = await telegram.process_update(app, bot, update, inbound, answer_in_response=True)
     except Exception:  # Telegram retries non-2xx; the claimed update id makes that safe
         log.exception("a webhook update failed; Telegram will retry it")
         return Response(status_code=500)
+    if answer is not None:
+        # A tapped button's spinner is stopped by this answer itself.
+        return JSONResponse(answer)
     return Response(status_code=200)
 
 

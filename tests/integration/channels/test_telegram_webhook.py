@@ -84,6 +84,24 @@ def test_a_message_posted_with_the_secret_is_answered_like_a_polled_one(
     assert "民生服务助手" in fake_bot.texts(chat.chat_id)[0]
 
 
+def test_a_tapped_button_is_answered_in_the_webhook_response_without_a_call_of_its_own(
+    hook_app: Any, fake_bot: Any, updates: Any
+) -> None:
+    chat = updates()
+    api = telegram_webhook.build_app(hook_app, bot=fake_bot)
+    headers = {telegram_webhook.SECRET_HEADER: SECRET}
+    post(api, [chat.message("幸福里小区3号楼门口的路灯坏了三天了")], headers)
+    tap = chat.tap("ct:y")
+    (response,) = post(api, [tap], headers)
+    assert response.status_code == 200
+    assert response.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": tap["callback_query"]["id"],
+    }
+    assert fake_bot.answered == []
+    assert "请核对" in fake_bot.texts(chat.chat_id)[-1]
+
+
 def test_the_same_confirm_tap_posted_three_times_at_once_creates_one_case(
     hook_app: Any, fake_bot: Any, updates: Any
 ) -> None:
