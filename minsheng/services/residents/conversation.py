@@ -283,9 +283,10 @@ def _take_turn(
     """The step in one transaction; None for a redelivered update.
 
     Returns the replies and, when the step left commands to carry out, the row as saved. A
-    step whose commands are all submissions makes its cases in this same transaction (`inline`):
-    the confirmation is then one transaction, and a crash before its commit leaves nothing
-    behind but an update that Telegram hands out again.
+    step whose commands are all submissions, or the place and number given after an urgent
+    report, carries them out in this same transaction (`inline`): the confirmation is then one
+    transaction, and a crash before its commit leaves nothing behind but an update that
+    Telegram hands out again.
     """
     now = app.now()
     with app.uow() as uow:
