@@ -41,28 +41,6 @@ def resident_message(
     return view
 
 
-def add_contact(
-    app: App,
-    reference: str,
-    *,
-    address: str | None = None,
-    phone: str | None = None,
-    actor: str = "resident",
-) -> dict[str, Any]:
-    """The place or callback number a resident gives after an urgent case was created.
-
-    A second place is added to the first rather than replacing it: both may help staff
-    find the spot. The event names what was added, never the number itself.
-    """
-    now = app.now()
-    with case_unit(app, reference) as (uow, case):
-        add_contact_to(uow.session, case, address=address, phone=phone, actor=actor, now=now)
-        uow.session.flush()
-        view = case_view(case, None, app)
-        uow.commit()
-    return view
-
-
 def add_contact_to(
     s: Session,
     case: Case,
@@ -72,10 +50,12 @@ def add_contact_to(
     actor: str,
     now: dt.datetime,
 ) -> None:
-    """`add_contact` on a case already loaded in the caller's transaction.
+    """The place or callback number a resident gives after an urgent case was created, on the
+    case as loaded in the caller's transaction.
 
-    Refuses (InvalidRequest) before it changes anything, so the caller's transaction stays
-    usable when it does.
+    A second place is added to the first rather than replacing it: both may help staff find
+    the spot. The event names what was added, never the number itself. Refuses
+    (InvalidRequest) before it changes anything, so the caller's transaction stays usable.
     """
     address = (address or "").strip() or None
     phone = (phone or "").strip() or None

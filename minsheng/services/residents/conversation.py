@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 from bot import dialogue
 from bot.dialogue import Button, Reply
 from bot.dialogue.project_commands import PROJECT_COMMANDS
-from case_store import repository
 from case_store.lifecycle import DomainError, Status
 from case_store.models import DialogueSession, OutboxMessage, ProcessedUpdate, Resident
 from minsheng.services import policy
@@ -814,6 +813,11 @@ def _execute(
     app: App, inbound: Inbound, command: dialogue.Command, state: dict[str, Any] | None = None
 ) -> dialogue.Result:
     try:
+        if isinstance(command, dialogue.AddContact):
+            with app.uow() as uow:
+                result = _add_contact_in(app, uow.session, inbound, command)
+                uow.commit()
+            return result
         return dialogue.Result(ok=True, data=_run(app, inbound, command, state or {}))
     except CaseLimitReached:
         limits = app.settings.limits
@@ -840,15 +844,6 @@ def _execute(
         return dialogue.Result(ok=False, error="failed")
 
 
-def _attach(
-    app: App, reference: str, files: list[dict[str, Any]], location: tuple[float, float] | None
-) -> None:
-    with app.uow() as uow:
-        case = repository.get_case(uow.session, reference)
-        stored_files.add_to_case(uow.session, app.settings, case, files, app.now(), location)
-        uow.commit()
-
-
 def _run(
     app: App, inbound: Inbound, command: dialogue.Command, state: dict[str, Any]
 ) -> dict[str, Any]:
@@ -866,16 +861,6 @@ def _run(
         return privacy.my_data(app, channel, chat_id)
     if isinstance(command, dialogue.Forget):
         return privacy.forget(app, channel, chat_id, current_update_id=inbound.update_id)
-    if isinstance(command, dialogue.AddContact):
-        _check_owner(app, inbound, command.reference)
-        view = {"reference": command.reference}
-        if command.address or command.phone:
-            view = resident_actions.add_contact(
-                app, command.reference, address=command.address, phone=command.phone, actor=actor
-            )
-        if command.location is not None:
-            _attach(app, command.reference, [], command.location)
-        return {"reference": view["reference"]}
     if isinstance(command, dialogue.AddDetails):
         _check_owner(app, inbound, command.reference)
         before = views.show(app, command.reference)["status"]

@@ -136,7 +136,7 @@ def address_new_chat(app: App, address: str) -> Verdict:
 
 def address_new_case(app: App) -> Verdict | None:
     """Counts a new case against the current request's address; None outside one."""
-    address = _origin.get()
+    address = address_scope()
     if address is None:
         return None
     limits = app.settings.limits
