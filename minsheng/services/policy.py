@@ -111,17 +111,24 @@ def clock_of(case: Case, settings: Settings, calendar: WorkCalendar) -> sla.Case
 
 
 def store_clock(case: Case, clock: sla.CaseClock, now: dt.datetime | None = None) -> None:
-    case.first_response_due_at = clock.first_response_due
-    case.first_responded_at = clock.first_responded_at
-    case.resolution_round = clock.resolution_round
-    case.resolution_started_at = clock.resolution_started_at
-    case.resolution_due_at = clock.resolution_due
-    case.resolution_provisional = clock.resolution_provisional
-    case.details = {
-        **(case.details or {}),
-        "resolution_working_days": clock.resolution_working_days,
+    for name, value in clock_fields(clock, case.details, now).items():
+        setattr(case, name, value)
+
+
+def clock_fields(
+    clock: sla.CaseClock, details: dict[str, Any] | None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The case columns that hold its clock (`details` is the case's, kept whole)."""
+    return {
+        "first_response_due_at": clock.first_response_due,
+        "first_responded_at": clock.first_responded_at,
+        "resolution_round": clock.resolution_round,
+        "resolution_started_at": clock.resolution_started_at,
+        "resolution_due_at": clock.resolution_due,
+        "resolution_provisional": clock.resolution_provisional,
+        "details": {**(details or {}), "resolution_working_days": clock.resolution_working_days},
+        "next_due_at": sla.next_due_at(clock, after=now),
     }
-    case.next_due_at = sla.next_due_at(clock, after=now)
 
 
 def place_of(

@@ -23,7 +23,7 @@ from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App, bootstrap
 from minsheng.services.casework import resident_actions, staff_actions, submission, views
 from minsheng.services.casework.submission import Intake
-from minsheng.services.messaging import notices
+from minsheng.services.messaging import notices, outbox
 from minsheng.services.sla import overdue, sweep
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -479,13 +479,6 @@ def test_a_reopened_case_gets_a_fifteen_day_clock_with_new_alert_keys(app: App, 
 # -- staff notices --------------------------------------------------------------------------
 
 
-def queue_notice(app: App, ref: str, now: dt.datetime) -> None:
-    with app.uow() as uow:
-        case = repository.get_case(uow.session, ref)
-        notices.new_case_notice(app, uow.session, case, now)
-        uow.commit()
-
-
 def notice_of(app: App, ref: str) -> OutboxMessage:
     with app.uow() as uow:
         notice = uow.session.scalars(
@@ -509,7 +502,6 @@ def test_urgent_high_and_complaint_notices_go_out_at_once_even_at_night(
     night = at(2026, 10, 3, 2, 30)  # a National Day holiday, in the small hours
     clock.set(night)
     ref = submission.submit(app, _intake(**labels))["reference"]
-    queue_notice(app, ref, night)
     notice = notice_of(app, ref)
     assert notice.available_at == night
     assert (notice.channel, notice.recipient) == ("staff", "housing_bureau")
@@ -531,21 +523,32 @@ def test_a_normal_case_notice_waits_for_working_hours(
 ) -> None:
     clock.set(submitted)
     ref = submission.submit(app, _intake())["reference"]
-    queue_notice(app, ref, submitted)
     assert notice_of(app, ref).available_at == sent
 
 
-def test_a_case_notice_is_queued_once(app: App, clock: Any) -> None:
+def test_a_case_notice_is_queued_once_even_when_the_outbox_is_asked_twice(
+    app: App, clock: Any
+) -> None:
     ref = submission.submit(app, _intake(urgency="urgent"))["reference"]
-    queue_notice(app, ref, clock.now)
+    first = notice_of(app, ref)
     clock.advance(minutes=5)
-    queue_notice(app, ref, clock.now)
+    with app.uow() as uow:
+        again = outbox.enqueue(
+            uow.session,
+            key=first.key,
+            channel=first.channel,
+            recipient=first.recipient,
+            payload=first.payload,
+            now=clock.now,
+        )
+        uow.commit()
     with app.uow() as uow:
         keys = list(
             uow.session.scalars(
                 sa.select(OutboxMessage.key).where(OutboxMessage.key.like("%:new_case"))
             )
         )
+    assert again is False
     assert keys == [f"{ref}:new_case"]
 
 
@@ -561,7 +564,6 @@ def test_a_complaint_about_staff_is_announced_to_the_supervisor_without_the_resi
             text="住建局窗口工作人员态度恶劣",
         ),
     )["reference"]
-    queue_notice(app, ref, clock.now)
     notice = notice_of(app, ref)
     assert notice.recipient == "supervision"
     text = json.dumps(notice.payload, ensure_ascii=False)

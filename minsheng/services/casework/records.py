@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from case_store.lifecycle import Action, plan
+from case_store.lifecycle import Action, Transition, plan
 from case_store.models import Case, CaseEvent
 from case_store.uow import UnitOfWork
 from minsheng.services import policy
@@ -86,26 +86,41 @@ def apply_action(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """Move the case through the lifecycle, appending one event per move."""
-    for step in plan(case.status, action):
+    for step, event in moves(case.status, action, actor, now, note=note, extra=extra):
         case.status = step.after.value
+        session.add(CaseEvent(case=case, **event))
+        if step.action is Action.ACCEPT:
+            first_response(app, case, now)
+    case.updated_at = now
+
+
+def moves(
+    status: str,
+    action: Action,
+    actor: str,
+    now: dt.datetime,
+    *,
+    note: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> list[tuple[Transition, dict[str, Any]]]:
+    """The lifecycle's moves for this action, each with its event's columns."""
+    out = []
+    for step in plan(status, action):
         after: dict[str, Any] = {"status": step.after.value}
         if step.implied_acceptance:
             after["implied"] = True
         elif extra:
             after.update(extra)
-        record_event(
-            session,
-            case,
-            EVENT_NAMES[step.action],
-            actor,
-            now,
-            before={"status": step.before.value},
-            after=after,
-            note=None if step.implied_acceptance else note,
-        )
-        if step.action is Action.ACCEPT:
-            first_response(app, case, now)
-    case.updated_at = now
+        event = {
+            "at": now,
+            "actor": actor,
+            "type": EVENT_NAMES[step.action],
+            "before": {"status": step.before.value},
+            "after": after,
+            "note": None if step.implied_acceptance else note,
+        }
+        out.append((step, event))
+    return out
 
 
 def first_response(app: App, case: Case, now: dt.datetime) -> None:

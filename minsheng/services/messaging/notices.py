@@ -7,42 +7,47 @@ inside working hours on a working day, so nobody is woken for a broken bench.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy.orm import Session
-
-from case_store.models import Case
 from minsheng.services import policy
 from minsheng.services.bootstrap import App
-from minsheng.services.messaging import outbox
 from routing import sla
 
 NEW_CASE = "new_case"
 
 
-def new_case_notice(app: App, session: Session, case: Case, now: dt.datetime) -> None:
-    """Queue the department's notice of a newly routed case; a second call is a no-op."""
-    if case.id is None:
-        session.flush()
-    department = case.department or app.settings.triage_department.id
+def new_case_notice(
+    app: App,
+    *,
+    reference: str,
+    department: str | None,
+    domain: str,
+    urgency: str,
+    kind: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The outbox row of the department's notice of a newly routed case (its key is unique
+    per case, so it is queued once)."""
+    recipient = department or app.settings.triage_department.id
     send_at = sla.staff_notice_time(
-        now, case.urgency, case.kind, policy.working_hours(app.settings), app.calendar, app.tz
+        now, urgency, kind, policy.working_hours(app.settings), app.calendar, app.tz
     )
     # The payload names the case, never the resident: staff open the case to read it, and
     # the case page applies the identity rules (a complaint about staff hides the resident).
-    outbox.enqueue(
-        session,
-        key=f"{case.reference}:{NEW_CASE}",
-        channel="staff",
-        recipient=department,
-        payload={
+    return {
+        "key": f"{reference}:{NEW_CASE}",
+        "channel": "staff",
+        "recipient": recipient,
+        "payload": {
             "type": NEW_CASE,
-            "reference": case.reference,
-            "department": department,
-            "domain": case.domain,
-            "urgency": case.urgency,
-            "kind": case.kind,
+            "reference": reference,
+            "department": recipient,
+            "domain": domain,
+            "urgency": urgency,
+            "kind": kind,
         },
-        now=now,
-        case_id=case.id,
-        available_at=send_at,
-    )
+        "status": "pending",
+        "attempts": 0,
+        "available_at": send_at,
+        "created_at": now,
+    }

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from bot import dialogue
 from bot.dialogue import Button, Reply
 from bot.dialogue.project_commands import PROJECT_COMMANDS
+from case_store import new_case, repository
 from case_store.lifecycle import DomainError, Status
 from case_store.models import DialogueSession, OutboxMessage, ProcessedUpdate, Resident
 from minsheng.services import policy
@@ -927,36 +928,38 @@ def _submit_in(
         details["location"] = {"latitude": command.location[0], "longitude": command.location[1]}
     draft = dataclasses.replace(draft, details=details)
     submission.validate(app, draft)
-    person = submission.get_or_create_resident(
-        s, channel, chat_id, draft.display_name, draft.language, now
-    )
     limits = app.settings.limits
     since = now - dt.timedelta(minutes=limits.window_minutes)
-    if guard.recent_cases_of(s, person.id, since) >= limits.new_cases_per_window:
+    person, recent = new_case.resident_with_recent_cases(
+        s.connection(), submission.resident_row(draft, now), since
+    )
+    if recent >= limits.new_cases_per_window:
         return dialogue.Result(
             ok=False,
             error="rate_limited",
             data={"limit": limits.new_cases_per_window, "minutes": f"{limits.window_minutes:g}"},
         )
-    case = submission.submit_in(app, s, draft, now, resident=person)
+    case = submission.submit_in(app, s, draft, now, resident_id=person)
     files = state.get("pending_files") or []
     if files or command.location is not None:
-        stored_files.add_to_case(s, app.settings, case, files, now, command.location)
-    view = views.case_view(case, None, app)
+        stored = repository.get_case(s, case.reference)
+        stored_files.add_to_case(s, app.settings, stored, files, now, command.location)
+    written = case.columns
     working_days = sla.resolution_working_days(
-        policy.sla_policy(app.settings), view["domain"], view["kind"]
+        policy.sla_policy(app.settings), written["domain"], written["kind"]
     )
-    first = view.get("first_response_due_at")
+    first = written["first_response_due_at"]
+    due = written["resolution_due_at"]
     return dialogue.Result(
         ok=True,
         data={
-            "reference": view["reference"],
-            "department": view["department"],
+            "reference": case.reference,
+            "department": written["department"],
             "working_days": working_days,
-            "resolution_due": _local_date(view.get("resolution_due_at")),
-            "resolution_due_provisional": bool(view.get("resolution_due_provisional")),
-            "first_response_due": dt.datetime.fromisoformat(first) if first else None,
-            "urgency": view["urgency"],
+            "resolution_due": due.astimezone(app.tz).date() if due else None,
+            "resolution_due_provisional": bool(written["resolution_provisional"]),
+            "first_response_due": first.astimezone(app.tz) if first else None,
+            "urgency": written["urgency"],
         },
     )
 
