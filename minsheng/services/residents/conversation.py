@@ -29,7 +29,22 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, literal, select, true, update
+from sqlalchemy import (
+    JSON,
+    CursorResult,
+    Integer,
+    Table,
+    bindparam,
+    column,
+    func,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import (
+    cast as sql_cast,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -314,12 +329,13 @@ def _take_turn(
             replies = [*replies, *more]
             commands = []
         pending = _pending(commands, inbound) if commands else None
-        saved = _save(s, inbound.channel, inbound.chat_id, row, state, pending, now)
-        crashpoints.reached("step-written")
+        queued: list[dict[str, Any]] = []
         if via_outbox and replies:
             # Keyed by the update: an unchanged state keeps its version, so that cannot be it.
             tag = f"u{inbound.update_id}" if inbound.update_id else f"r{uuid.uuid4().hex}"
-            _queue_replies(s, inbound.channel, inbound.chat_id, tag, replies, now)
+            queued = _reply_rows(inbound.channel, inbound.chat_id, tag, replies, now)
+        saved = _save(s, inbound.channel, inbound.chat_id, row, state, pending, now, queued)
+        crashpoints.reached("step-written")
         if mark_reachable and not reached:
             s.connection().execute(
                 _MARK_REACHABLE, {"r_channel": inbound.channel, "r_chat": inbound.chat_id}
@@ -414,34 +430,37 @@ def _save(
     state: dict[str, Any],
     pending: dict[str, Any] | None,
     now: dt.datetime,
+    queued: list[dict[str, Any]] | None = None,
 ) -> SessionRow:
-    """Write the state if it changed (version checked); an unchanged one costs nothing."""
+    """Write the state if it changed (version checked), with the outbox rows `queued`; an
+    unchanged state costs nothing. On PostgreSQL the state and the rows are one statement."""
     if row is None:
-        module = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-        inserted = (
-            s.connection()
-            .execute(
-                module.insert(_SESSIONS)
-                .values(
-                    channel=channel,
-                    chat_id=chat_id,
-                    state=state,
-                    version=1,
-                    pending=pending,
-                    pending_at=now if pending is not None else None,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing()
-                .returning(_SESSIONS.c.id)
-            )
-            .first()
-        )
+        conn = s.connection()
+        pg = conn.dialect.name == "postgresql"
+        values = {
+            "n_channel": channel,
+            "n_chat": chat_id,
+            "n_state": state,
+            "n_pending": pending,
+            "n_pending_at": now if pending is not None else None,
+            "n_now": now,
+        }
+        if pg and queued:
+            inserted = conn.execute(
+                _INSERT_SESSION_AND_QUEUE, {**values, **_as_json_rows(queued)}
+            ).scalar()
+        else:
+            inserted = conn.execute(_INSERT_SESSION[pg], values).scalar()
+            if queued:
+                _insert_rows(s, queued)
         if inserted is None:
             raise _Conflict("created concurrently")
-        return SessionRow(inserted[0], state, 1, pending)
+        return SessionRow(inserted, state, 1, pending)
     if state == row.state and pending is None and row.pending is None:
+        if queued:
+            _insert_rows(s, queued)
         return row
-    return _write(s, row, state, pending, now)
+    return _write(s, row, state, pending, now, queued)
 
 
 def _write(
@@ -450,24 +469,28 @@ def _write(
     state: dict[str, Any],
     pending: dict[str, Any] | None,
     now: dt.datetime,
+    queued: list[dict[str, Any]] | None = None,
 ) -> SessionRow:
     assert row.id is not None
-    result = cast(
-        CursorResult[Any],
-        s.connection().execute(
-            _UPDATE_SESSION,
-            {
-                "row_id": row.id,
-                "seen": row.version,
-                "new_version": row.version + 1,
-                "state": state,
-                "pending": pending,
-                "pending_at": now if pending is not None else None,
-                "now": now,
-            },
-        ),
-    )
-    if result.rowcount != 1:
+    conn = s.connection()
+    values = {
+        "row_id": row.id,
+        "seen": row.version,
+        "new_version": row.version + 1,
+        "state": state,
+        "pending": pending,
+        "pending_at": now if pending is not None else None,
+        "now": now,
+    }
+    if queued and conn.dialect.name == "postgresql":
+        written = conn.execute(
+            _UPDATE_SESSION_AND_QUEUE, {**values, **_as_json_rows(queued)}
+        ).scalar_one()
+    else:
+        written = cast(CursorResult[Any], conn.execute(_UPDATE_SESSION, values)).rowcount
+        if queued:
+            _insert_rows(s, queued)
+    if written != 1:
         raise _Conflict("saved concurrently")
     return SessionRow(row.id, state, row.version + 1, pending)
 
@@ -476,7 +499,13 @@ def _queue_replies(
     s: Session, channel: str, chat_id: str, tag: str, replies: list[Reply], now: dt.datetime
 ) -> None:
     """The replies as outbox rows, in one statement; the key makes a replay queue nothing."""
-    rows = [
+    _insert_rows(s, _reply_rows(channel, chat_id, tag, replies, now))
+
+
+def _reply_rows(
+    channel: str, chat_id: str, tag: str, replies: list[Reply], now: dt.datetime
+) -> list[dict[str, Any]]:
+    return [
         {
             "key": f"reply:{channel}:{chat_id}:{tag}:{n}",
             "case_id": None,
@@ -497,10 +526,87 @@ def _queue_replies(
         }
         for n, reply in enumerate(replies)
     ]
+
+
+def _insert_rows(s: Session, rows: list[dict[str, Any]]) -> None:
     conn = s.connection()
     insert = _QUEUE_REPLIES_PG if conn.dialect.name == "postgresql" else _QUEUE_REPLIES_SQLITE
     # Several parameter sets: one batched statement (a pipeline under psycopg).
     conn.execute(insert, rows)
+
+
+_OUTBOX_COLUMNS = (
+    "key",
+    "case_id",
+    "channel",
+    "recipient",
+    "payload",
+    "status",
+    "attempts",
+    "available_at",
+    "created_at",
+)
+
+
+def _as_json_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "q_rows": [
+            {
+                "n": n,
+                **{k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()},
+            }
+            for n, row in enumerate(rows)
+        ]
+    }
+
+
+# The outbox rows as one JSON parameter, spread into typed rows: one statement shape
+# whatever the number of replies (SQLAlchemy never caches a multi-row VALUES). `n` keeps
+# the replies in the order they were given: the outbox sends a chat's rows by id.
+_QUEUED_ROWS = (
+    func.json_to_recordset(sql_cast(bindparam("q_rows", type_=JSON), JSON))
+    .table_valued(*(column(k, _OUTBOX.c[k].type) for k in _OUTBOX_COLUMNS), column("n", Integer()))
+    .render_derived(with_types=True)
+)
+# A data-modifying CTE runs whether or not the query reads it; a conflicting key (a replay)
+# inserts nothing.
+_QUEUE_CTE = (
+    postgresql.insert(_OUTBOX)
+    .from_select(
+        _OUTBOX_COLUMNS,
+        select(*(_QUEUED_ROWS.c[k] for k in _OUTBOX_COLUMNS)).order_by(_QUEUED_ROWS.c.n),
+    )
+    .on_conflict_do_nothing()
+    .cte("queued")
+)
+# The version-checked update and how many rows it changed (0: someone else saved first, and
+# the whole transaction is rolled back).
+_SAVED = _UPDATE_SESSION.returning(_SESSIONS.c.id).cte("saved")
+_UPDATE_SESSION_AND_QUEUE = select(
+    select(func.count()).select_from(_SAVED).scalar_subquery()
+).add_cte(_QUEUE_CTE)
+
+
+def _insert_session(module: Any) -> Any:
+    return (
+        module.insert(_SESSIONS)
+        .values(
+            channel=bindparam("n_channel"),
+            chat_id=bindparam("n_chat"),
+            state=bindparam("n_state"),
+            version=1,
+            pending=bindparam("n_pending"),
+            pending_at=bindparam("n_pending_at"),
+            updated_at=bindparam("n_now"),
+        )
+        .on_conflict_do_nothing()
+        .returning(_SESSIONS.c.id)
+    )
+
+
+_INSERT_SESSION = {True: _insert_session(postgresql), False: _insert_session(sqlite)}
+_CREATED = _INSERT_SESSION[True].cte("created")
+_INSERT_SESSION_AND_QUEUE = select(select(_CREATED.c.id).scalar_subquery()).add_cte(_QUEUE_CTE)
 
 
 def _claim_and_read(
