@@ -260,3 +260,18 @@ def test_messages_that_leave_the_dialogue_unchanged_each_get_their_own_answer(
         )
     fake_bot.deliver_outbox(channel_app)
     assert len(fake_bot.texts(777_002)) == 3
+
+
+def test_a_step_with_several_replies_delivers_them_in_the_order_they_were_written(
+    channel_app: Any, fake_bot: Any
+) -> None:
+    # An urgent report is confirmed at once: its advice, the case's reference and a question
+    # about the place are replies of one step, queued together, sent in that order.
+    steps: list[list[str]] = []
+    for n, words in enumerate(["楼道里有很重的煤气味", "/help"], start=1):
+        inbound = Inbound(channel="telegram", chat_id="777003", update_id=f"9100{n}", text=words)
+        steps.append([r.text for r in handle_inbound(channel_app, inbound, via_outbox=True)])
+    fake_bot.deliver_outbox(channel_app)
+    assert len(steps[0]) >= 3
+    assert any(REFERENCE.search(text) for text in steps[0])
+    assert fake_bot.texts(777_003) == steps[0] + steps[1]
