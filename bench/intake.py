@@ -336,6 +336,33 @@ def _per_message(totals: dict[str, Counter[str]], sent: int) -> None:
     )
 
 
+def _postgres_cpu() -> float | None:
+    """CPU seconds used so far by a PostgreSQL server on this machine: its live processes,
+    plus what the postmaster has collected from backends that have exited. None when no
+    server process can be read (the database runs elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if not head.endswith("(postgres"):
+            continue
+        fields = tail.split()
+        found = True
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        try:
+            parent = (Path("/proc") / fields[1] / "stat").read_text()
+        except OSError:
+            parent = ""
+        if "(postgres)" not in parent:  # the postmaster
+            total += (int(fields[13]) + int(fields[14])) / ticks
+    return total if found else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=10_000)
@@ -376,6 +403,7 @@ def main() -> None:
             for i in range(args.processes)
             if args.residents - i * share > 0
         ]
+        server_before = _postgres_cpu()
         started = time.perf_counter()
         if args.processes == 1:
             results = [
@@ -393,6 +421,7 @@ def main() -> None:
                     ],
                 )
         elapsed = time.perf_counter() - started
+        server_after = _postgres_cpu()
         sent = sum(r[0] for r in results)
         ordered = sorted(x for r in results for x in r[1])
         totals: dict[str, Counter[str]] = {
@@ -418,6 +447,9 @@ def main() -> None:
             f"p99 {p99 * 1000:.0f} ms"
         )
         _per_message(totals, sent)
+        if server_before is not None and server_after is not None:
+            server = (server_after - server_before) / sent * 1000
+            print(f"database-server CPU per message: {server:.2f} ms (PostgreSQL on this machine)")
         if args.profile:
             print(f"profile: {PROFILE_DIR / 'intake.prof'}")
         if args.floor:

@@ -17,12 +17,10 @@ from typing import Any, cast
 from sqlalchemy import (
     Column,
     Connection,
-    Integer,
     Table,
     bindparam,
     func,
     insert,
-    literal_column,
     select,
     true,
 )
@@ -32,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
+from case_store import json_rows
 from case_store.models import Case, CaseEvent, Message, OutboxMessage, Resident
 
 _CASES = cast(Table, Case.__table__)
@@ -72,11 +71,10 @@ def insert_new_case(conn: Connection, rows: NewCaseRows) -> int:
     if conn.dialect.name == "postgresql":
         case = {**_CASE_DEFAULTS, **rows.case}
         params = {f"c_{k}": v for k, v in case.items()}
-        for i, event in enumerate(rows.events):
-            params.update({f"e{i}_{k}": event[k] for k in EVENT_COLUMNS})
+        params["e_rows"] = json_rows.as_parameter(rows.events)
         params.update({f"m_{k}": rows.message[k] for k in MESSAGE_COLUMNS})
-        params.update({f"o_{k}": rows.notice[k] for k in NOTICE_COLUMNS})
-        statement = _chain(tuple(sorted(case)), len(rows.events))
+        params["o_rows"] = json_rows.as_parameter([rows.notice])
+        statement = _chain(tuple(sorted(case)))
         return int(conn.execute(statement, params).scalar_one())
     case_id = int(
         conn.execute(
@@ -116,32 +114,24 @@ def _typed(table: Table, prefix: str, name: str) -> Any:
 
 
 @functools.cache
-def _chain(case_columns: tuple[str, ...], events: int) -> Executable:
-    """Built once per shape of case row and number of events."""
+def _chain(case_columns: tuple[str, ...]) -> Executable:
+    """Built once per shape of case row."""
     new = (
         postgresql.insert(_CASES)
         .values({name: bindparam(f"c_{name}") for name in case_columns})
         .returning(_CASES.c.id)
         .cte("new_case")
     )
-    # The events keep their order: one INSERT whose rows are sorted, so their ids ascend
-    # in the order the lifecycle made them (the case history is read by id).
-    rows = [
-        select(
-            literal_column(str(i), Integer).label("n"),
-            *(_typed(_EVENTS, f"e{i}", k) for k in EVENT_COLUMNS),
-        )
-        for i in range(events)
-    ]
-    event_rows = (rows[0].union_all(*rows[1:]) if events > 1 else rows[0]).subquery("event_rows")
+    # The events' ids ascend in the order the lifecycle made them (the history is read by id).
+    events = json_rows.rows_from(_EVENTS, EVENT_COLUMNS, "e_rows")
     events_cte = (
         insert(_EVENTS)
         .from_select(
             ["case_id", *EVENT_COLUMNS],
-            select(new.c.id, *(event_rows.c[k] for k in EVENT_COLUMNS))
+            select(new.c.id, *(events.c[k] for k in EVENT_COLUMNS))
             .select_from(new)
-            .join(event_rows, true())
-            .order_by(event_rows.c.n),
+            .join(events, true())
+            .order_by(events.c.n),
         )
         .cte("new_events")
     )
@@ -153,11 +143,14 @@ def _chain(case_columns: tuple[str, ...], events: int) -> Executable:
         )
         .cte("new_message")
     )
+    notice = json_rows.rows_from(_OUTBOX, NOTICE_COLUMNS, "o_rows")
     notice_cte = (
         postgresql.insert(_OUTBOX)
         .from_select(
             ["case_id", *NOTICE_COLUMNS],
-            select(new.c.id, *(_typed(_OUTBOX, "o", k) for k in NOTICE_COLUMNS)),
+            select(new.c.id, *(notice.c[k] for k in NOTICE_COLUMNS))
+            .select_from(new)
+            .join(notice, true()),
         )
         .on_conflict_do_nothing()
         .cte("new_notice")

@@ -30,20 +30,14 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
-    JSON,
     CursorResult,
-    Integer,
     Table,
     bindparam,
-    column,
     func,
     literal,
     select,
     true,
     update,
-)
-from sqlalchemy import (
-    cast as sql_cast,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +46,7 @@ from sqlalchemy.orm import Session
 from bot import dialogue
 from bot.dialogue import Button, Reply
 from bot.dialogue.project_commands import PROJECT_COMMANDS
-from case_store import new_case, repository
+from case_store import json_rows, new_case, repository
 from case_store.lifecycle import DomainError, Status
 from case_store.models import DialogueSession, OutboxMessage, ProcessedUpdate, Resident
 from minsheng.services import policy
@@ -447,7 +441,7 @@ def _save(
         }
         if pg and queued:
             inserted = conn.execute(
-                _INSERT_SESSION_AND_QUEUE, {**values, **_as_json_rows(queued)}
+                _INSERT_SESSION_AND_QUEUE, {**values, "q_rows": json_rows.as_parameter(queued)}
             ).scalar()
         else:
             inserted = conn.execute(_INSERT_SESSION[pg], values).scalar()
@@ -484,7 +478,7 @@ def _write(
     }
     if queued and conn.dialect.name == "postgresql":
         written = conn.execute(
-            _UPDATE_SESSION_AND_QUEUE, {**values, **_as_json_rows(queued)}
+            _UPDATE_SESSION_AND_QUEUE, {**values, "q_rows": json_rows.as_parameter(queued)}
         ).scalar_one()
     else:
         written = cast(CursorResult[Any], conn.execute(_UPDATE_SESSION, values)).rowcount
@@ -548,26 +542,7 @@ _OUTBOX_COLUMNS = (
 )
 
 
-def _as_json_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "q_rows": [
-            {
-                "n": n,
-                **{k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in row.items()},
-            }
-            for n, row in enumerate(rows)
-        ]
-    }
-
-
-# The outbox rows as one JSON parameter, spread into typed rows: one statement shape
-# whatever the number of replies (SQLAlchemy never caches a multi-row VALUES). `n` keeps
-# the replies in the order they were given: the outbox sends a chat's rows by id.
-_QUEUED_ROWS = (
-    func.json_to_recordset(sql_cast(bindparam("q_rows", type_=JSON), JSON))
-    .table_valued(*(column(k, _OUTBOX.c[k].type) for k in _OUTBOX_COLUMNS), column("n", Integer()))
-    .render_derived(with_types=True)
-)
+_QUEUED_ROWS = json_rows.rows_from(_OUTBOX, _OUTBOX_COLUMNS, "q_rows")
 # A data-modifying CTE runs whether or not the query reads it; a conflicting key (a replay)
 # inserts nothing.
 _QUEUE_CTE = (
