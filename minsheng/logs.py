@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from minsheng.redaction import mask
 
@@ -14,8 +15,19 @@ def redact(text: str) -> str:
 
 
 class RedactingFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+    """Masks the message, the traceback and the stack; the time, level and logger name are
+    ours and hold no personal data. Masking the whole line would let the timestamp's digits
+    ("2026-12-07 14") pass for a phone number and send every line through the slow matcher."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = redact(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return redact(super().formatStack(stack_info))
 
 
 class RedactingFilter(logging.Filter):

@@ -88,3 +88,27 @@ def test_logs_also_hide_bot_and_bearer_tokens() -> None:
 def test_a_view_that_may_see_the_resident_is_left_as_written() -> None:
     text = "我是张三，电话13812345678"
     assert workspace_view.mask(text, hidden=False) == text
+
+
+def test_a_log_line_keeps_its_time_and_masks_numbers_in_the_message_and_the_traceback() -> None:
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        raise ValueError("callback 13912345678 failed")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "minsheng.test",
+            logging.WARNING,
+            __file__,
+            1,
+            "resident %s",
+            ("13800138000",),
+            sys.exc_info(),
+        )
+    record.created = 1_796_000_000.0  # the time's digits run on like a phone number's
+    line = formatter.format(record)
+    assert "13800138000" not in line and "13912345678" not in line
+    assert f"resident {redaction.PHONE}" in line
+    assert f"ValueError: callback {redaction.PHONE} failed" in line
+    assert line.startswith(formatter.formatTime(record))
