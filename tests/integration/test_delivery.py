@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from case_store.models import OutboxMessage, Resident
 from minsheng.services.messaging import delivery, outbox
@@ -160,6 +160,57 @@ def test_a_claim_left_by_a_process_that_died_is_retried_after_two_minutes(app, c
 
     assert [text for _, text, _ in sender.sent] == ["hello"]
     assert row(app, "orphan").status == "sent"
+
+
+class SlowSender(RecordingSender):
+    """Each send takes `minutes` of the fake clock; after the first, another process takes
+    over every row still waiting (as it would once their claims looked abandoned)."""
+
+    def __init__(self, app, clock, minutes: float) -> None:
+        super().__init__()
+        self.app, self.clock, self.minutes = app, clock, minutes
+
+    def send(self, recipient, text, buttons) -> None:
+        super().send(recipient, text, buttons)
+        self.clock.advance(minutes=self.minutes)
+        with self.app.uow() as uow:
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.key != text)
+                .values(claimed_by="other:7/def", claimed_at=self.clock.now)
+            )
+            uow.commit()
+
+
+def test_a_row_of_a_slow_batch_taken_over_meanwhile_is_left_to_its_new_holder(app, clock):
+    for key in ("first", "second", "third"):
+        queue(app, key, text=key)
+    sender = SlowSender(app, clock, minutes=3)
+
+    assert deliver_due(app, {"telegram": sender}, worker_id="w1") == 1
+
+    assert [text for _, text, _ in sender.sent] == ["first"]
+    assert row(app, "first").status == "sent"
+    assert {row(app, k).claimed_by for k in ("second", "third")} == {"other:7/def"}
+
+
+def test_a_quick_batch_is_sent_without_renewing_each_claim(app):
+    for key in ("one", "two", "three"):
+        queue(app, key, text=key)
+    statements: list[str] = []
+    engine = app.engine
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert deliver_due(app, {"telegram": RecordingSender()}, worker_id="w1") == 3
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # One claim for the batch and one outcome per row: no claim is refreshed.
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE OUTBOX")]
+    assert len(updates) == 1 + 3
 
 
 def test_a_resident_who_blocked_the_bot_becomes_undeliverable_and_is_not_retried(app, clock):

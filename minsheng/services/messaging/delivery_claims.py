@@ -123,7 +123,8 @@ def claim(
 
 
 def renew(app: App, row: Outgoing, token: str) -> bool:
-    """Refresh our claim just before sending; False when another process has taken it over.
+    """Refresh our claim before sending a row claimed a while ago (deliver_due skips it for
+    a fresh claim); False when another process has taken it over.
 
     A batch can take a while (rate limits, slow sends), so without this a row claimed early
     and sent late could be seen as abandoned and sent by a second process as well. With it,
