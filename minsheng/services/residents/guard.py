@@ -52,18 +52,6 @@ def recent_cases(session: Session, channel: str, chat_id: str, since: dt.datetim
     )
 
 
-def recent_cases_of(session: Session, resident_id: int, since: dt.datetime) -> int:
-    """Cases of this resident created since `since` (ix_cases_resident_created)."""
-    return int(
-        session.scalar(
-            select(func.count(Case.id)).where(
-                Case.resident_id == resident_id, Case.created_at >= since
-            )
-        )
-        or 0
-    )
-
-
 def case_limit_reached(app: App, channel: str, chat_id: str) -> bool:
     """Whether this chat has submitted the most new cases allowed in the current window."""
     limits = app.settings.limits
