@@ -41,7 +41,8 @@ _RESIDENTS = cast(Table, Resident.__table__)
 
 EVENT_COLUMNS = ("at", "actor", "type", "before", "after", "note")
 MESSAGE_COLUMNS = ("at", "author", "text")
-NOTICE_COLUMNS = (
+# An outbox row's columns as its writers give them (the case id aside).
+OUTBOX_COLUMNS = (
     "key",
     "channel",
     "recipient",
@@ -143,12 +144,12 @@ def _chain(case_columns: tuple[str, ...]) -> Executable:
         )
         .cte("new_message")
     )
-    notice = json_rows.rows_from(_OUTBOX, NOTICE_COLUMNS, "o_rows")
+    notice = json_rows.rows_from(_OUTBOX, OUTBOX_COLUMNS, "o_rows")
     notice_cte = (
         postgresql.insert(_OUTBOX)
         .from_select(
-            ["case_id", *NOTICE_COLUMNS],
-            select(new.c.id, *(notice.c[k] for k in NOTICE_COLUMNS))
+            ["case_id", *OUTBOX_COLUMNS],
+            select(new.c.id, *(notice.c[k] for k in OUTBOX_COLUMNS))
             .select_from(new)
             .join(notice, true()),
         )

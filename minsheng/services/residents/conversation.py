@@ -529,17 +529,7 @@ def _insert_rows(s: Session, rows: list[dict[str, Any]]) -> None:
     conn.execute(insert, rows)
 
 
-_OUTBOX_COLUMNS = (
-    "key",
-    "case_id",
-    "channel",
-    "recipient",
-    "payload",
-    "status",
-    "attempts",
-    "available_at",
-    "created_at",
-)
+_OUTBOX_COLUMNS = ("case_id", *new_case.OUTBOX_COLUMNS)
 
 
 _QUEUED_ROWS = json_rows.rows_from(_OUTBOX, _OUTBOX_COLUMNS, "q_rows")
