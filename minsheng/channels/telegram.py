@@ -178,8 +178,17 @@ def _has_unreadable_content(message: Message) -> bool:
     return any(getattr(message, name, None) for name in _UNREADABLE)
 
 
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError)
+
+
 def translate(data: Any, bot: Any) -> Inbound | None:
-    """A raw update (parsed JSON) as the service layer sees it; None for anything unusable.
+    """A raw update (parsed JSON) as the service layer sees it; None for anything unusable."""
+    update = parse_update(data, bot)
+    return inbound_of(update) if update is not None else None
+
+
+def parse_update(data: Any, bot: Any) -> Update | None:
+    """A raw update (parsed JSON) as python-telegram-bot's Update, or None if unusable.
 
     Malformed updates are dropped here rather than raising: there is nothing a sender can
     retry, and the webhook must not answer them with an error.
@@ -187,16 +196,17 @@ def translate(data: Any, bot: Any) -> Inbound | None:
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         return None
     try:
-        update = Update.de_json(data, bot)
-        return to_inbound(update) if update is not None else None
-    except (
-        KeyError,
-        TypeError,
-        ValueError,
-        AttributeError,
-        OverflowError,
-        RecursionError,
-    ) as exc:
+        return Update.de_json(data, bot)
+    except _MALFORMED as exc:
+        log.info("a malformed update was ignored (%s)", type(exc).__name__)
+        return None
+
+
+def inbound_of(update: Update) -> Inbound | None:
+    """The update as the service layer sees it; None when it is not for the dialogue."""
+    try:
+        return to_inbound(update)
+    except _MALFORMED as exc:
         log.info("a malformed update was ignored (%s)", type(exc).__name__)
         return None
 
@@ -453,17 +463,6 @@ def is_staff_update(update: Update) -> bool:
     if message is None or message.chat.type not in ("group", "supergroup") or not message.text:
         return False
     return _strip_bot_name(message.text).split(maxsplit=1)[0] == LINK_COMMAND
-
-
-def staff_update(data: Any, bot: Any) -> Update | None:
-    """A raw update (parsed JSON) if it is for the staff path, else None."""
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-        return None
-    try:
-        update = Update.de_json(data, bot)
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
-        return None
-    return update if update is not None and is_staff_update(update) else None
 
 
 async def process_staff_update(app: App, bot: Any, update: Update) -> None:

@@ -56,18 +56,15 @@ async def telegram_webhook(request: Request) -> Response:
     except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         log.info("a webhook body that is not usable JSON was ignored (%s)", type(exc).__name__)
         data = None
-    from telegram import Update
-
     from minsheng.channels import telegram
 
     bot = await _bot(request, app)
-    inbound = telegram.translate(data, bot)
-    if inbound is None and telegram.staff_update(data, bot) is None:
-        return Response(status_code=200)
-    if not isinstance(data, dict):
+    # Parsed once: python-telegram-bot's objects cost more to build than the step to take.
+    update = telegram.parse_update(data, bot)
+    inbound = telegram.inbound_of(update) if update is not None else None
+    if update is None or (inbound is None and not telegram.is_staff_update(update)):
         return Response(status_code=200)
     try:
-        update = Update.de_json(data, bot)
         answer = await telegram.process_update(app, bot, update, inbound, answer_in_response=True)
     except Exception:  # Telegram retries non-2xx; the claimed update id makes that safe
         log.exception("a webhook update failed; Telegram will retry it")
