@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
+import re
 import secrets
 import statistics
 import sys
@@ -42,6 +43,7 @@ from case_store import migrate
 from case_store.db import make_engine
 from minsheng.config.settings import PROJECT_ROOT, load_settings
 from minsheng.services.bootstrap import App, bootstrap
+from minsheng.services.casework import staff_actions
 from minsheng.services.residents import conversation
 from minsheng.services.residents.conversation import Inbound, handle_inbound
 
@@ -124,6 +126,7 @@ METER = Meter()
 
 
 OPTIONS: dict[str, Any] = {}
+RATE = bool(os.environ.get("BENCH_RATE"))  # set by --rate, read by each spawned process
 
 
 def one_resident(app: App, n: int, latencies: list[float], lock: threading.Lock) -> int:
@@ -166,7 +169,21 @@ def one_resident(app: App, n: int, latencies: list[float], lock: threading.Lock)
             replies = send("domain", callback_data="d:other")
         else:
             replies = send("location", text="幸福里小区3号楼")
+    if RATE:
+        # Staff resolve the case (not counted), then the resident taps a score.
+        found = REFERENCE.search(" ".join(r.text for r in replies))  # type: ignore[attr-defined]
+        if found is not None:
+            mine = METER.mine()
+            kept = {k: Counter(mine[k]) for k in ("counts", "times")}
+            staff_actions.resolve(app, found.group(0), note="已处理")
+            for k, counter in kept.items():  # the staff's share is not a message's
+                mine[k].clear()
+                mine[k].update(counter)
+            send("rate", callback_data=f"rate:{found.group(0)}:5")
     return update
+
+
+REFERENCE = re.compile(r"MS-\d{4}-[0-9A-Z]{6}")
 
 
 def _fresh_schema(url: str) -> tuple[str, str]:
@@ -315,7 +332,7 @@ def _per_message(totals: dict[str, Counter[str]], sent: int) -> None:
         f"transactions per message: {counts['transactions'] / sent:.2f} "
         f"(rollbacks {counts['rollbacks'] / sent:.2f})"
     )
-    for kind in ("describe", "location", "consent", "domain", "confirm"):
+    for kind in ("describe", "location", "consent", "domain", "confirm", "rate"):
         n = kinds[f"{kind} messages"]
         if n:
             print(
@@ -382,9 +399,16 @@ def main() -> None:
         action="store_true",
         help="queue the replies in the outbox as the Telegram channel does",
     )
+    parser.add_argument(
+        "--rate",
+        action="store_true",
+        help="staff then resolve each case and its resident taps a score (counted as `rate`)",
+    )
     parser.add_argument("--seed-cases", type=int, default=0, help="existing cases first")
     parser.add_argument("--seed-residents", type=int, default=0, help="existing residents first")
     args = parser.parse_args()
+    if args.rate:
+        os.environ["BENCH_RATE"] = "1"  # the spawned bot processes read it
 
     schema, url = _fresh_schema(args.database_url)
     engine = make_engine(url)

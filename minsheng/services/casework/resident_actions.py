@@ -93,34 +93,48 @@ def rate(
     app: App, reference: str, *, score: int, comment: str | None = None, actor: str = "resident"
 ) -> dict[str, Any]:
     """The resident's 1–5 score for a resolved case; it closes the case (rated)."""
-    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        raise InvalidRequest("a rating is a whole number from 1 to 5")
-    now = app.now()
     with case_unit(app, reference) as (uow, case):
-        s = uow.session
-        if case.status != Status.RESOLVED:
-            raise InvalidRequest(f"{reference} is {case.status}; only a resolved case is rated")
-        existing = s.scalars(
-            select(Rating).where(Rating.case_id == case.id, Rating.round == case.resolution_round)
-        ).first()
-        if existing is not None:
-            raise InvalidRequest(f"{reference} is already rated")
-        rating = Rating(
-            case=case,
-            round=case.resolution_round,
-            score=score,
-            comment=comment,
-            department=case.department,
-            at=now,
-        )
-        s.add(rating)
-        record_event(s, case, "rated", actor, now, after={"score": score}, note=comment)
-        apply_action(app, s, case, Action.CLOSE, actor, now, extra={"rated": True})
-        case.closed_at = now
-        s.flush()
+        rating = rate_in(app, uow.session, case, score=score, comment=comment, actor=actor)
+        uow.session.flush()
         view = case_view(case, rating, app)
         uow.commit()
     return view
+
+
+def rate_in(
+    app: App,
+    s: Session,
+    case: Case,
+    *,
+    score: int,
+    comment: str | None = None,
+    actor: str = "resident",
+) -> Rating:
+    """`rate` in the caller's transaction; a refusal (InvalidRequest) comes before any change."""
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise InvalidRequest("a rating is a whole number from 1 to 5")
+    now = app.now()
+    # Asked before the status: a second score finds the case closed by the first.
+    existing = s.scalars(
+        select(Rating).where(Rating.case_id == case.id, Rating.round == case.resolution_round)
+    ).first()
+    if existing is not None:
+        raise InvalidRequest(f"{case.reference} is already rated")
+    if case.status != Status.RESOLVED:
+        raise InvalidRequest(f"{case.reference} is {case.status}; only a resolved case is rated")
+    rating = Rating(
+        case=case,
+        round=case.resolution_round,
+        score=score,
+        comment=comment,
+        department=case.department,
+        at=now,
+    )
+    s.add(rating)
+    record_event(s, case, "rated", actor, now, after={"score": score}, note=comment)
+    apply_action(app, s, case, Action.CLOSE, actor, now, extra={"rated": True})
+    case.closed_at = now
+    return rating
 
 
 def close(

@@ -292,9 +292,9 @@ def _take_turn(
     """The step in one transaction; None for a redelivered update.
 
     Returns the replies and, when the step left commands to carry out, the row as saved. A
-    step whose commands are all submissions, or the place and number given after an urgent
-    report, carries them out in this same transaction (`inline`): the confirmation is then one
-    transaction, and a crash before its commit leaves nothing behind but an update that
+    step whose commands are all submissions, ratings, or the place and number given after an
+    urgent report, carries them out in this same transaction (`inline`): the confirmation and
+    a rating tap are then one transaction each, and a crash before its commit leaves nothing behind but an update that
     Telegram hands out again.
     """
     now = app.now()
@@ -347,7 +347,7 @@ def _take_turn(
 
 
 # Commands carried out inside the step's own transaction: they touch only the database.
-_INLINE = (dialogue.Submit, dialogue.AddContact)
+_INLINE = (dialogue.Submit, dialogue.AddContact, dialogue.Rate)
 
 
 def _run_inline(
@@ -358,8 +358,8 @@ def _run_inline(
     commands: list[dialogue.Command],
     ctx: dialogue.Context,
 ) -> tuple[dict[str, Any], list[Reply]]:
-    """The step's submissions (and the place or number given after an urgent one) in its own
-    transaction, their outcomes folded into the state."""
+    """The step's submissions, ratings and the place or number given after an urgent report,
+    in the step's own transaction, their outcomes folded into the state."""
     meta = {"display_name": inbound.display_name}
     crashpoints.reached("command-started")
     outcomes: Outcomes = []
@@ -367,6 +367,8 @@ def _run_inline(
         try:
             if isinstance(command, dialogue.Submit):
                 result = _submit_in(app, s, inbound.channel, inbound.chat_id, meta, command, state)
+            elif isinstance(command, dialogue.Rate):
+                result = _rate_in(app, s, inbound, command)
             else:
                 assert isinstance(command, dialogue.AddContact)
                 result = _add_contact_in(app, s, inbound, command)
@@ -406,6 +408,25 @@ def _add_contact_in(
     if command.location is not None:
         stored_files.add_to_case(s, app.settings, case, [], app.now(), command.location)
     return dialogue.Result(ok=True, data={"reference": command.reference})
+
+
+def _rate_in(app: App, s: Session, inbound: Inbound, command: dialogue.Rate) -> dialogue.Result:
+    """A rating in the caller's transaction; a refusal comes before any change."""
+    try:
+        resident.rate_own_case_in(
+            app, s, inbound.channel, inbound.chat_id, command.reference, command.score
+        )
+    except CaseNotFound:
+        return dialogue.Result(ok=False, error="not_found")
+    except InvalidRequest as exc:
+        return dialogue.Result(ok=False, error=_rating_refusal(exc))
+    except DomainError:
+        return dialogue.Result(ok=False, error="not_open")
+    return dialogue.Result(ok=True, data={"reference": command.reference})
+
+
+def _rating_refusal(exc: InvalidRequest) -> str:
+    return "already_rated" if "already rated" in str(exc) else "not_ratable"
 
 
 def _pending(commands: list[dialogue.Command], inbound: Inbound) -> dict[str, Any]:
@@ -903,7 +924,7 @@ def _execute(
     except project_chat.ChatRefusal as exc:
         return dialogue.Result(ok=False, error=exc.error)
     except InvalidRequest as exc:
-        error = "already_rated" if "already rated" in str(exc) else "not_ratable"
+        error = _rating_refusal(exc)
         if isinstance(command, dialogue.Withdraw | dialogue.AddDetails | dialogue.AddContact):
             error = "not_open"
         return dialogue.Result(ok=False, error=error)

@@ -17,6 +17,7 @@ from case_store.lifecycle import DomainError, Status
 from case_store.models import Case, CaseEvent, Message, Rating, Resident
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import resident_actions, staff_actions
+from minsheng.services.casework.views import case_view
 from minsheng.services.errors import CaseNotFound, InvalidRequest
 from minsheng.services.messaging.notify import notify_resident
 from minsheng.services.residents.intake import preview_department
@@ -229,11 +230,20 @@ def rate_own_case(
 ) -> dict[str, Any]:
     """The resident's score for their resolved case; a second score is refused."""
     with app.uow() as uow:
-        case = owned_case(uow.session, channel, chat_id, reference)
-        rating = repository.latest_rating(uow.session, case.id)
-        if rating is not None and rating.round == case.resolution_round:
-            raise InvalidRequest(f"{reference} is already rated")
-    return resident_actions.rate(app, reference, score=score, actor=f"resident:{channel}")
+        case, rating = rate_own_case_in(app, uow.session, channel, chat_id, reference, score)
+        uow.session.flush()
+        view = case_view(case, rating, app)
+        uow.commit()
+    return view
+
+
+def rate_own_case_in(
+    app: App, session: Session, channel: str, chat_id: str, reference: str, score: int
+) -> tuple[Case, Rating]:
+    """`rate_own_case` in the caller's transaction; refusals come before any change."""
+    case = owned_case(session, channel, chat_id, reference)
+    rating = resident_actions.rate_in(app, session, case, score=score, actor=f"resident:{channel}")
+    return case, rating
 
 
 def reopen_after_low_rating(

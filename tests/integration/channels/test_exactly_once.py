@@ -275,3 +275,39 @@ def test_a_step_with_several_replies_delivers_them_in_the_order_they_were_writte
     assert len(steps[0]) >= 3
     assert any(REFERENCE.search(text) for text in steps[0])
     assert fake_bot.texts(777_003) == steps[0] + steps[1]
+
+
+def test_eight_simultaneous_taps_on_a_rating_store_one_rating_and_thank_once(
+    channel_app: Any,
+) -> None:
+    from case_store.models import Rating
+    from minsheng.services.casework import staff_actions
+
+    chat = Chat(channel_app, "rate-8")
+    to_the_summary(chat.send)
+    confirmed = handle_inbound(channel_app, chat.inbound(data="ok"))
+    (ref,) = references([r.text for r in confirmed])
+    staff_actions.resolve(channel_app, ref, note="路灯已更换")
+    taps = [chat.inbound(data=f"rate:{ref}:4") for _ in range(TAPS)]
+    start = threading.Barrier(TAPS)
+    answers: list[list[Reply]] = [[] for _ in taps]
+    errors: list[BaseException] = []
+
+    def tap(i: int) -> None:
+        start.wait()
+        try:
+            answers[i] = handle_inbound(channel_app, taps[i])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tap, args=(i,)) for i in range(TAPS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert errors == []
+    with channel_app.uow() as uow:
+        assert [r.score for r in uow.session.scalars(select(Rating))] == [4]
+    texts = [r.text for a in answers for r in a]
+    assert sum("谢谢您的评价" in t for t in texts) == 1
