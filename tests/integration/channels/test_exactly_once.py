@@ -73,28 +73,33 @@ class Chat:
         return _data(handle_inbound(self.app, self.inbound(text, data)))
 
 
-def test_eight_simultaneous_taps_on_confirm_make_one_case_and_one_answer(channel_app: Any) -> None:
-    chat = Chat(channel_app, "tap-8")
-    to_the_summary(chat.send)
-    taps = [chat.inbound(data="ok") for _ in range(TAPS)]
-    start = threading.Barrier(TAPS)
+def all_at_once(app: Any, taps: list[Inbound]) -> list[list[Reply]]:
+    """Each update handled on its own thread, all released at the same moment; none fails."""
+    start = threading.Barrier(len(taps))
     answers: list[list[Reply]] = [[] for _ in taps]
     errors: list[BaseException] = []
 
     def tap(i: int) -> None:
         start.wait()
         try:
-            answers[i] = handle_inbound(channel_app, taps[i])
+            answers[i] = handle_inbound(app, taps[i])
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=tap, args=(i,)) for i in range(TAPS)]
+    threads = [threading.Thread(target=tap, args=(i,)) for i in range(len(taps))]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-
     assert errors == []
+    return answers
+
+
+def test_eight_simultaneous_taps_on_confirm_make_one_case_and_one_answer(channel_app: Any) -> None:
+    chat = Chat(channel_app, "tap-8")
+    to_the_summary(chat.send)
+    answers = all_at_once(channel_app, [chat.inbound(data="ok") for _ in range(TAPS)])
+
     assert cases(channel_app) == 1
     texts = [r.text for a in answers for r in a]
     assert len(references(texts)) == 1
@@ -288,25 +293,8 @@ def test_eight_simultaneous_taps_on_a_rating_store_one_rating_and_thank_once(
     confirmed = handle_inbound(channel_app, chat.inbound(data="ok"))
     (ref,) = references([r.text for r in confirmed])
     staff_actions.resolve(channel_app, ref, note="路灯已更换")
-    taps = [chat.inbound(data=f"rate:{ref}:4") for _ in range(TAPS)]
-    start = threading.Barrier(TAPS)
-    answers: list[list[Reply]] = [[] for _ in taps]
-    errors: list[BaseException] = []
+    answers = all_at_once(channel_app, [chat.inbound(data=f"rate:{ref}:4") for _ in range(TAPS)])
 
-    def tap(i: int) -> None:
-        start.wait()
-        try:
-            answers[i] = handle_inbound(channel_app, taps[i])
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=tap, args=(i,)) for i in range(TAPS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-
-    assert errors == []
     with channel_app.uow() as uow:
         assert [r.score for r in uow.session.scalars(select(Rating))] == [4]
     texts = [r.text for a in answers for r in a]
