@@ -50,21 +50,8 @@ def protect_access_log() -> None:
             logger.addFilter(RedactingFilter())
 
 
-class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is when a line is logged, not the one it was made with:
-    a server thread can outlive a stream that was swapped out and closed (a test's capture)."""
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        pass
-
-
 def setup(level: int = logging.INFO) -> None:
-    handler = _CurrentStderr()
+    handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

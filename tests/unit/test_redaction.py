@@ -112,26 +112,3 @@ def test_a_log_line_keeps_its_time_and_masks_numbers_in_the_message_and_the_trac
     assert f"resident {redaction.PHONE}" in line
     assert f"ValueError: callback {redaction.PHONE} failed" in line
     assert line.startswith(formatter.formatTime(record))
-
-
-def test_log_lines_go_to_the_stderr_of_the_moment_even_after_the_old_one_closed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import io
-
-    from minsheng import logs
-
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        first = io.StringIO()
-        monkeypatch.setattr("sys.stderr", first)
-        logs.setup()
-        first.close()
-        second = io.StringIO()
-        monkeypatch.setattr("sys.stderr", second)
-        logging.getLogger("minsheng.test").warning("resident 13800138000 wrote")
-        assert f"resident {redaction.PHONE} wrote" in second.getvalue()
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
