@@ -294,8 +294,8 @@ def _take_turn(
     Returns the replies and, when the step left commands to carry out, the row as saved. A
     step whose commands are all submissions, ratings, or the place and number given after an
     urgent report, carries them out in this same transaction (`inline`): the confirmation and
-    a rating tap are then one transaction each, and a crash before its commit leaves nothing behind but an update that
-    Telegram hands out again.
+    a rating tap are then one transaction each, and a crash before its commit leaves nothing
+    behind but an update that Telegram hands out again.
     """
     now = app.now()
     with app.uow() as uow:
