@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
-    Column,
     Connection,
     Table,
     bindparam,
@@ -23,9 +22,6 @@ from sqlalchemy import (
     insert,
     select,
     true,
-)
-from sqlalchemy import (
-    cast as sql_cast,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
@@ -73,7 +69,7 @@ def insert_new_case(conn: Connection, rows: NewCaseRows) -> int:
         case = {**_CASE_DEFAULTS, **rows.case}
         params = {f"c_{k}": v for k, v in case.items()}
         params["e_rows"] = json_rows.as_parameter(rows.events)
-        params.update({f"m_{k}": rows.message[k] for k in MESSAGE_COLUMNS})
+        params["m_rows"] = json_rows.as_parameter([rows.message])
         params["o_rows"] = json_rows.as_parameter([rows.notice])
         statement = _chain(tuple(sorted(case)))
         return int(conn.execute(statement, params).scalar_one())
@@ -107,13 +103,6 @@ def _scalar_defaults(table: Table) -> dict[str, Any]:
 _CASE_DEFAULTS = _scalar_defaults(_CASES)
 
 
-def _typed(table: Table, prefix: str, name: str) -> Any:
-    """A parameter cast to its column's type: in INSERT ... SELECT PostgreSQL would
-    otherwise read an untyped string (a JSON document, say) as text."""
-    column: Column[Any] = table.c[name]
-    return sql_cast(bindparam(f"{prefix}_{name}", type_=column.type), column.type).label(name)
-
-
 @functools.cache
 def _chain(case_columns: tuple[str, ...]) -> Executable:
     """Built once per shape of case row."""
@@ -136,11 +125,14 @@ def _chain(case_columns: tuple[str, ...]) -> Executable:
         )
         .cte("new_events")
     )
+    message = json_rows.rows_from(_MESSAGES, MESSAGE_COLUMNS, "m_rows")
     message_cte = (
         insert(_MESSAGES)
         .from_select(
             ["case_id", *MESSAGE_COLUMNS],
-            select(new.c.id, *(_typed(_MESSAGES, "m", k) for k in MESSAGE_COLUMNS)),
+            select(new.c.id, *(message.c[k] for k in MESSAGE_COLUMNS))
+            .select_from(new)
+            .join(message, true()),
         )
         .cte("new_message")
     )
@@ -171,7 +163,7 @@ def resident_with_recent_cases(
     columns = tuple(sorted(resident))
     params = {f"r_{k}": v for k, v in resident.items()}
     if conn.dialect.name == "postgresql":
-        row = conn.execute(_with_count_cached(columns), {**params, "since": since}).one()
+        row = conn.execute(_upsert_with_count(columns), {**params, "since": since}).one()
         return int(row[0]), int(row[1])
     resident_id = int(conn.execute(_upsert(sqlite, columns), params).scalar_one())
     count = conn.execute(_COUNT_OF_ONE, {"resident_id": resident_id, "since": since})
@@ -206,6 +198,6 @@ _COUNT_OF_ONE = select(_recent(bindparam("resident_id")))
 
 
 @functools.cache
-def _with_count_cached(columns: tuple[str, ...]) -> Any:
+def _upsert_with_count(columns: tuple[str, ...]) -> Any:
     upserted = _upsert(postgresql, columns).cte("resident")
     return select(upserted.c.id, _recent(upserted.c.id))
