@@ -15,6 +15,12 @@ import re
 
 _FLAGS = re.IGNORECASE
 
+# Parties who can be answerable for a wrong: a business, an employer, a landlord, an official body.
+_PARTY = (
+    r"(?:物业|物管|保安|门卫|房东|中介|老板|公司|单位|厂家|厂里|商家|店家|店主|店员|摊主|售后|客服|平台|"
+    r"学校|老师|班主任|校长|园长|后勤|医院|医生|护士|社区|居委会|村委|村干部|街道|网格员|城管|民警|派出所|"
+    r"交警|司机|站长|施工方|施工队|开发商|工作人员|窗口|经理|领导|厂子|业委会|供热公司|燃气公司|电力公司)"
+)
 # Someone did wrong or failed to act. Deliberately about people and bodies, not about things
 # being broken: "电梯坏了" is a demand, "物业不修" a complaint.
 WRONGDOING = re.compile(
@@ -31,7 +37,21 @@ WRONGDOING = re.compile(
     r"nobody (?:came|cares|answers|did)|did nothing|does nothing|overcharg\w+|cheat\w*|scam\w*|rude|threaten\w*|"
     r"kept (?:my|our|the)|has not paid|hasn'?t paid|not paid|without (?:any )?notice|no one (?:came|answers)|"
     r"owes? (?:me|us|him|her|them)|owed (?:me|us)|charged (?:me|us) (?:twice|double)|unpaid (?:wages|salary)|"
-    r"ran off with|blocked (?:me|everyone|us)|unlicen[cs]ed|sell\w* expired|illegally)\b",
+    r"ran off with|blocked (?:me|everyone|us)|unlicen[cs]ed|sell\w* expired|illegally|"
+    r"(?:can'?t|cannot|couldn'?t) be legal|against the (?:law|rules)|no explanation|not (?:a|one) (?:single )?word|"
+    r"(?:just |only )?keeps? (?:saying|telling|promising)|nobody (?:is doing|explain\w*|bothers)|"
+    r"(?:said|says|told (?:me|us)) (?:it'?s|it is|that'?s) (?:normal|fine|not (?:their|our|his|her) (?:job|problem|business)))\b|"
+    # Reported excuses: a named party answers with a refusal, a shrug or "not ours".
+    rf"{_PARTY}[^，。,]{{0,3}}(?:说|称|回复|答复|推说|只说|就说|总说|一直说|表示)[^，。,]{{0,10}}"
+    r"(?:不归|不是(?:我们|他们)|上面|上级|查不到|没办法|管不了|办不了|没钱|没空|没人手|没权|正常|不行|不能|不管|自己(?:解决|想办法|负责))|"
+    # Harm done by a person: "被班主任打了", "被保安推倒"; 关/锁 are left out ("被关在电梯里" is a breakdown).
+    r"被[^，。,]{0,8}(?:打了|打伤|殴打|骂|辱骂|推倒|踢|扇|掐|赶出|训斥|体罚|罚站|威胁|恐吓|骚扰)|"
+    r"(?<!有)没(?:有)?人(?:出来|过来|来|去)?(?:管|理|处理|解释|回应|负责|过问)|"
+    r"(?:一句|半句|连个|连句|一个)[^，。,]{0,3}(?:解释|说法|通知|道歉|回复)(?:都|也)没|"
+    r"(?:也|都)没(?:有)?(?:贴|给|发)?(?:个|一个|一句)(?:说法|解释|通知|道歉)|"
+    r"突然[^，。,]{0,5}(?:通知|宣布|决定|要求|改成|取消|涨价|收费|不让)|"
+    r"随地大小便|随地吐痰|乱扔|乱倒|乱丢|乱贴|乱搭|私拉|占道|高空抛物|往(?:楼)?下扔|吹口哨|耍流氓|"
+    r"(?:吃出|喝出|里有|里面有)[^，。,]{0,4}(?:头发|虫|苍蝇|蟑螂|异物|玻璃|钢丝|塑料)",
     _FLAGS,
 )
 # The model must already see a complaint as plausible: the cue only settles a close call.

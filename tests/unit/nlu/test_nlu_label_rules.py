@@ -136,3 +136,44 @@ def test_unpaid_wages_an_unlicensed_or_cheating_business_and_a_neighbour_at_faul
 )
 def test_wages_papers_expiry_debts_and_rules_asked_about_name_no_wrongdoing(text: str) -> None:
     assert not names_wrongdoing(normalize(text).text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "物业说不归他们管，让我们自己想办法",
+        "找了后勤，后勤说没钱换",
+        "村干部说上面没拨下来，补偿款一分没给",
+        "孩子被班主任用尺子打了手心",
+        "我爸在银行门口被保安推倒了",
+        "医院门口排了两百多人，没人出来管",
+        "地铁停了半小时，广播一句解释都没有",
+        "学校昨晚突然在群里通知要换校区",
+        "楼上又往下扔东西，砸坏了我的车",
+        "几个摊贩占道卖菜，盲道都堵死了",
+        "奶茶里有头发",
+        "The property office said it's not their job to fix the gate",
+        "Pile drivers until 1am every night. This can't be legal.",
+        "The landlord just keeps saying he will come next week",
+    ],
+)
+def test_an_excuse_harm_by_a_person_a_sudden_decision_or_public_misconduct_names_a_wrongdoing(
+    text: str,
+) -> None:
+    assert names_wrongdoing(normalize(text).text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有没有人管管菜价？涨得太快了",  # a question, not a report that nobody acts
+        "物业说明天上午停水检修",  # a party's notice that refuses nothing
+        "电梯坏了，我被关在电梯里了",  # trapped by a breakdown, not by a person
+        "昨晚突然停电了，请尽快恢复",  # sudden, but nobody decided it
+        "孩子想喝奶茶，附近哪里有卖",
+        "The property office said the gate will be repaired on Monday",
+        "Is there a rule about construction noise at night?",
+    ],
+)
+def test_a_notice_a_breakdown_or_a_question_about_who_acts_names_no_wrongdoing(text: str) -> None:
+    assert not names_wrongdoing(normalize(text).text)
