@@ -171,6 +171,11 @@ def test_an_excuse_harm_by_a_person_a_sudden_decision_or_public_misconduct_names
         "电梯坏了，我被关在电梯里了",  # trapped by a breakdown, not by a person
         "昨晚突然停电了，请尽快恢复",  # sudden, but nobody decided it
         "孩子想喝奶茶，附近哪里有卖",
+        "家里有蟑螂，想请人上门消杀",  # a pest at home, no business served it
+        "突然接到通知说明天停水",  # short notice received, nobody named deciding it
+        "医生说不能吃辣，要忌口",  # advice, not a refusal
+        "医院说检查结果正常",
+        "社区说可以帮忙申请",
         "The property office said the gate will be repaired on Monday",
         "Is there a rule about construction noise at night?",
     ],
