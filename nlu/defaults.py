@@ -12,15 +12,35 @@ DEFAULT_DATA_DIR = PACKAGE_DIR / "data"
 DEFAULT_MODEL_DIR = PACKAGE_DIR / "_model"
 
 
+# The code that turns a text into features and fits the weights. A model trained before one
+# of these changed reads messages differently from the running code (a cue pattern that fires
+# now and did not then), so it is stale like a model older than its data.
+FEATURE_CODE = tuple(
+    PACKAGE_DIR / name
+    for name in (
+        "features.py",
+        "label_rules.py",
+        "gloss.py",
+        "normalize.py",
+        "train.py",
+        "fitting.py",
+        "calibration.py",
+    )
+)
+
+
 def default_model_is_stale(
-    model_dir: Path = DEFAULT_MODEL_DIR, data_dir: Path = DEFAULT_DATA_DIR
+    model_dir: Path = DEFAULT_MODEL_DIR,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    code: tuple[Path, ...] = FEATURE_CODE,
 ) -> bool:
-    """True when the model is missing or older than any training file."""
+    """True when the model is missing or older than any training file or feature code."""
     files = [model_dir / META_FILE, model_dir / WEIGHTS_FILE]
     if not all(f.exists() for f in files):
         return True
     built = min(f.stat().st_mtime for f in files)
-    return any(p.stat().st_mtime > built for p in data_dir.glob("*.yml"))
+    sources = [*data_dir.glob("*.yml"), *(p for p in code if p.exists())]
+    return any(p.stat().st_mtime > built for p in sources)
 
 
 def build_default(force: bool = False, progress=None) -> bool:  # type: ignore[no-untyped-def]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from nlu import DOMAINS, load_parser
-from nlu.defaults import DEFAULT_DATA_DIR
+from nlu.defaults import DEFAULT_DATA_DIR, default_model_is_stale
 from nlu.evaluate import evaluate, read_gold
 from nlu.train import train_to_directory
 
@@ -65,3 +66,41 @@ def test_the_shipped_model_is_useful_on_the_independent_dev_set(shipped_model_di
     )
     assert report["axes"]["domain"]["accuracy"] > 0.8
     assert report["axes"]["urgency"]["urgent_recall"] > 0.85
+
+
+def _touch(path: Path, text: str = "x", *, age_s: float = 0.0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if age_s:
+        mtime = path.stat().st_mtime - age_s
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_the_shipped_model_is_retrained_when_the_feature_code_changed_after_it(
+    tmp_path: Path,
+) -> None:
+    data, model = tmp_path / "data", tmp_path / "model"
+    _touch(data / "kind.yml", age_s=60)
+    rules = _touch(tmp_path / "code" / "label_rules.py", age_s=60)
+    _touch(model / "model.json")
+    _touch(model / "weights.npz")
+    assert not default_model_is_stale(model, data, (rules,))
+
+    _touch(rules, "a cue pattern edited after the model was trained")
+    assert default_model_is_stale(model, data, (rules,))
+
+
+def test_the_shipped_model_is_retrained_when_it_is_missing_or_its_data_is_newer(
+    tmp_path: Path,
+) -> None:
+    data, model = tmp_path / "data", tmp_path / "model"
+    yml = _touch(data / "kind.yml", age_s=60)
+    assert default_model_is_stale(model, data, ())
+
+    _touch(model / "model.json")
+    _touch(model / "weights.npz")
+    assert not default_model_is_stale(model, data, ())
+
+    _touch(yml, "new examples")
+    assert default_model_is_stale(model, data, ())
