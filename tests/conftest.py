@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -43,6 +44,18 @@ class Clock:
 
     def set(self, value: dt.datetime) -> None:
         self.now = value
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """Commands under test call `logs.setup()`, which binds a handler to the stderr of the
+    moment: pytest's capture of that one test. A server thread logging after the test would
+    write to a closed stream, so the root logger goes back as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
