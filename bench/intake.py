@@ -202,9 +202,12 @@ def _drive(
     """One bot process: its own engine and NLU, residents first..first+count."""
     if outbox:
         OPTIONS["via_outbox"] = True
-    settings = load_settings(PROJECT_ROOT / "config.yml", env={}).model_copy(
-        update={"database_url": url}
-    )
+    settings = load_settings(PROJECT_ROOT / "config.yml", env={})
+    update: dict[str, Any] = {"database_url": url}
+    if os.environ.get("BENCH_STEPS_AT_ONCE"):
+        steps = int(os.environ["BENCH_STEPS_AT_ONCE"])
+        update["limits"] = settings.limits.model_copy(update={"steps_at_once": steps})
+    settings = settings.model_copy(update=update)
     engine = make_engine(url, pool_size=workers, max_overflow=8)
     METER.attach(engine)
     app = bootstrap(settings, engine=engine)
@@ -404,11 +407,19 @@ def main() -> None:
         action="store_true",
         help="staff then resolve each case and its resident taps a score (counted as `rate`)",
     )
+    parser.add_argument(
+        "--steps-at-once",
+        type=int,
+        default=None,
+        help="messages a process works on at once (default: limits.steps_at_once of config.yml)",
+    )
     parser.add_argument("--seed-cases", type=int, default=0, help="existing cases first")
     parser.add_argument("--seed-residents", type=int, default=0, help="existing residents first")
     args = parser.parse_args()
     if args.rate:
         os.environ["BENCH_RATE"] = "1"  # the spawned bot processes read it
+    if args.steps_at_once is not None:
+        os.environ["BENCH_STEPS_AT_ONCE"] = str(args.steps_at_once)
 
     schema, url = _fresh_schema(args.database_url)
     engine = make_engine(url)
@@ -468,7 +479,8 @@ def main() -> None:
         print(f"throughput: {sent / elapsed:,.0f} messages/s")
         print(
             f"latency per message: median {statistics.median(ordered) * 1000:.0f} ms, "
-            f"p99 {p99 * 1000:.0f} ms"
+            f"p99 {p99 * 1000:.0f} ms, p99.9 {ordered[int(len(ordered) * 0.999)] * 1000:.0f} ms, "
+            f"max {ordered[-1] * 1000:.0f} ms, mean {statistics.fmean(ordered) * 1000:.1f} ms"
         )
         _per_message(totals, sent)
         if server_before is not None and server_after is not None:

@@ -184,6 +184,8 @@ class LimitsCfg(ConfigModel):
     chat_sessions_per_address: int = Field(default=20, ge=1)
     new_cases_per_address: int = Field(default=10, ge=1)
     address_window_minutes: float = Field(default=10, gt=0)
+    # Messages one process works on at once (minsheng.services.residents.step_slots).
+    steps_at_once: int = Field(default=2, ge=1, le=64)
 
 
 class AttachmentsCfg(ConfigModel):

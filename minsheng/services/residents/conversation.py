@@ -56,7 +56,7 @@ from minsheng.services.errors import CaseNotFound, ConcurrencyConflict, InvalidR
 from minsheng.services.messaging import delivery
 from minsheng.services.projects import chat as project_chat
 from minsheng.services.residents import attachments as stored_files
-from minsheng.services.residents import crashpoints, flood, guard, intake, resident
+from minsheng.services.residents import crashpoints, flood, guard, intake, resident, step_slots
 from minsheng.services.rights import privacy
 from routing import sla
 
@@ -202,8 +202,20 @@ def handle_inbound(
         has_photo=inbound.has_photo or bool(inbound.attachments),
         language_hint=inbound.language_hint,
     )
-    if dialogue.wants_nlu(event):
+    # The built-in NLU is work for the interpreter like the rest of the step, so it takes its
+    # turn in the slot; a Rasa server is asked before, as it may keep the thread waiting.
+    in_slot = app.settings.nlu.backend == "builtin"
+    if dialogue.wants_nlu(event) and not in_slot:
         event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
+    with step_slots.of(app).held():
+        if dialogue.wants_nlu(event) and in_slot:
+            event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
+        return _steps(app, inbound, event, via_outbox, mark_reachable)
+
+
+def _steps(
+    app: App, inbound: Inbound, event: dialogue.Event, via_outbox: bool, mark_reachable: bool
+) -> list[Reply]:
     replies: list[Reply] = []
     attempt = waited = 0
     inline = flood.address_scope() is None
