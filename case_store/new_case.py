@@ -24,9 +24,9 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
 
-from case_store import json_rows
+from case_store import direct, json_rows
 from case_store.models import Case, CaseEvent, Message, OutboxMessage, Resident
 
 _CASES = cast(Table, Case.__table__)
@@ -72,7 +72,7 @@ def insert_new_case(conn: Connection, rows: NewCaseRows) -> int:
         params["m_rows"] = json_rows.as_parameter([rows.message])
         params["o_rows"] = json_rows.as_parameter([rows.notice])
         statement = _chain(tuple(sorted(case)))
-        return int(conn.execute(statement, params).scalar_one())
+        return int(direct.scalar(conn, cast(ClauseElement, statement), params))
     case_id = int(
         conn.execute(
             insert(_CASES).returning(_CASES.c.id),
@@ -163,7 +163,7 @@ def resident_with_recent_cases(
     columns = tuple(sorted(resident))
     params = {f"r_{k}": v for k, v in resident.items()}
     if conn.dialect.name == "postgresql":
-        row = conn.execute(_upsert_with_count(columns), {**params, "since": since}).one()
+        row = direct.first(conn, _upsert_with_count(columns), {**params, "since": since})
         return int(row[0]), int(row[1])
     resident_id = int(conn.execute(_upsert(sqlite, columns), params).scalar_one())
     count = conn.execute(_COUNT_OF_ONE, {"resident_id": resident_id, "since": since})

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from bot import dialogue
 from bot.dialogue import Button, Reply
 from bot.dialogue.project_commands import PROJECT_COMMANDS
-from case_store import json_rows, new_case, repository
+from case_store import direct, json_rows, new_case, repository
 from case_store.lifecycle import DomainError, Status
 from case_store.models import DialogueSession, OutboxMessage, ProcessedUpdate, Resident
 from minsheng.services import policy
@@ -473,9 +473,11 @@ def _save(
             "n_now": now,
         }
         if pg and queued:
-            inserted = conn.execute(
-                _INSERT_SESSION_AND_QUEUE, {**values, "q_rows": json_rows.as_parameter(queued)}
-            ).scalar()
+            inserted = direct.scalar(
+                conn,
+                _INSERT_SESSION_AND_QUEUE,
+                {**values, "q_rows": json_rows.as_parameter(queued)},
+            )
         else:
             inserted = conn.execute(_INSERT_SESSION[pg], values).scalar()
             if queued:
@@ -510,9 +512,9 @@ def _write(
         "now": now,
     }
     if queued and conn.dialect.name == "postgresql":
-        written = conn.execute(
-            _UPDATE_SESSION_AND_QUEUE, {**values, "q_rows": json_rows.as_parameter(queued)}
-        ).scalar_one()
+        written = direct.scalar(
+            conn, _UPDATE_SESSION_AND_QUEUE, {**values, "q_rows": json_rows.as_parameter(queued)}
+        )
     else:
         written = cast(CursorResult[Any], conn.execute(_UPDATE_SESSION, values)).rowcount
         if queued:
@@ -617,27 +619,27 @@ def _claim_and_read(
     CTEs), so a message costs one round trip before the dialogue runs.
     """
     if inbound.update_id is not None and session.get_bind().dialect.name == "postgresql":
-        found = (
-            session.connection()
-            .execute(
-                _CLAIM_READ_AND_REACH if mark_reachable else _CLAIM_AND_READ,
-                {
-                    "u_channel": inbound.channel,
-                    "u_id": str(inbound.update_id),
-                    "u_now": now,
-                    "u_chat": inbound.chat_id,
-                    "s_channel": inbound.channel,
-                    "s_chat": inbound.chat_id,
-                    "r_channel": inbound.channel,
-                    "r_chat": inbound.chat_id,
-                },
-            )
-            .one()
+        claimed, row_id, state, version, pending = direct.first(
+            session.connection(),
+            _CLAIM_READ_AND_REACH if mark_reachable else _CLAIM_AND_READ,
+            {
+                "u_channel": inbound.channel,
+                "u_id": str(inbound.update_id),
+                "u_now": now,
+                "u_chat": inbound.chat_id,
+                "s_channel": inbound.channel,
+                "s_chat": inbound.chat_id,
+                **(
+                    {"r_channel": inbound.channel, "r_chat": inbound.chat_id}
+                    if mark_reachable
+                    else {}
+                ),
+            },
         )
         row = None
-        if found.id is not None:
-            row = SessionRow(found.id, dict(found.state or {}), found.version, found.pending)
-        return bool(found.claimed), row, mark_reachable
+        if row_id is not None:
+            row = SessionRow(row_id, dict(state or {}), version, pending)
+        return bool(claimed), row, mark_reachable
     claimed = inbound.update_id is None or _claim_update(session, inbound, now)
     return claimed, load_session_row(session, inbound.channel, inbound.chat_id), False
 
