@@ -44,7 +44,7 @@ from case_store.db import make_engine
 from minsheng.config.settings import PROJECT_ROOT, load_settings
 from minsheng.services.bootstrap import App, bootstrap
 from minsheng.services.casework import staff_actions
-from minsheng.services.residents import conversation
+from minsheng.services.residents import conversation, step_slots
 from minsheng.services.residents.conversation import Inbound, handle_inbound
 
 DEFAULT_URL = os.environ.get(
@@ -219,6 +219,8 @@ def _drive(
         nlu.parse = METER.timed("nlu", nlu.parse)
         conversation.dialogue.handle = METER.timed("dialogue", bot.dialogue.handle)  # type: ignore[attr-defined]
         conversation.dialogue.after = METER.timed("dialogue", bot.dialogue.after)  # type: ignore[attr-defined]
+        # Waiting for one of the process's slots (limits.steps_at_once) is queueing, not work.
+        step_slots.StepSlots._take = METER.timed("turn", step_slots.StepSlots._take)  # type: ignore[method-assign]
         latencies: list[float] = []
         lock = threading.Lock()
         if profiler is not None:
@@ -345,13 +347,19 @@ def _per_message(totals: dict[str, Counter[str]], sent: int) -> None:
     # Python CPU of the bot processes (user + system), whatever the machine runs beside them.
     print(f"bot-process CPU per message: {times['cpu'] / sent * 1000:.2f} ms")
     total = times["total"] or 1.0
-    nlu, dia, db = times["nlu"], times["dialogue"], times["database"]
-    other = max(0.0, total - nlu - dia - db)
+    nlu, dia, db, turn = times["nlu"], times["dialogue"], times["database"], times["turn"]
+    other = max(0.0, total - nlu - dia - db - turn)
+    parts = (
+        ("waiting its turn", turn),
+        ("NLU", nlu),
+        ("dialogue", dia),
+        ("database", db),
+        ("other", other),
+    )
     print(
         "time per message: "
         + ", ".join(
-            f"{name} {value / sent * 1000:.2f} ms ({value / total:.0%})"
-            for name, value in (("NLU", nlu), ("dialogue", dia), ("database", db), ("other", other))
+            f"{name} {value / sent * 1000:.2f} ms ({value / total:.0%})" for name, value in parts
         )
     )
 
