@@ -60,13 +60,10 @@ def _run(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) 
             values[name] = process(values[name])
     dbapi = cast(psycopg.Connection[Any], conn.connection.dbapi_connection)
     cursor = dbapi.cursor()
-    events = conn._has_events or conn.engine._has_events
     try:
-        if events:
-            conn.dispatch.before_cursor_execute(conn, cursor, prepared.sql, values, None, False)
+        conn.dispatch.before_cursor_execute(conn, cursor, prepared.sql, values, None, False)
         cursor.execute(prepared.sql, values, prepare=True)
-        if events:
-            conn.dispatch.after_cursor_execute(conn, cursor, prepared.sql, values, None, False)
+        conn.dispatch.after_cursor_execute(conn, cursor, prepared.sql, values, None, False)
         return cursor.fetchone() if cursor.description is not None else None
     except psycopg.Error as error:
         if conn.dialect.is_disconnect(error, dbapi, cursor):  # type: ignore[arg-type]

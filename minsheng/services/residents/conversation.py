@@ -629,11 +629,8 @@ def _claim_and_read(
                 "u_chat": inbound.chat_id,
                 "s_channel": inbound.channel,
                 "s_chat": inbound.chat_id,
-                **(
-                    {"r_channel": inbound.channel, "r_chat": inbound.chat_id}
-                    if mark_reachable
-                    else {}
-                ),
+                "r_channel": inbound.channel,
+                "r_chat": inbound.chat_id,
             },
         )
         row = None
