@@ -204,11 +204,12 @@ def handle_inbound(
     )
     # The built-in NLU is work for the interpreter like the rest of the step, so it takes its
     # turn in the slot; a Rasa server is asked before, as it may keep the thread waiting.
+    classify = dialogue.wants_nlu(event)
     in_slot = app.settings.nlu.backend == "builtin"
-    if dialogue.wants_nlu(event) and not in_slot:
+    if classify and not in_slot:
         event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
     with step_slots.of(app).held():
-        if dialogue.wants_nlu(event) and in_slot:
+        if classify and in_slot:
             event = dataclasses.replace(event, nlu=intake.classify(app, inbound.text or ""))
         return _steps(app, inbound, event, via_outbox, mark_reachable)
 
