@@ -267,7 +267,7 @@ print(json.dumps(sweep.run(app)))
 
 
 def test_two_sweeps_in_two_processes_at_once_raise_each_alert_once(
-    app: App, clock: Any, database_url: str, tmp_path: Path
+    app: App, clock: Any, tmp_path: Path
 ) -> None:
     # The children read the real clock: open the cases long enough ago that every alert of
     # theirs (first response and resolution, 30 working days) is due now.
@@ -276,7 +276,7 @@ def test_two_sweeps_in_two_processes_at_once_raise_each_alert_once(
         submission.submit(app, _intake(urgency="urgent", external_id=str(i)))["reference"]
         for i in range(120)
     ]
-    env = {**os.environ, "MINSHENG_DATABASE_URL": database_url}
+    env = {**os.environ, "MINSHENG_DATABASE_URL": app.settings.database_url}
     env.pop("MINSHENG_CONFIG", None)
     procs = [
         subprocess.Popen(
