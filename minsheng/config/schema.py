@@ -205,6 +205,9 @@ class DeliveryCfg(ConfigModel):
     # A claim older than this belongs to a process that died; another sender takes it over.
     # It must exceed the longest send (rate-limit waits included), or a live send is repeated.
     stale_claim_seconds: float = Field(default=120, ge=5)
+    # Telegram takes about 30 messages a second from one bot; a little below, so it never
+    # answers 429. Celery workers share it through Redis; any other process keeps it alone.
+    telegram_per_second: float = Field(default=28, gt=0, le=1000)
 
 
 class SignInCfg(ConfigModel):

@@ -33,7 +33,7 @@ async def background(app: App, *, sweep_interval: float = SWEEP_INTERVAL_S) -> A
         senders.update(staff.senders(app, senders.get("telegram")))
         # Embedded mode delivers and sweeps here; with Redis set, Celery does and this is a no-op.
         handle = jobs.start_background(app, senders, sweep_every=sweep_interval)
-        # A delivery may be waiting on a send scheduled on this loop: stop it off the loop.
+        # Stopping joins the delivery thread, which may be in the middle of a send.
         stack.push_async_callback(asyncio.to_thread, handle.stop)
         yield
 
@@ -43,7 +43,7 @@ async def _telegram(app: App) -> AsyncIterator[delivery.Sender]:
     """PTB's Application driven by hand (not run_polling, which would own the event loop)."""
     from telegram import Update
 
-    from minsheng.channels import telegram
+    from minsheng.channels import bot_api, telegram
 
     application = telegram.build_application(app)
     await application.initialize()
@@ -62,9 +62,12 @@ async def _telegram(app: App) -> AsyncIterator[delivery.Sender]:
             )
             log.info("Telegram: polling for updates")
         await application.start()
+        sender = bot_api.telegram_sender(app)
+        assert sender is not None  # a token is set, or this would not run
         try:
-            yield telegram.TelegramSender(application.bot, asyncio.get_running_loop())
+            yield sender
         finally:
+            sender.close()
             if application.updater.running:
                 await application.updater.stop()
             await application.stop()

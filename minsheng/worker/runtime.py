@@ -15,7 +15,8 @@ from minsheng.config.settings import Settings
 from minsheng.services.bootstrap import App
 from minsheng.services.messaging import delivery, delivery_runner
 
-SEND_RATE = {"telegram": 28.0}
+# `minsheng worker --send-rate`; None: the config's delivery.telegram_per_second.
+SEND_RATE: dict[str, float | None] = {"telegram": None}
 
 
 @dataclass

@@ -136,7 +136,7 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         if not deliver:
             yield
             return
-        from minsheng.channels import staff, telegram
+        from minsheng.channels import bot_api, staff, telegram
         from minsheng.services.messaging import delivery_runner
 
         live = make_bot(app)
@@ -144,7 +144,8 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
         api.state.telegram_bot = live
         await register(live, app)
         await telegram._set_commands_on(live)
-        sender = telegram.TelegramSender(live, asyncio.get_running_loop())
+        sender = bot_api.telegram_sender(app)
+        assert sender is not None  # run() refuses to start without a token
         runner = delivery_runner.DeliveryRunner(
             app, {telegram.CHANNEL: sender, **staff.senders(app, sender)}
         )
@@ -153,6 +154,7 @@ def build_app(app: App, *, bot: Any | None = None, deliver: bool = False) -> Fas
             yield
         finally:
             await asyncio.to_thread(runner.stop)
+            sender.close()
             await live.shutdown()
 
     api = FastAPI(

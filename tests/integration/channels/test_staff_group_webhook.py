@@ -29,6 +29,7 @@ class GroupBot:
         self.sent: list[dict[str, Any]] = []
         self.answers: list[dict[str, Any]] = []
         self.deleted: list[int] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
     async def send_message(self, **kwargs: Any) -> None:
         self.sent.append(kwargs)
@@ -36,8 +37,9 @@ class GroupBot:
     async def answer_callback_query(self, callback_query_id: str, **kwargs: Any) -> None:
         self.answers.append(kwargs)
 
-    async def edit_message_reply_markup(self, **_: Any) -> None:
-        return None
+    async def do_api_request(self, endpoint: str, api_kwargs: Any = None, **_: Any) -> bool:
+        self.calls.append((endpoint, api_kwargs or {}))
+        return True
 
     async def delete_message(self, chat_id: Any, message_id: int, **_: Any) -> bool:
         self.deleted.append(message_id)
@@ -131,6 +133,8 @@ def test_staff_link_and_accept_from_the_group_on_the_webhook_without_the_residen
     assert bot.answers[0]["text"].startswith("抱歉") and bot.answers[0]["show_alert"] is True
     assert bot.answers[1]["text"].startswith("已受理")
     assert bot.deleted == [9002]
+    # The accepted notice's buttons are taken away, so nobody accepts it twice.
+    assert [name for name, _ in bot.calls] == ["editMessageReplyMarkup"]
     group_texts = [m["text"] for m in bot.sent if m["chat_id"] == str(GROUP)]
     assert any("已绑定" in t for t in group_texts) and any(
         "已由 王芳 受理" in t for t in group_texts

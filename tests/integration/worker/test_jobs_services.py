@@ -19,15 +19,15 @@ from prometheus_client import generate_latest
 from sqlalchemy import select, update
 
 from case_store.models import OutboxMessage, Resident
+from minsheng.channels.bot_api import BotApiSender
+from minsheng.channels.ratelimit import SharedRateLimiter
 from minsheng.services import job_metrics, jobs
 from minsheng.services.bootstrap import App
 from minsheng.services.casework import submission
 from minsheng.services.messaging import delivery, outbox, outbox_admin
 from minsheng.services.sla import digest, job_runs, sweep
 from minsheng.worker import broker
-from minsheng.worker.ratelimit import SharedRateLimiter
 from minsheng.worker.relay import Relay
-from minsheng.worker.senders import BotApiSender
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
