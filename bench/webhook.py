@@ -113,10 +113,13 @@ async def _post(
             json=residents.update(chat, step),
             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
         )
+        status = response.status_code
+    except httpx.TransportError:
+        status = 0  # counted as an error, as Telegram would count it (and retry)
     finally:
         residents.done(chat, step)
     latencies.append(time.perf_counter() - due)
-    return response.status_code
+    return status
 
 
 async def offered(base: str, rate: float, seconds: float, bound: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import html
 import logging
 import math
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,6 +42,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from minsheng.services.access import telegram_link
 from minsheng.services.bootstrap import App
@@ -51,6 +53,10 @@ from minsheng.services.residents import attachments as stored_files
 from minsheng.services.residents import flood
 from minsheng.services.residents.conversation import Button, Inbound, Reply, handle_inbound
 
+# _remove_keyboard calls editMessageReplyMarkup raw on purpose (see there).
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.editMessageReplyMarkup'", category=PTBUserWarning
+)
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
