@@ -13,6 +13,16 @@ from routing.calendar import WorkCalendar
 
 
 def routing_table(settings: Settings) -> router.RoutingTable:
+    # Asked for every new case; settings are frozen, so built once for each.
+    cached = _TABLES.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    built = _build_routing_table(settings)
+    _TABLES[id(settings)] = (settings, built)
+    return built
+
+
+def _build_routing_table(settings: Settings) -> router.RoutingTable:
     triage = settings.triage_department
     supervisors = {d.id: d.parent for d in settings.departments if d.parent}
     return router.RoutingTable(
@@ -54,6 +64,7 @@ def sla_policy(settings: Settings) -> sla.SlaPolicy:
 
 
 _POLICIES: dict[int, tuple[Settings, sla.SlaPolicy]] = {}
+_TABLES: dict[int, tuple[Settings, router.RoutingTable]] = {}
 
 
 def _build_sla_policy(settings: Settings) -> sla.SlaPolicy:

@@ -1,7 +1,7 @@
 """Test-only: kill this process at a named point of the intake path, to prove nothing is lost.
 
-Off unless MINSHENG_TEST_CRASH_AT or MINSHENG_TEST_CRASH_FILE is set (never set either in
-production). The value, or the file's current content, is a point name, optionally with the
+Off unless MINSHENG_TEST_CRASH_AT or MINSHENG_TEST_CRASH_FILE is set when the process starts
+(never set either in production). The value, or the file's current content, is a point name, optionally with the
 occurrence to die at: "step-saved" or "step-saved:3". The process then sends itself SIGKILL
 there, as a power cut or an OOM kill would: no cleanup, no flush. The file lets a test arm a
 running process again without restarting it; occurrences count from the moment it changed.
@@ -53,8 +53,12 @@ def _armed() -> str:
     return armed
 
 
+# Read once: a message passes a dozen points, and the environment is the process's own.
+_ENABLED = bool(os.environ.get(ENV) or os.environ.get(FILE_ENV))
+
+
 def reached(point: str) -> None:
-    if not (os.environ.get(ENV) or os.environ.get(FILE_ENV)):
+    if not _ENABLED:
         return
     armed = _armed()
     name, _, nth = armed.partition(":")
