@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from case_store.models import Case
 from minsheng.config.settings import Settings
 from routing import router, sla
 from routing.calendar import WorkCalendar
 
+_T = TypeVar("_T")
+# Settings are frozen, so what is built from them is built once for each settings object
+# (kept with it, so that its id cannot be reused by another).
+_BUILT: dict[tuple[str, int], tuple[Settings, Any]] = {}
+
+
+def _once(settings: Settings, build: Callable[[Settings], _T]) -> _T:
+    key = (build.__name__, id(settings))
+    cached = _BUILT.get(key)
+    if cached is not None and cached[0] is settings:
+        return cast(_T, cached[1])
+    built = build(settings)
+    _BUILT[key] = (settings, built)
+    return built
+
 
 def routing_table(settings: Settings) -> router.RoutingTable:
-    # Asked for every new case; settings are frozen, so built once for each.
-    cached = _TABLES.get(id(settings))
-    if cached is not None and cached[0] is settings:
-        return cached[1]
-    built = _build_routing_table(settings)
-    _TABLES[id(settings)] = (settings, built)
-    return built
+    """Asked for every new case."""
+    return _once(settings, _build_routing_table)
 
 
 def _build_routing_table(settings: Settings) -> router.RoutingTable:
@@ -54,17 +65,8 @@ def hide_identity_from(settings: Settings, case: Case) -> str | None:
 
 
 def sla_policy(settings: Settings) -> sla.SlaPolicy:
-    # The sweep asks once per due case; settings are frozen, so build the policy once each.
-    cached = _POLICIES.get(id(settings))
-    if cached is not None and cached[0] is settings:
-        return cached[1]
-    built = _build_sla_policy(settings)
-    _POLICIES[id(settings)] = (settings, built)
-    return built
-
-
-_POLICIES: dict[int, tuple[Settings, sla.SlaPolicy]] = {}
-_TABLES: dict[int, tuple[Settings, router.RoutingTable]] = {}
+    """Asked once per due case by the sweep."""
+    return _once(settings, _build_sla_policy)
 
 
 def _build_sla_policy(settings: Settings) -> sla.SlaPolicy:
