@@ -42,7 +42,8 @@ run: $(INSTALLED) migrate model  ## set up, then serve on http://127.0.0.1:8000 
 	$(BIN)/minsheng serve --host $(HOST) --port $(PORT)
 
 # Three pytest processes by default, on two cores too: much of the suite waits on subprocesses,
-# servers and sockets (measured on 2 cores: 442 s with two, 386 s with three). Tests keep to schemas, Redis keys and ports of their own, so they can share a machine;
+# servers and sockets (measured on 2 cores: 442 s with two, 386 s with three). Tests keep to
+# schemas, Redis keys and ports of their own, so they can share a machine;
 # a whole file stays on one process (its module fixtures start servers once).
 TEST_WORKERS ?= 3
 

@@ -101,6 +101,12 @@ def postgres_server() -> str:
     return POSTGRES_URL
 
 
+def in_schema(server: str, schema: str) -> str:
+    """The server's URL with connections whose search path is `schema`."""
+    sep = "&" if "?" in server else "?"
+    return f"{server}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
     """A URL whose connections live in a fresh schema, dropped after the test."""
@@ -112,8 +118,7 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     admin = make_engine(postgres_server)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres_server else "?"
-    yield f"{postgres_server}{sep}options={quote(f'-csearch_path={schema}')}"
+    yield in_schema(postgres_server, schema)
     with admin.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
@@ -171,14 +176,10 @@ class MigratedSchema:
         self.tables: list[str] = []
         self.head: str | None = None
 
-    def url(self, schema: str) -> str:
-        sep = "&" if "?" in self.server else "?"
-        return f"{self.server}{sep}options={quote(f'-csearch_path={schema}')}"
-
     def take(self) -> str:
         if not self.name or not self._emptied():
             self._make()
-        return self.url(self.name)
+        return in_schema(self.server, self.name)
 
     def _make(self) -> None:
         import sqlalchemy as sa
@@ -186,11 +187,11 @@ class MigratedSchema:
         from case_store import migrate
         from case_store.db import make_engine
 
-        self.close()  # an unusable one is left to `close`; a new one is made
+        self.close()
         self.name = f"m_{secrets.token_hex(6)}"
         with self.admin.connect() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{self.name}"'))
-        self.engine = make_engine(self.url(self.name), poolclass=sa.NullPool)
+        self.engine = make_engine(in_schema(self.server, self.name), poolclass=sa.NullPool)
         migrate.upgrade(self.engine)
         meta = sa.MetaData()
         meta.reflect(self.engine)
@@ -224,8 +225,14 @@ class MigratedSchema:
         if self.engine is not None:
             self.engine.dispose()
         if self.name:
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
+            try:
+                with self.admin.connect() as conn:
+                    # A lock a test left behind would hold the DROP for ever; such a schema
+                    # is left in place rather than the run stopped.
+                    conn.exec_driver_sql("SET lock_timeout = '5s'")
+                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
+            except sa.exc.DBAPIError:
+                pass
         self.name, self.engine = "", None
 
 

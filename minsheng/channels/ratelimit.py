@@ -1,4 +1,5 @@
-"""A send rate shared by every worker process through Redis, with a local fallback.
+"""A send rate shared by every worker process through Redis; a process without Redis (the bot,
+`serve`, the webhook) keeps it alone.
 
 Each caller reserves the next free slot (a GCRA-style "theoretical arrival time" kept in one
 Redis key) and sleeps until it comes, so N processes together stay under the rate. A 429 from

@@ -1,10 +1,11 @@
 """Test-only: kill this process at a named point of the intake path, to prove nothing is lost.
 
 Off unless MINSHENG_TEST_CRASH_AT or MINSHENG_TEST_CRASH_FILE is set when the process starts
-(never set either in production). The value, or the file's current content, is a point name, optionally with the
-occurrence to die at: "step-saved" or "step-saved:3". The process then sends itself SIGKILL
-there, as a power cut or an OOM kill would: no cleanup, no flush. The file lets a test arm a
-running process again without restarting it; occurrences count from the moment it changed.
+(never set either in production). The value, or the file's current content, is a point name,
+optionally with the occurrence to die at: "step-saved" or "step-saved:3". The process then
+sends itself SIGKILL there, as a power cut or an OOM kill would: no cleanup, no flush. The
+file lets a test arm a running process again without restarting it; occurrences count from
+the moment it changed.
 
 Points, in the order one message passes them: "update-claimed", "state-read", "step-written",
 "step-before-commit", "step-saved" (the step committed), then for a step with commands
